@@ -1,0 +1,36 @@
+# The README's two commands: `make test` and `make bench`. Both set up everything on a fresh
+# machine (virtual environment, core + every adapter in editable mode, the broker's jars).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ADAPTERS := $(patsubst %/pyproject.toml,%,$(wildcard adapters/*/pyproject.toml))
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: test bench lint typecheck pytest venv broker-stop clean
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/pauseable bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt $(addsuffix /pyproject.toml,$(ADAPTERS))
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]' $(addprefix -e ,$(ADAPTERS))
+	touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff check pauseable tests $(ADAPTERS)
+	$(BIN)/ruff format --check pauseable tests $(ADAPTERS)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

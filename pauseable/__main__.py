@@ -1,0 +1,5 @@
+import sys
+
+from pauseable.cli import main
+
+sys.exit(main())

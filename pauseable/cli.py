@@ -1,0 +1,135 @@
+"""The ``pauseable`` command: ``pauseable broker start|status|stop``, ``pauseable bench``.
+
+Results go to stdout (``broker start`` prints ``PAUSEABLE_BOOTSTRAP_SERVERS=host:port``, so a shell
+can ``export "$(pauseable broker start)"``); progress and errors go to stderr. Exit status 0 on
+success, 1 when pauseable reports an error, 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from pauseable import __version__
+from pauseable.broker import KAFKA_VERSION, LocalCluster, default_root, external_bootstrap, metadata
+from pauseable.errors import PauseableError
+
+_ENV = "PAUSEABLE_BOOTSTRAP_SERVERS"
+
+
+def _broker_start(args: argparse.Namespace) -> int:
+    if (bootstrap := external_bootstrap()) is not None:
+        brokers = metadata(bootstrap).brokers
+        _err(f"{_ENV} is set: using the cluster at {bootstrap} ({len(brokers)} broker(s)); nothing started")
+        print(f"{_ENV}={bootstrap}")
+        return 0
+    root = default_root(args.name)
+    existing = LocalCluster.load(root)
+    if existing is not None and existing.running_nodes():
+        _err(f"the cluster {args.name!r} is already running in {root}")
+        print(f"{_ENV}={existing.bootstrap_servers}")
+        return 0
+    began = time.monotonic()
+    cluster = LocalCluster.start(root, brokers=args.brokers, timeout=args.timeout)
+    _err(
+        f"started Apache Kafka {cluster.kafka_version}, {args.brokers} node(s), in "
+        f"{time.monotonic() - began:.1f} s; data and logs in {root}; stop with `pauseable broker stop`"
+        + (f" --name {args.name}" if args.name != "default" else "")
+    )
+    print(f"{_ENV}={cluster.bootstrap_servers}")
+    return 0
+
+
+def _broker_status(args: argparse.Namespace) -> int:
+    if (bootstrap := external_bootstrap()) is not None:
+        try:
+            brokers = metadata(bootstrap).brokers
+        except PauseableError as exc:
+            _err(f"{_ENV}={bootstrap} does not answer: {exc}")
+            return 1
+        print(f"{_ENV}={bootstrap}: answering, {len(brokers)} broker(s) (not started by pauseable)")
+        return 0
+    root = default_root(args.name)
+    cluster = LocalCluster.load(root)
+    if cluster is None:
+        print(f"not running: no cluster {args.name!r} in {root}")
+        return 3  # the LSB convention for "not running"
+    running = {node.node_id for node in cluster.running_nodes()}
+    for node in cluster.nodes:
+        state = f"running (pid {cluster.pid(node)})" if node.node_id in running else "stopped"
+        print(f"node {node.node_id}  {node.address}  {state}")
+    if not running:
+        print(f"not running: the pid files in {root} are stale; `pauseable broker stop` cleans them up")
+        return 3
+    print(f"{_ENV}={cluster.bootstrap_servers}")
+    return 0
+
+
+def _broker_stop(args: argparse.Namespace) -> int:
+    root = default_root(args.name)
+    cluster = LocalCluster.load(root)
+    if cluster is None:
+        note = f" ({_ENV} is set; pauseable never stops a cluster it did not start)" if external_bootstrap() else ""
+        _err(f"nothing to stop: no cluster {args.name!r} in {root}{note}")
+        return 0
+    running = len(cluster.running_nodes())
+    cluster.stop()
+    _err(f"stopped {running} node(s) and removed {root}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from pauseable.bench.smoke import run
+
+    return run(records=args.records)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pauseable",
+        description="Pause and resume Kafka consumers the same way on every Python client.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    broker = commands.add_parser(
+        "broker",
+        help="run a local Apache Kafka broker (no Docker)",
+        description=f"Run Apache Kafka {KAFKA_VERSION} on loopback: jars fetched once with Maven, then cached. "
+        f"With {_ENV} set, the cluster it names is used and nothing is started.",
+    )
+    actions = broker.add_subparsers(dest="action", required=True, metavar="ACTION")
+    start = actions.add_parser("start", help="start a cluster and print its bootstrap address")
+    start.add_argument("--brokers", type=int, default=1, choices=(1, 3), help="number of nodes (default: 1)")
+    start.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for it to answer")
+    status = actions.add_parser("status", help="show whether the cluster runs (exit 3 when it does not)")
+    stop = actions.add_parser("stop", help="stop the cluster and remove its files")
+    for action, func in ((start, _broker_start), (status, _broker_status), (stop, _broker_stop)):
+        action.add_argument("--name", default="default", help="which local cluster (default: default)")
+        action.set_defaults(func=func)
+
+    bench = commands.add_parser("bench", help="pause/resume each installed client against a real broker")
+    bench.add_argument("--records", type=int, default=1000, help="records produced while paused")
+    bench.set_defaults(func=_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except PauseableError as exc:
+        _err(f"pauseable: error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""pytest fixtures for a real Kafka broker: registered by installing pauseable (``pytest11``).
+
+- ``kafka_cluster`` (session): started once per run and stopped at its end, or the cluster named by
+  ``PAUSEABLE_BOOTSTRAP_SERVERS``.
+- ``new_topic(partitions=1, configs=None)``: makes a fresh, uniquely named topic.
+- ``topic``: one fresh single-partition topic; ``group_id``: a fresh consumer group id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+import pytest
+
+from pauseable.testing.cluster import KafkaCluster, unique_name
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster() -> Iterator[KafkaCluster]:
+    """The Kafka cluster of this test run."""
+    cluster = KafkaCluster.open()
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def new_topic(kafka_cluster: KafkaCluster, request: pytest.FixtureRequest) -> Callable[..., str]:
+    """A factory of fresh topics named after the test: ``new_topic(partitions=3)`` returns the name."""
+
+    def make(partitions: int = 1, configs: Mapping[str, str] | None = None) -> str:
+        return kafka_cluster.create_topic(unique_name(request.node.name), partitions, configs=configs)
+
+    return make
+
+
+@pytest.fixture
+def topic(new_topic: Callable[..., str]) -> str:
+    """A fresh topic with one partition."""
+    return new_topic()
+
+
+@pytest.fixture
+def group_id(request: pytest.FixtureRequest) -> str:
+    """A consumer group id no other test uses."""
+    return unique_name(f"g-{request.node.name}")

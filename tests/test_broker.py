@@ -1,0 +1,227 @@
+"""The broker harness against real Kafka processes: life cycle, cache, stale state, errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pauseable.broker import LocalCluster, cache_dir, create_topic, kafka_jars, metadata
+from pauseable.broker.jars import KAFKA_VERSION, cached_jars
+from pauseable.errors import BrokerError, BrokerSetupError, BrokerStartError
+from pauseable.testing import KafkaCluster
+
+needs_local = pytest.mark.skipif(
+    bool(os.environ.get("PAUSEABLE_BOOTSTRAP_SERVERS")),
+    reason="PAUSEABLE_BOOTSTRAP_SERVERS is set: the local harness is not in use",
+)
+
+
+def _path_with(tmp_path: Path, *tools: str) -> str:
+    """A PATH holding only ``tools`` (linked from the real PATH), to hide everything else."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for tool in tools:
+        real = subprocess.run(["which", tool], capture_output=True, text=True, check=True).stdout.strip()
+        (bin_dir / tool).symlink_to(real)
+    return str(bin_dir)
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pauseable", *args], capture_output=True, text=True, env=env, timeout=180
+    )
+
+
+def _java_processes() -> set[int]:
+    out = subprocess.run(["pgrep", "-f", "kafka.Kafka"], capture_output=True, text=True, check=False).stdout
+    return {int(pid) for pid in out.split()}
+
+
+@needs_local
+def test_cli_start_status_stop_round_trip_leaves_nothing_behind(
+    kafka_cluster: KafkaCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {**os.environ, "PAUSEABLE_RUN_DIR": str(tmp_path / "run")}
+    env.pop("PAUSEABLE_BOOTSTRAP_SERVERS", None)
+    # The session broker already warmed the cache: a start must then work without Maven (no network).
+    env["PATH"] = _path_with(tmp_path, "java", "ps")
+    before = _java_processes()
+
+    started = _cli("broker", "start", "--name", "roundtrip", env=env)
+    assert started.returncode == 0, started.stderr
+    line = started.stdout.strip()
+    assert line.startswith("PAUSEABLE_BOOTSTRAP_SERVERS=127.0.0.1:"), started.stdout
+    bootstrap = line.split("=", 1)[1]
+    assert [b.node_id for b in metadata(bootstrap).brokers] == [1]
+    new_pids = _java_processes() - before
+    assert len(new_pids) == 1
+
+    status = _cli("broker", "status", "--name", "roundtrip", env=env)
+    assert status.returncode == 0
+    assert "running (pid" in status.stdout and line in status.stdout
+
+    again = _cli("broker", "start", "--name", "roundtrip", env=env)
+    assert again.returncode == 0 and again.stdout.strip() == line  # idempotent: same cluster
+    assert "already running" in again.stderr
+
+    stopped = _cli("broker", "stop", "--name", "roundtrip", env=env)
+    assert stopped.returncode == 0, stopped.stderr
+    assert not (_java_processes() & new_pids)
+    assert not (tmp_path / "run").exists()
+    with pytest.raises(BrokerError, match="no Kafka broker answered"):
+        metadata(bootstrap)
+    assert _cli("broker", "status", "--name", "roundtrip", env=env).returncode == 3
+
+
+@needs_local
+def test_warm_cache_resolves_jars_without_maven(
+    kafka_cluster: KafkaCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cached_jars() is not None
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "java"))
+    libs = kafka_jars()
+    assert (libs / f"kafka_2.13-{KAFKA_VERSION}.jar").is_file()
+    assert libs.is_relative_to(cache_dir())
+
+
+@needs_local
+def test_cold_cache_is_filled_by_maven_then_reused(
+    kafka_cluster: KafkaCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAUSEABLE_CACHE", str(tmp_path / "cache"))
+    assert cached_jars() is None
+    began = time.monotonic()
+    libs = kafka_jars()
+    cold = time.monotonic() - began
+    assert libs == tmp_path / "cache" / f"kafka-{KAFKA_VERSION}" / "libs"
+    assert {p.name for p in libs.glob("kafka-clients-*.jar")} == {f"kafka-clients-{KAFKA_VERSION}.jar"}
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "java"))  # no Maven: the cache must suffice
+    assert kafka_jars() == libs
+    print(f"cold jar resolution (Maven's own repository warm): {cold:.1f} s")
+
+
+def test_cold_cache_without_maven_names_maven_and_the_alternative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAUSEABLE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "java"))
+    with pytest.raises(BrokerSetupError, match=r"Maven.*install Maven.*PAUSEABLE_BOOTSTRAP_SERVERS"):
+        kafka_jars()
+    assert not (tmp_path / "cache" / f"kafka-{KAFKA_VERSION}" / "libs").exists()
+
+
+def test_missing_java_names_java_and_the_alternative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", _path_with(tmp_path))
+    with pytest.raises(BrokerSetupError, match=r"Java 17\+.*install a JDK.*PAUSEABLE_BOOTSTRAP_SERVERS"):
+        LocalCluster.start(tmp_path / "cluster")
+    assert not (tmp_path / "cluster").exists()
+
+
+def test_missing_java_is_a_clear_cli_error(tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": _path_with(tmp_path), "PAUSEABLE_RUN_DIR": str(tmp_path / "run")}
+    env.pop("PAUSEABLE_BOOTSTRAP_SERVERS", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "pauseable", "broker", "start"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("pauseable: error: Java 17+ is needed")
+    assert "Traceback" not in result.stderr
+
+
+@needs_local
+def test_stale_pid_files_are_cleaned_and_never_kill_a_stranger(kafka_cluster: KafkaCluster, tmp_path: Path) -> None:
+    cluster = LocalCluster.start(tmp_path / "stale")
+    node = cluster.nodes[0]
+    pid = cluster.pid(node)
+    assert pid is not None
+    cluster.stop_node(node.node_id, kill=True)  # the broker dies (SIGKILL): nothing cleaned up by it
+    pid_file = tmp_path / "stale" / "node-1" / "kafka.pid"
+    pid_file.write_text(f"{pid}\n")  # as it was before the death: a pid file naming a dead process
+    assert cluster.pid(node) is None
+    assert subprocess.run(["pgrep", "-f", str(tmp_path / "stale")], check=False).returncode == 1
+    # Worse: the stale pid file now names an unrelated live process.
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        pid_file.write_text(f"{stranger.pid}\n")
+        loaded = LocalCluster.load(tmp_path / "stale")
+        assert loaded is not None and loaded.running_nodes() == []
+        # Starting again in the same directory replaces the stale cluster.
+        fresh = LocalCluster.start(tmp_path / "stale")
+        try:
+            assert fresh.cluster_id != cluster.cluster_id
+            assert metadata(fresh.bootstrap_servers).brokers
+        finally:
+            fresh.stop()
+        assert stranger.poll() is None, "stop must never signal a process it did not start"
+    finally:
+        stranger.kill()
+        stranger.wait()
+    assert not (tmp_path / "stale").exists()
+
+
+@needs_local
+def test_starting_over_a_running_cluster_is_refused(kafka_cluster: KafkaCluster) -> None:
+    local = kafka_cluster.local
+    assert local is not None
+    with pytest.raises(BrokerError, match="already running"):
+        LocalCluster.start(local.root)
+    assert metadata(kafka_cluster.bootstrap_servers).brokers  # untouched
+
+
+@needs_local
+def test_a_broker_that_cannot_start_reports_its_log(kafka_cluster: KafkaCluster, tmp_path: Path) -> None:
+    with pytest.raises(BrokerStartError) as caught:
+        LocalCluster.start(tmp_path / "bad", overrides={"log.retention.hours": "not-a-number"}, timeout=60)
+    assert "log.retention.hours" in str(caught.value)
+    assert not (tmp_path / "bad").exists()
+
+
+def test_topics_are_created_with_their_partitions_and_names_are_unique(kafka_cluster: KafkaCluster) -> None:
+    first = kafka_cluster.create_topic(partitions=3)
+    second = kafka_cluster.create_topic(partitions=3)
+    assert first != second
+    topics = metadata(kafka_cluster.bootstrap_servers).topics
+    assert topics[first] == 3 and topics[second] == 3
+    kafka_cluster.add_partitions(first, 5)
+    assert metadata(kafka_cluster.bootstrap_servers).topics[first] == 5
+    with pytest.raises(BrokerError, match="already exists"):
+        create_topic(kafka_cluster.bootstrap_servers, first, 1)
+
+
+def test_external_bootstrap_starts_nothing(kafka_cluster: KafkaCluster, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers,
+        "PAUSEABLE_RUN_DIR": str(tmp_path / "run"),
+    }
+    before = _java_processes()
+    result = _cli("broker", "start", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"PAUSEABLE_BOOTSTRAP_SERVERS={kafka_cluster.bootstrap_servers}"
+    assert "nothing started" in result.stderr
+    assert _java_processes() == before
+    assert not (tmp_path / "run").exists()
+    status = _cli("broker", "status", env=env)
+    assert status.returncode == 0 and "answering, 1 broker(s)" in status.stdout
+
+
+@needs_local
+@pytest.mark.slow
+def test_three_node_cluster_survives_a_node_restart(kafka_cluster: KafkaCluster, tmp_path: Path) -> None:
+    cluster = LocalCluster.start(tmp_path / "three", brokers=3)
+    try:
+        assert [b.node_id for b in metadata(cluster.bootstrap_servers).brokers] == [1, 2, 3]
+        create_topic(cluster.bootstrap_servers, "replicated", partitions=3, replication_factor=3)
+        cluster.stop_node(2)
+        assert [n.node_id for n in cluster.running_nodes()] == [1, 3]
+        assert [b.node_id for b in metadata(cluster.nodes[0].address).brokers] == [1, 3]
+        cluster.start_node(2)
+        assert [b.node_id for b in metadata(cluster.nodes[0].address).brokers] == [1, 2, 3]
+    finally:
+        cluster.stop()
+    assert not (tmp_path / "three").exists()
