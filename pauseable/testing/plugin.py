@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping
 
 import pytest
@@ -16,9 +17,12 @@ from pauseable.testing.cluster import KafkaCluster, unique_name
 
 
 @pytest.fixture(scope="session")
-def kafka_cluster() -> Iterator[KafkaCluster]:
+def kafka_cluster(request: pytest.FixtureRequest) -> Iterator[KafkaCluster]:
     """The Kafka cluster of this test run."""
-    cluster = KafkaCluster.open()
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    # Uncaptured, so the one-time "fetching the jars" line shows while it happens.
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        cluster = KafkaCluster.open()
     try:
         yield cluster
     finally:
