@@ -1,15 +1,54 @@
-"""pauseable: pause and resume Kafka consumers the same way on every Python client."""
+"""pauseable: pause and resume Kafka consumers the same way on every Python client.
+
+>>> controller = pauseable.controller(native_consumer)      # or async_controller(...)
+>>> controller.pause_topics("orders"); ...; controller.resume_topics("orders")
+"""
 
 from __future__ import annotations
 
-from pauseable.errors import BrokerError, BrokerSetupError, BrokerStartError, PauseableError
+from pauseable.adapter import Backend
+from pauseable.controller import AsyncController, Controller
+from pauseable.errors import (
+    BackendError,
+    BrokerError,
+    BrokerSetupError,
+    BrokerStartError,
+    ConsumerClosedError,
+    InvalidArgumentError,
+    InvalidOffsetError,
+    NotAssignedError,
+    PauseableError,
+    UnknownBackendError,
+)
+from pauseable.hookspecs import hookimpl
+from pauseable.protocol import AsyncPauseController, PauseController
+from pauseable.registry import async_controller, backends, controller, get_backend
+from pauseable.types import Offset, TopicPartition
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsyncController",
+    "AsyncPauseController",
+    "Backend",
+    "BackendError",
     "BrokerError",
     "BrokerSetupError",
     "BrokerStartError",
+    "ConsumerClosedError",
+    "Controller",
+    "InvalidArgumentError",
+    "InvalidOffsetError",
+    "NotAssignedError",
+    "Offset",
+    "PauseController",
     "PauseableError",
+    "TopicPartition",
+    "UnknownBackendError",
     "__version__",
+    "async_controller",
+    "backends",
+    "controller",
+    "get_backend",
+    "hookimpl",
 ]

@@ -1,6 +1,7 @@
 """The error hierarchy: every error pauseable raises is a :class:`PauseableError`.
 
-Each message names the problem and the fix.
+Each message names the problem and the fix. Errors about arguments are also the matching builtin
+(``TypeError`` / ``ValueError``), so generic handlers keep working.
 """
 
 from __future__ import annotations
@@ -8,6 +9,30 @@ from __future__ import annotations
 
 class PauseableError(Exception):
     """Base of every error pauseable raises."""
+
+
+class InvalidArgumentError(PauseableError, TypeError):
+    """An argument has the wrong type (e.g. a native TopicPartition where pauseable's is needed)."""
+
+
+class InvalidOffsetError(PauseableError, ValueError):
+    """An offset or timestamp is out of range (negative, or a sentinel where none is allowed)."""
+
+
+class NotAssignedError(PauseableError, ValueError):
+    """A partition is not assigned to this consumer; nothing was done."""
+
+
+class ConsumerClosedError(PauseableError):
+    """The consumer is closed; create a new one."""
+
+
+class BackendError(PauseableError):
+    """The Kafka client failed a call; the native exception is chained as ``__cause__``."""
+
+
+class UnknownBackendError(PauseableError, LookupError):
+    """No installed backend has that name, or none claims the consumer object."""
 
 
 class BrokerError(PauseableError):

@@ -1,0 +1,151 @@
+"""pauseable backend ``aiokafka``: drives :class:`aiokafka.AIOKafkaConsumer` (asyncio).
+
+Native behaviour that differs from pauseable's contract, and where it is cured:
+
+- ``committed`` already returns None when nothing is committed; ``seek_to_end`` is already eager
+  (it awaits the offset reset), but the core resolves ``end_offsets`` itself so it can return them.
+- pause, resume, seek and assignment are plain methods; position, committed and the offset lookups
+  are coroutines. The adapter presents all of them as coroutines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pauseable
+from pauseable import TopicPartition
+from pauseable.adapter import AsyncAssignedHook, AsyncRevokedHook, Backend, ConsumerSettings
+
+try:
+    import aiokafka
+    from aiokafka import TopicPartition as NativeTP
+    from aiokafka.abc import ConsumerRebalanceListener
+    from aiokafka.errors import ConsumerStoppedError
+
+    HAVE_CLIENT = True
+except ImportError:  # pragma: no cover - the backend is then simply not listed
+    HAVE_CLIENT = False
+
+
+class AIOKafkaAdapter:
+    """The translation table from pauseable to :class:`aiokafka.AIOKafkaConsumer`."""
+
+    __slots__ = ("_consumer",)
+
+    def __init__(self, consumer: Any) -> None:
+        self._consumer = consumer
+
+    async def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition(tp.topic, tp.partition) for tp in self._consumer.assignment()}
+
+    async def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        self._consumer.assign([NativeTP(tp.topic, tp.partition) for tp in partitions])
+
+    async def subscribe(
+        self, topics: Sequence[str], on_assigned: AsyncAssignedHook, on_revoked: AsyncRevokedHook
+    ) -> None:
+        self._consumer.subscribe(topics=list(topics), listener=_Listener(on_assigned, on_revoked))
+
+    async def pause(self, partitions: Sequence[TopicPartition]) -> None:
+        self._consumer.pause(*(NativeTP(tp.topic, tp.partition) for tp in partitions))
+
+    async def resume(self, partitions: Sequence[TopicPartition]) -> None:
+        self._consumer.resume(*(NativeTP(tp.topic, tp.partition) for tp in partitions))
+
+    async def seek(self, partition: TopicPartition, offset: int) -> None:
+        self._consumer.seek(NativeTP(partition.topic, partition.partition), offset)
+
+    async def position(self, partition: TopicPartition) -> int | None:
+        position: int | None = await self._consumer.position(NativeTP(partition.topic, partition.partition))
+        return position
+
+    async def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
+        return {tp: await self._consumer.committed(NativeTP(tp.topic, tp.partition)) for tp in partitions}
+
+    async def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        found = await self._consumer.beginning_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
+        return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
+
+    async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        found = await self._consumer.end_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
+        return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
+
+    async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        native = {NativeTP(tp.topic, tp.partition): ts for tp, ts in timestamps.items()}
+        found = await self._consumer.offsets_for_times(native)
+        return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
+
+    async def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
+        if offsets is None:
+            await self._consumer.commit()
+        else:
+            await self._consumer.commit({NativeTP(tp.topic, tp.partition): o for tp, o in offsets.items()})
+
+    async def poll(self, timeout: float, max_records: int) -> list[Any]:
+        batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
+        return [record for records in batches.values() for record in records]
+
+    def locate(self, record: Any) -> tuple[str, int, int]:
+        return record.topic, record.partition, record.offset
+
+    async def close(self) -> None:
+        await self._consumer.stop()
+
+    def is_closed(self) -> bool:
+        return bool(getattr(self._consumer, "_closed", False))
+
+    def is_closed_error(self, exc: BaseException) -> bool:
+        return isinstance(exc, ConsumerStoppedError) or self.is_closed()
+
+
+if HAVE_CLIENT:
+
+    class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+        def __init__(self, on_assigned: AsyncAssignedHook, on_revoked: AsyncRevokedHook) -> None:
+            self._on_assigned = on_assigned
+            self._on_revoked = on_revoked
+
+        async def on_partitions_revoked(self, revoked: Any) -> None:
+            await self._on_revoked([TopicPartition(tp.topic, tp.partition) for tp in revoked])
+
+        async def on_partitions_assigned(self, assigned: Any) -> None:
+            await self._on_assigned([TopicPartition(tp.topic, tp.partition) for tp in assigned])
+
+
+async def build_consumer(settings: ConsumerSettings) -> Any:
+    """A started :class:`aiokafka.AIOKafkaConsumer` from client-neutral settings."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "group_id": settings.group_id,
+        "auto_offset_reset": settings.auto_offset_reset,
+        "enable_auto_commit": settings.enable_auto_commit,
+        "client_id": settings.client_id,
+    }
+    for key in ("max_poll_interval_ms", "session_timeout_ms", "heartbeat_interval_ms", "metadata_max_age_ms"):
+        if (value := getattr(settings, key)) is not None:
+            config[key] = value
+    config.update(settings.native)
+    consumer = aiokafka.AIOKafkaConsumer(**config)
+    await consumer.start()
+    return consumer
+
+
+def _claims(consumer: object) -> bool:
+    return HAVE_CLIENT and isinstance(consumer, aiokafka.AIOKafkaConsumer)
+
+
+@pauseable.hookimpl
+def pauseable_register_backends(register: Any) -> None:
+    """Register the ``aiokafka`` backend."""
+    register(
+        Backend(
+            name="aiokafka",
+            client="aiokafka",
+            claims=_claims,
+            async_adapter=AIOKafkaAdapter,
+            build_consumer=build_consumer,
+            package="pauseable-aiokafka",
+            consumer_class="aiokafka.AIOKafkaConsumer",
+        )
+    )

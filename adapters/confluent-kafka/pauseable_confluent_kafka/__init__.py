@@ -1,0 +1,396 @@
+"""pauseable backends ``confluent-kafka`` (:class:`confluent_kafka.Consumer`, sync) and
+``confluent-kafka-aio`` (:class:`confluent_kafka.aio.AIOConsumer`, asyncio, where installed).
+
+Native behaviour that differs from pauseable's contract, and where it is cured:
+
+- ``committed`` reports "nothing committed" as offset ``-1001`` (``OFFSET_INVALID``): translated to None.
+- ``position`` is the offset after the last record handed over (``-1001`` before the first), even
+  after a ``seek``: the adapter remembers sought offsets until a record of the partition is
+  delivered, so ``position`` is the next offset to deliver; None when the client has none yet.
+- ``seek`` right after ``assign`` fails with ``_STATE`` ("Erroneous state") until the partition's
+  fetcher has started (~60 ms here): the adapter retries it for up to 10 s.
+- ``offsets_for_times`` reports "no such record" as offset ``-1`` (``OFFSET_END``): translated to None.
+- ``commit()`` commits the offsets stored for consumed records only (a ``seek`` is not one), and raises
+  ``_NO_OFFSET`` when there are none. The adapter commits the current positions (sought or consumed)
+  explicitly, like the other clients do; with no known position it is a no-op.
+- there is no seek-to-end call; ``seek`` with ``OFFSET_END`` is resolved lazily by the fetcher. The core
+  resolves the end offsets (``get_watermark_offsets``) and seeks to them (eager).
+- ``on_assign`` assigns automatically only after the callback returns, so the adapter assigns itself
+  (``assign``, or ``incremental_assign`` under a cooperative protocol) and then lets the core pause
+  partitions of paused topics, before any of their records can be fetched.
+- ``on_lost`` (forced eviction) is treated as a revocation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pauseable
+from pauseable import TopicPartition
+from pauseable.adapter import (
+    AssignedHook,
+    AsyncAssignedHook,
+    AsyncRevokedHook,
+    Backend,
+    ConsumerSettings,
+    RevokedHook,
+)
+
+try:
+    import confluent_kafka
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka import TopicPartition as NativeTP
+
+    HAVE_CLIENT = True
+except ImportError:  # pragma: no cover - the backends are then simply not listed
+    HAVE_CLIENT = False
+try:
+    from confluent_kafka.aio import AIOConsumer
+
+    HAVE_AIO = True
+except ImportError:  # pragma: no cover - releases before 2.12 have no asyncio consumer
+    HAVE_AIO = False
+
+_OFFSET_INVALID = -1001
+_TIMEOUT_S = 30.0
+
+
+def _native(partitions: Sequence[TopicPartition]) -> list[Any]:
+    return [NativeTP(tp.topic, tp.partition) for tp in partitions]
+
+
+def _ours(partitions: Sequence[Any]) -> list[TopicPartition]:
+    return [TopicPartition(tp.topic, tp.partition) for tp in partitions]
+
+
+def _offsets(found: Sequence[Any], *, none_below: int = 0) -> dict[TopicPartition, int | None]:
+    """Native partitions with offsets → pauseable's map; offsets below ``none_below`` mean None."""
+    result: dict[TopicPartition, int | None] = {}
+    for tp in found:
+        if tp.error is not None:
+            raise KafkaException(tp.error)
+        result[TopicPartition(tp.topic, tp.partition)] = tp.offset if tp.offset >= none_below else None
+    return result
+
+
+def _locate(record: Any) -> tuple[str, int, int]:
+    if record.error() is not None:  # an event (e.g. partition EOF), never held back
+        return record.topic() or "", -1, -1
+    return record.topic(), record.partition(), record.offset()
+
+
+def _is_state_error(exc: BaseException) -> bool:
+    return isinstance(exc, KafkaException) and exc.args[0].code() == KafkaError._STATE
+
+
+def _is_closed_message(exc: BaseException) -> bool:
+    return isinstance(exc, RuntimeError) and "closed" in str(exc).lower()
+
+
+_SEEK_RETRY_S = 10.0
+
+
+class _SoughtOffsets:
+    """Offsets sought but not yet delivered past: librdkafka's ``position`` does not reflect a seek."""
+
+    __slots__ = ("_sought",)
+
+    def __init__(self) -> None:
+        self._sought: dict[tuple[str, int], int] = {}
+
+    def note_seek(self, partition: TopicPartition, offset: int) -> None:
+        self._sought[partition.topic, partition.partition] = offset
+
+    def note_delivered(self, records: list[Any]) -> None:
+        if self._sought:
+            for record in records:
+                if record.error() is None:
+                    self._sought.pop((record.topic(), record.partition()), None)
+
+    def position(self, partition: TopicPartition, native: Sequence[Any]) -> int | None:
+        sought = self._sought.get((partition.topic, partition.partition))
+        return sought if sought is not None else _offsets(native)[partition]
+
+    def known(self, assigned: Sequence[Any], native_positions: Sequence[Any]) -> dict[TopicPartition, int]:
+        """The known positions of ``assigned`` partitions: sought, else consumed."""
+        consumed = _offsets(native_positions)
+        result: dict[TopicPartition, int] = {}
+        for tp in _ours(assigned):
+            position = self._sought.get((tp.topic, tp.partition), consumed.get(tp))
+            if position is not None:
+                result[tp] = position
+        return result
+
+    def forget(self, partitions: Sequence[Any]) -> None:
+        for tp in partitions:
+            self._sought.pop((tp.topic, tp.partition), None)
+
+
+class ConfluentAdapter:
+    """The translation table from pauseable to :class:`confluent_kafka.Consumer`."""
+
+    __slots__ = ("_consumer", "_sought")
+
+    def __init__(self, consumer: Any) -> None:
+        self._consumer = consumer
+        self._sought = _SoughtOffsets()
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(_ours(self._consumer.assignment()))
+
+    def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        self._consumer.assign(_native(partitions))
+        self._sought = _SoughtOffsets()
+
+    def subscribe(self, topics: Sequence[str], on_assigned: AssignedHook, on_revoked: RevokedHook) -> None:
+        def on_assign(consumer: Any, partitions: list[Any]) -> None:
+            try:
+                consumer.assign(partitions)
+            except KafkaException as exc:
+                if not _is_state_error(exc):
+                    raise
+                consumer.incremental_assign(partitions)  # a cooperative rebalance protocol
+            on_assigned(_ours(partitions))
+
+        def on_revoke(consumer: Any, partitions: list[Any]) -> None:
+            self._sought.forget(partitions)
+            on_revoked(_ours(partitions))
+
+        self._consumer.subscribe(list(topics), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
+
+    def pause(self, partitions: Sequence[TopicPartition]) -> None:
+        self._consumer.pause(_native(partitions))
+
+    def resume(self, partitions: Sequence[TopicPartition]) -> None:
+        self._consumer.resume(_native(partitions))
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        native = NativeTP(partition.topic, partition.partition, offset)
+        deadline = time.monotonic() + _SEEK_RETRY_S
+        while True:
+            try:
+                self._consumer.seek(native)
+                break
+            except KafkaException as exc:
+                if not _is_state_error(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)  # the partition's fetcher is still starting
+        self._sought.note_seek(partition, offset)
+
+    def position(self, partition: TopicPartition) -> int | None:
+        return self._sought.position(partition, self._consumer.position(_native([partition])))
+
+    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
+        return _offsets(self._consumer.committed(_native(partitions), timeout=_TIMEOUT_S))
+
+    def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: self._watermarks(tp)[0] for tp in partitions}
+
+    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: self._watermarks(tp)[1] for tp in partitions}
+
+    def _watermarks(self, tp: TopicPartition) -> tuple[int, int]:
+        low, high = self._consumer.get_watermark_offsets(NativeTP(tp.topic, tp.partition), timeout=_TIMEOUT_S)
+        return int(low), int(high)
+
+    def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        query = [NativeTP(tp.topic, tp.partition, ts) for tp, ts in timestamps.items()]
+        return _offsets(self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
+
+    def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
+        if offsets is None:
+            assigned = self._consumer.assignment()
+            offsets = self._sought.known(assigned, self._consumer.position(assigned) if assigned else [])
+        if offsets:
+            native = [NativeTP(tp.topic, tp.partition, o) for tp, o in offsets.items()]
+            self._consumer.commit(offsets=native, asynchronous=False)
+
+    def poll(self, timeout: float, max_records: int) -> list[Any]:
+        records: list[Any] = self._consumer.consume(num_messages=max_records, timeout=timeout)
+        self._sought.note_delivered(records)
+        return records
+
+    def locate(self, record: Any) -> tuple[str, int, int]:
+        return _locate(record)
+
+    def close(self) -> None:
+        self._consumer.close()
+
+    def is_closed(self) -> bool:
+        return False  # the client has no such query; a closed consumer raises RuntimeError instead
+
+    def is_closed_error(self, exc: BaseException) -> bool:
+        return _is_closed_message(exc)
+
+
+class ConfluentAsyncAdapter:
+    """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
+
+    __slots__ = ("_consumer", "_sought")
+
+    def __init__(self, consumer: Any) -> None:
+        self._consumer = consumer
+        self._sought = _SoughtOffsets()
+
+    async def assignment(self) -> set[TopicPartition]:
+        return set(_ours(await self._consumer.assignment()))
+
+    async def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        await self._consumer.assign(_native(partitions))
+        self._sought = _SoughtOffsets()
+
+    async def subscribe(
+        self, topics: Sequence[str], on_assigned: AsyncAssignedHook, on_revoked: AsyncRevokedHook
+    ) -> None:
+        async def on_assign(consumer: Any, partitions: list[Any]) -> None:
+            try:
+                await consumer.assign(partitions)
+            except KafkaException as exc:
+                if not _is_state_error(exc):
+                    raise
+                await consumer.incremental_assign(partitions)
+            await on_assigned(_ours(partitions))
+
+        async def on_revoke(consumer: Any, partitions: list[Any]) -> None:
+            self._sought.forget(partitions)
+            await on_revoked(_ours(partitions))
+
+        await self._consumer.subscribe(list(topics), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
+
+    async def pause(self, partitions: Sequence[TopicPartition]) -> None:
+        await self._consumer.pause(_native(partitions))
+
+    async def resume(self, partitions: Sequence[TopicPartition]) -> None:
+        await self._consumer.resume(_native(partitions))
+
+    async def seek(self, partition: TopicPartition, offset: int) -> None:
+        native = NativeTP(partition.topic, partition.partition, offset)
+        deadline = time.monotonic() + _SEEK_RETRY_S
+        while True:
+            try:
+                await self._consumer.seek(native)
+                break
+            except KafkaException as exc:
+                if not _is_state_error(exc) or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.01)  # the partition's fetcher is still starting
+        self._sought.note_seek(partition, offset)
+
+    async def position(self, partition: TopicPartition) -> int | None:
+        return self._sought.position(partition, await self._consumer.position(_native([partition])))
+
+    async def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
+        return _offsets(await self._consumer.committed(_native(partitions), timeout=_TIMEOUT_S))
+
+    async def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: (await self._watermarks(tp))[0] for tp in partitions}
+
+    async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: (await self._watermarks(tp))[1] for tp in partitions}
+
+    async def _watermarks(self, tp: TopicPartition) -> tuple[int, int]:
+        native = NativeTP(tp.topic, tp.partition)
+        low, high = await self._consumer.get_watermark_offsets(native, timeout=_TIMEOUT_S)
+        return int(low), int(high)
+
+    async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        query = [NativeTP(tp.topic, tp.partition, ts) for tp, ts in timestamps.items()]
+        return _offsets(await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
+
+    async def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
+        if offsets is None:
+            assigned = await self._consumer.assignment()
+            positions = await self._consumer.position(assigned) if assigned else []
+            offsets = self._sought.known(assigned, positions)
+        if offsets:
+            native = [NativeTP(tp.topic, tp.partition, o) for tp, o in offsets.items()]
+            await self._consumer.commit(offsets=native, asynchronous=False)
+
+    async def poll(self, timeout: float, max_records: int) -> list[Any]:
+        records: list[Any] = await self._consumer.consume(num_messages=max_records, timeout=timeout)
+        self._sought.note_delivered(records)
+        return records
+
+    def locate(self, record: Any) -> tuple[str, int, int]:
+        return _locate(record)
+
+    async def close(self) -> None:
+        await self._consumer.close()
+
+    def is_closed(self) -> bool:
+        return bool(getattr(self._consumer, "_closed", False))
+
+    def is_closed_error(self, exc: BaseException) -> bool:
+        return _is_closed_message(exc)
+
+
+def consumer_config(settings: ConsumerSettings) -> dict[str, Any]:
+    """librdkafka configuration from client-neutral settings."""
+    config: dict[str, Any] = {
+        "bootstrap.servers": settings.bootstrap_servers,
+        "auto.offset.reset": settings.auto_offset_reset,
+        "enable.auto.commit": settings.enable_auto_commit,
+        "client.id": settings.client_id,
+    }
+    # librdkafka insists on a group id even for assign()-only use; a fresh one joins no group by itself.
+    config["group.id"] = settings.group_id or f"pauseable-standalone-{uuid.uuid4().hex}"
+    for key, name in (
+        ("max_poll_interval_ms", "max.poll.interval.ms"),
+        ("session_timeout_ms", "session.timeout.ms"),
+        ("heartbeat_interval_ms", "heartbeat.interval.ms"),
+        ("metadata_max_age_ms", "topic.metadata.refresh.interval.ms"),
+    ):
+        if (value := getattr(settings, key)) is not None:
+            config[name] = value
+    config.update(settings.native)
+    return config
+
+
+def build_consumer(settings: ConsumerSettings) -> Any:
+    """A :class:`confluent_kafka.Consumer` from client-neutral settings."""
+    return confluent_kafka.Consumer(consumer_config(settings))
+
+
+async def build_async_consumer(settings: ConsumerSettings) -> Any:
+    """A :class:`confluent_kafka.aio.AIOConsumer` from client-neutral settings."""
+    return AIOConsumer(consumer_config(settings))
+
+
+def _claims(consumer: object) -> bool:
+    return HAVE_CLIENT and isinstance(consumer, confluent_kafka.Consumer)
+
+
+def _claims_aio(consumer: object) -> bool:
+    return HAVE_AIO and isinstance(consumer, AIOConsumer)
+
+
+@pauseable.hookimpl
+def pauseable_register_backends(register: Any) -> None:
+    """Register ``confluent-kafka`` and, where the client has it, ``confluent-kafka-aio``."""
+    register(
+        Backend(
+            name="confluent-kafka",
+            client="confluent-kafka",
+            claims=_claims,
+            sync_adapter=ConfluentAdapter,
+            build_consumer=build_consumer,
+            package="pauseable-confluent-kafka",
+            consumer_class="confluent_kafka.Consumer",
+        )
+    )
+    if HAVE_AIO:
+        register(
+            Backend(
+                name="confluent-kafka-aio",
+                client="confluent-kafka",
+                claims=_claims_aio,
+                async_adapter=ConfluentAsyncAdapter,
+                build_consumer=build_async_consumer,
+                package="pauseable-confluent-kafka",
+                consumer_class="confluent_kafka.aio.AIOConsumer",
+            )
+        )

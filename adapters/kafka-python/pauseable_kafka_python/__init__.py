@@ -1,0 +1,171 @@
+"""pauseable backend ``kafka-python``: drives :class:`kafka.KafkaConsumer` (sync).
+
+Native behaviour that differs from pauseable's contract, and where it is cured:
+
+- ``seek_to_end`` is lazy: it only marks the partition for an offset reset, resolved at the next
+  fetch, so records produced between the call and that fetch are skipped silently. The core's
+  ``seek_to_end`` resolves ``end_offsets`` and seeks to them instead (eager).
+- resuming a partition whose buffered records were parked while paused can stall it for good
+  (kafka-python 3.0.x: parked records are restored only into an empty in-line slot, and a drained
+  slot is not treated as empty); ``resume`` frees the drained slot so delivery continues.
+- ``committed`` already returns None when nothing is committed.
+- the rebalance listener's ``on_partitions_lost`` (forced eviction) is treated as a revocation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pauseable
+from pauseable import TopicPartition
+from pauseable.adapter import AssignedHook, Backend, ConsumerSettings, RevokedHook
+
+try:
+    import kafka
+    from kafka import OffsetAndMetadata
+    from kafka import TopicPartition as NativeTP
+    from kafka.consumer.subscription_state import ConsumerRebalanceListener
+    from kafka.errors import IllegalStateError
+
+    HAVE_CLIENT = True
+except ImportError:  # pragma: no cover - the backend is then simply not listed
+    HAVE_CLIENT = False
+
+
+class KafkaPythonAdapter:
+    """The translation table from pauseable to :class:`kafka.KafkaConsumer`."""
+
+    __slots__ = ("_consumer",)
+
+    def __init__(self, consumer: Any) -> None:
+        self._consumer = consumer
+
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition(tp.topic, tp.partition) for tp in self._consumer.assignment()}
+
+    def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        self._consumer.assign([NativeTP(tp.topic, tp.partition) for tp in partitions])
+
+    def subscribe(self, topics: Sequence[str], on_assigned: AssignedHook, on_revoked: RevokedHook) -> None:
+        self._consumer.subscribe(topics=list(topics), listener=_Listener(on_assigned, on_revoked))
+
+    def pause(self, partitions: Sequence[TopicPartition]) -> None:
+        self._consumer.pause(*(NativeTP(tp.topic, tp.partition) for tp in partitions))
+
+    def resume(self, partitions: Sequence[TopicPartition]) -> None:
+        self._consumer.resume(*(NativeTP(tp.topic, tp.partition) for tp in partitions))
+        self._unpark()
+
+    def _unpark(self) -> None:
+        """Free the fetcher's in-line slot so records parked while paused are handed over again.
+
+        kafka-python 3.0 parks the parsed records of a paused partition (KAFKA-7548) and restores
+        them only when the slot is ``None``; a fully drained slot is falsy but not ``None``, and the
+        parked partition is also left out of fetch requests, so a resumed partition never delivers
+        again. A drained slot holds nothing, so emptying it loses nothing.
+        """
+        fetcher = getattr(self._consumer, "_fetcher", None)
+        current = getattr(fetcher, "_next_partition_records", None)
+        if current is not None and not current and getattr(fetcher, "_paused_partition_records", None):
+            fetcher._next_partition_records = None  # type: ignore[union-attr]
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self._consumer.seek(NativeTP(partition.topic, partition.partition), offset)
+
+    def position(self, partition: TopicPartition) -> int | None:
+        position: int | None = self._consumer.position(NativeTP(partition.topic, partition.partition))
+        return position
+
+    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
+        return {tp: self._consumer.committed(NativeTP(tp.topic, tp.partition)) for tp in partitions}
+
+    def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        found = self._consumer.beginning_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
+        return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
+
+    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        found = self._consumer.end_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
+        return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
+
+    def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        native = {NativeTP(tp.topic, tp.partition): ts for tp, ts in timestamps.items()}
+        found = self._consumer.offsets_for_times(native)
+        return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
+
+    def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
+        if offsets is None:
+            self._consumer.commit()
+        else:
+            self._consumer.commit(
+                {NativeTP(tp.topic, tp.partition): OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()}
+            )
+
+    def poll(self, timeout: float, max_records: int) -> list[Any]:
+        batches = self._consumer.poll(timeout_ms=int(timeout * 1000), max_records=max_records)
+        return [record for records in batches.values() for record in records]
+
+    def locate(self, record: Any) -> tuple[str, int, int]:
+        return record.topic, record.partition, record.offset
+
+    def close(self) -> None:
+        self._consumer.close()
+
+    def is_closed(self) -> bool:
+        return bool(getattr(self._consumer, "_closed", False))
+
+    def is_closed_error(self, exc: BaseException) -> bool:
+        return isinstance(exc, IllegalStateError) and self.is_closed()
+
+
+if HAVE_CLIENT:
+
+    class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+        def __init__(self, on_assigned: AssignedHook, on_revoked: RevokedHook) -> None:
+            self._on_assigned = on_assigned
+            self._on_revoked = on_revoked
+
+        def on_partitions_revoked(self, revoked: Any) -> None:
+            self._on_revoked([TopicPartition(tp.topic, tp.partition) for tp in revoked])
+
+        def on_partitions_assigned(self, assigned: Any) -> None:
+            self._on_assigned([TopicPartition(tp.topic, tp.partition) for tp in assigned])
+
+        def on_partitions_lost(self, lost: Any) -> None:
+            self.on_partitions_revoked(lost)
+
+
+def build_consumer(settings: ConsumerSettings) -> Any:
+    """A :class:`kafka.KafkaConsumer` from client-neutral settings."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "group_id": settings.group_id,
+        "auto_offset_reset": settings.auto_offset_reset,
+        "enable_auto_commit": settings.enable_auto_commit,
+        "client_id": settings.client_id,
+    }
+    for key in ("max_poll_interval_ms", "session_timeout_ms", "heartbeat_interval_ms", "metadata_max_age_ms"):
+        if (value := getattr(settings, key)) is not None:
+            config[key] = value
+    config.update(settings.native)
+    return kafka.KafkaConsumer(**config)
+
+
+def _claims(consumer: object) -> bool:
+    return HAVE_CLIENT and isinstance(consumer, kafka.KafkaConsumer)
+
+
+@pauseable.hookimpl
+def pauseable_register_backends(register: Any) -> None:
+    """Register the ``kafka-python`` backend."""
+    register(
+        Backend(
+            name="kafka-python",
+            client="kafka-python",
+            claims=_claims,
+            sync_adapter=KafkaPythonAdapter,
+            build_consumer=build_consumer,
+            package="pauseable-kafka-python",
+            consumer_class="kafka.KafkaConsumer",
+        )
+    )

@@ -1,0 +1,486 @@
+"""The controllers: :class:`Controller` (sync) and :class:`AsyncController` (asyncio).
+
+Every decision lives in :class:`_Core`, which does no I/O: argument checks, the paused set, sticky
+topic pauses, which records to hold back, error translation. The two controllers only order the
+adapter calls around it, so each rule is written once for sync and async alike.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
+
+from pauseable.adapter import AnyAdapter, AsyncConsumerAdapter, Backend, ConsumerAdapter
+from pauseable.errors import (
+    BackendError,
+    ConsumerClosedError,
+    InvalidArgumentError,
+    NotAssignedError,
+    PauseableError,
+)
+from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
+from pauseable.types import Offset, TopicPartition, as_partitions, as_topics, check_offset, check_timestamp
+
+R = TypeVar("R")
+
+
+class _Core:
+    """State and rules shared by both controllers."""
+
+    __slots__ = ("backend", "closed", "locate", "paused", "paused_topics", "subscribed")
+
+    def __init__(self, backend: Backend, locate: Callable[[Any], tuple[str, int, int]]) -> None:
+        self.backend = backend
+        self.locate = locate
+        #: partitions paused through this controller (pruned on revocation)
+        self.paused: set[TopicPartition] = set()
+        #: topics whose partitions start paused whenever assigned
+        self.paused_topics: set[str] = set()
+        self.closed = False
+        self.subscribed = False
+
+    @contextmanager
+    def call(self, operation: str, adapter: AnyAdapter) -> Iterator[None]:
+        """Run native calls, turning native exceptions into pauseable's (the native one chained)."""
+        if self.closed or adapter.is_closed():
+            self.closed = True
+            raise ConsumerClosedError(
+                f"cannot {operation}: the {self.backend.name} consumer is closed; create a new consumer"
+            )
+        try:
+            yield
+        except PauseableError:
+            raise
+        except Exception as exc:
+            if adapter.is_closed_error(exc):
+                self.closed = True
+                raise ConsumerClosedError(
+                    f"cannot {operation}: the {self.backend.name} consumer is closed; create a new consumer"
+                ) from exc
+            raise BackendError(
+                f"{self.backend.name} failed to {operation}: {type(exc).__name__}: {exc} "
+                "(the client's exception is chained; check the broker connection and the arguments)"
+            ) from exc
+
+    @staticmethod
+    def require_assigned(partitions: Iterable[TopicPartition], assignment: set[TopicPartition], op: str) -> None:
+        missing = sorted(set(partitions) - assignment)
+        if missing:
+            names = ", ".join(map(str, missing))
+            raise NotAssignedError(
+                f"cannot {op} {names}: not assigned to this consumer (assigned: "
+                f"{', '.join(map(str, sorted(assignment))) or 'nothing'}); subscribe or assign first, "
+                "or use pause_topics() to pause partitions assigned later"
+            )
+
+    def sticky(self, assigned: Iterable[TopicPartition]) -> list[TopicPartition]:
+        """The newly assigned partitions that must start paused (their topic is paused)."""
+        return sorted(tp for tp in assigned if tp.topic in self.paused_topics)
+
+    def of_topics(self, assignment: Iterable[TopicPartition], topics: Iterable[str]) -> list[TopicPartition]:
+        wanted = set(topics)
+        return sorted(tp for tp in assignment if tp.topic in wanted)
+
+    def hold_back(self, records: list[Any]) -> tuple[list[Any], dict[TopicPartition, int]]:
+        """Split off records of paused partitions: the kept ones, and where to rewind each paused one."""
+        paused = {(tp.topic, tp.partition) for tp in self.paused}
+        kept: list[Any] = []
+        rewind: dict[TopicPartition, int] = {}
+        for record in records:
+            topic, partition, offset = self.locate(record)
+            if (topic, partition) in paused:
+                tp = TopicPartition(topic, partition)
+                rewind[tp] = min(offset, rewind.get(tp, offset))
+            else:
+                kept.append(record)
+        return kept, rewind
+
+    @staticmethod
+    def check_poll(timeout: float, max_records: int) -> None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+            raise InvalidArgumentError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
+            raise InvalidArgumentError(f"max_records must be an int >= 1, got {max_records!r}")
+
+    @staticmethod
+    def check_offsets(offsets: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+        if not isinstance(offsets, Mapping):
+            raise InvalidArgumentError(f"expected a mapping TopicPartition -> offset, got {type(offsets).__name__}")
+        as_partitions(offsets.keys())
+        return {tp: check_offset(off, allow_sentinels=False) for tp, off in offsets.items()}
+
+    @staticmethod
+    def check_timestamps(timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+        if not isinstance(timestamps, Mapping):
+            raise InvalidArgumentError(
+                f"expected a mapping TopicPartition -> timestamp (ms), got {type(timestamps).__name__}"
+            )
+        as_partitions(timestamps.keys())
+        return {tp: check_timestamp(ts) for tp, ts in timestamps.items()}
+
+
+class Controller(Generic[R]):
+    """A :class:`~pauseable.protocol.PauseController` over a synchronous client's consumer."""
+
+    __slots__ = ("_adapter", "_consumer", "_core")
+
+    def __init__(self, consumer: Any, backend: Backend, adapter: ConsumerAdapter) -> None:
+        self._consumer = consumer
+        self._adapter = adapter
+        self._core = _Core(backend, adapter.locate)
+
+    def __repr__(self) -> str:
+        return f"<pauseable.Controller backend={self.backend!r} closed={self._core.closed}>"
+
+    @property
+    def backend(self) -> str:
+        return self._core.backend.name
+
+    @property
+    def consumer(self) -> Any:
+        return self._consumer
+
+    def _call(self, operation: str) -> Any:
+        return self._core.call(operation, self._adapter)
+
+    def locate(self, record: Any) -> tuple[str, int, int]:
+        """The ``(topic, partition, offset)`` of a native record (partition -1 for a client event)."""
+        return self._adapter.locate(record)
+
+    def _assigned(self, partitions: Sequence[TopicPartition], op: str) -> None:
+        self._core.require_assigned(partitions, self._adapter.assignment(), op)
+
+    # -- membership ------------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        topics: Topics,
+        *,
+        on_assigned: RebalanceCallback | None = None,
+        on_revoked: RebalanceCallback | None = None,
+    ) -> None:
+        names = as_topics(topics)
+
+        def assigned(partitions: list[TopicPartition]) -> None:
+            self._apply_sticky(partitions)
+            if on_assigned is not None:
+                on_assigned(partitions)
+
+        def revoked(partitions: list[TopicPartition]) -> None:
+            if on_revoked is not None:
+                on_revoked(partitions)
+            self._core.paused.difference_update(partitions)
+
+        with self._call("subscribe"):
+            self._adapter.subscribe(names, assigned, revoked)
+        self._core.subscribed = True
+
+    def assign(self, partitions: Partitions) -> None:
+        tps = as_partitions(partitions)
+        with self._call("assign"):
+            self._adapter.assign(tps)
+            self._core.paused.intersection_update(tps)
+            self._apply_sticky(tps)
+
+    def _apply_sticky(self, partitions: list[TopicPartition]) -> None:
+        if to_pause := self._core.sticky(partitions):
+            self._adapter.pause(to_pause)
+            self._core.paused.update(to_pause)
+
+    def assignment(self) -> frozenset[TopicPartition]:
+        with self._call("read the assignment"):
+            return frozenset(self._adapter.assignment())
+
+    # -- pause and resume ------------------------------------------------------------------
+
+    def pause(self, partitions: Partitions) -> None:
+        tps = as_partitions(partitions)
+        with self._call("pause"):
+            self._assigned(tps, "pause")
+            self._adapter.pause(tps)
+        self._core.paused.update(tps)
+
+    def resume(self, partitions: Partitions) -> None:
+        tps = as_partitions(partitions)
+        with self._call("resume"):
+            self._assigned(tps, "resume")
+            self._adapter.resume(tps)
+        self._core.paused.difference_update(tps)
+
+    def pause_topics(self, topics: Topics) -> None:
+        names = as_topics(topics)
+        with self._call("pause topics"):
+            tps = self._core.of_topics(self._adapter.assignment(), names)
+            if tps:
+                self._adapter.pause(tps)
+        self._core.paused_topics.update(names)
+        self._core.paused.update(tps)
+
+    def resume_topics(self, topics: Topics) -> None:
+        names = as_topics(topics)
+        with self._call("resume topics"):
+            tps = self._core.of_topics(self._adapter.assignment(), names)
+            if tps:
+                self._adapter.resume(tps)
+        self._core.paused_topics.difference_update(names)
+        self._core.paused.difference_update(tps)
+
+    def paused(self) -> frozenset[TopicPartition]:
+        with self._call("read the paused partitions"):
+            return frozenset(self._core.paused & self._adapter.assignment())
+
+    def paused_topics(self) -> frozenset[str]:
+        return frozenset(self._core.paused_topics)
+
+    # -- positions -------------------------------------------------------------------------
+
+    def seek(self, partition: TopicPartition, offset: int | Offset) -> None:
+        (tp,) = as_partitions([partition])
+        target = check_offset(offset)
+        with self._call("seek"):
+            self._assigned([tp], "seek")
+            if target == Offset.END:
+                target = self._adapter.end_offsets([tp])[tp]
+            elif target == Offset.BEGINNING:
+                target = self._adapter.beginning_offsets([tp])[tp]
+            self._adapter.seek(tp, target)
+
+    def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]:
+        with self._call("seek to the end"):
+            assignment = self._adapter.assignment()
+            tps = sorted(assignment) if partitions is None else as_partitions(partitions)
+            self._core.require_assigned(tps, assignment, "seek to the end of")
+            ends = self._adapter.end_offsets(tps) if tps else {}
+            for tp in tps:
+                self._adapter.seek(tp, ends[tp])
+        return ends
+
+    def position(self, partition: TopicPartition) -> int | None:
+        (tp,) = as_partitions([partition])
+        with self._call("read the position"):
+            self._assigned([tp], "read the position of")
+            return self._adapter.position(tp)
+
+    def committed(self, partitions: Partitions) -> dict[TopicPartition, int | None]:
+        tps = as_partitions(partitions)
+        with self._call("read committed offsets"):
+            return self._adapter.committed(tps) if tps else {}
+
+    def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
+        tps = as_partitions(partitions)
+        with self._call("read end offsets"):
+            return self._adapter.end_offsets(tps) if tps else {}
+
+    def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        checked = self._core.check_timestamps(timestamps)
+        with self._call("look up offsets for times"):
+            return self._adapter.offsets_for_times(checked) if checked else {}
+
+    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
+        checked = None if offsets is None else self._core.check_offsets(offsets)
+        with self._call("commit"):
+            self._adapter.commit(checked)
+
+    # -- records ---------------------------------------------------------------------------
+
+    def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[R]:
+        self._core.check_poll(timeout, max_records)
+        with self._call("poll"):
+            records = self._adapter.poll(timeout, max_records)
+            if not self._core.paused or not records:
+                return records
+            kept, rewind = self._core.hold_back(records)
+            for tp, offset in rewind.items():
+                self._adapter.seek(tp, offset)  # delivered again after resume: nothing lost
+            return kept
+
+    def close(self) -> None:
+        if self._core.closed or self._adapter.is_closed():
+            self._core.closed = True
+            return
+        with self._call("close"):
+            self._adapter.close()
+        self._core.closed = True
+
+
+class AsyncController(Generic[R]):
+    """An :class:`~pauseable.protocol.AsyncPauseController` over an asyncio client's consumer."""
+
+    __slots__ = ("_adapter", "_consumer", "_core")
+
+    def __init__(self, consumer: Any, backend: Backend, adapter: AsyncConsumerAdapter) -> None:
+        self._consumer = consumer
+        self._adapter = adapter
+        self._core = _Core(backend, adapter.locate)
+
+    def __repr__(self) -> str:
+        return f"<pauseable.AsyncController backend={self.backend!r} closed={self._core.closed}>"
+
+    @property
+    def backend(self) -> str:
+        return self._core.backend.name
+
+    @property
+    def consumer(self) -> Any:
+        return self._consumer
+
+    def _call(self, operation: str) -> Any:
+        return self._core.call(operation, self._adapter)
+
+    def locate(self, record: Any) -> tuple[str, int, int]:
+        """The ``(topic, partition, offset)`` of a native record (partition -1 for a client event)."""
+        return self._adapter.locate(record)
+
+    async def _assigned(self, partitions: Sequence[TopicPartition], op: str) -> None:
+        self._core.require_assigned(partitions, await self._adapter.assignment(), op)
+
+    async def subscribe(
+        self,
+        topics: Topics,
+        *,
+        on_assigned: AsyncRebalanceCallback | None = None,
+        on_revoked: AsyncRebalanceCallback | None = None,
+    ) -> None:
+        names = as_topics(topics)
+
+        async def assigned(partitions: list[TopicPartition]) -> None:
+            await self._apply_sticky(partitions)
+            await _maybe_await(on_assigned, partitions)
+
+        async def revoked(partitions: list[TopicPartition]) -> None:
+            await _maybe_await(on_revoked, partitions)
+            self._core.paused.difference_update(partitions)
+
+        with self._call("subscribe"):
+            await self._adapter.subscribe(names, assigned, revoked)
+        self._core.subscribed = True
+
+    async def assign(self, partitions: Partitions) -> None:
+        tps = as_partitions(partitions)
+        with self._call("assign"):
+            await self._adapter.assign(tps)
+            self._core.paused.intersection_update(tps)
+            await self._apply_sticky(tps)
+
+    async def _apply_sticky(self, partitions: list[TopicPartition]) -> None:
+        if to_pause := self._core.sticky(partitions):
+            await self._adapter.pause(to_pause)
+            self._core.paused.update(to_pause)
+
+    async def assignment(self) -> frozenset[TopicPartition]:
+        with self._call("read the assignment"):
+            return frozenset(await self._adapter.assignment())
+
+    async def pause(self, partitions: Partitions) -> None:
+        tps = as_partitions(partitions)
+        with self._call("pause"):
+            await self._assigned(tps, "pause")
+            await self._adapter.pause(tps)
+        self._core.paused.update(tps)
+
+    async def resume(self, partitions: Partitions) -> None:
+        tps = as_partitions(partitions)
+        with self._call("resume"):
+            await self._assigned(tps, "resume")
+            await self._adapter.resume(tps)
+        self._core.paused.difference_update(tps)
+
+    async def pause_topics(self, topics: Topics) -> None:
+        names = as_topics(topics)
+        with self._call("pause topics"):
+            tps = self._core.of_topics(await self._adapter.assignment(), names)
+            if tps:
+                await self._adapter.pause(tps)
+        self._core.paused_topics.update(names)
+        self._core.paused.update(tps)
+
+    async def resume_topics(self, topics: Topics) -> None:
+        names = as_topics(topics)
+        with self._call("resume topics"):
+            tps = self._core.of_topics(await self._adapter.assignment(), names)
+            if tps:
+                await self._adapter.resume(tps)
+        self._core.paused_topics.difference_update(names)
+        self._core.paused.difference_update(tps)
+
+    async def paused(self) -> frozenset[TopicPartition]:
+        with self._call("read the paused partitions"):
+            return frozenset(self._core.paused & await self._adapter.assignment())
+
+    def paused_topics(self) -> frozenset[str]:
+        return frozenset(self._core.paused_topics)
+
+    async def seek(self, partition: TopicPartition, offset: int | Offset) -> None:
+        (tp,) = as_partitions([partition])
+        target = check_offset(offset)
+        with self._call("seek"):
+            await self._assigned([tp], "seek")
+            if target == Offset.END:
+                target = (await self._adapter.end_offsets([tp]))[tp]
+            elif target == Offset.BEGINNING:
+                target = (await self._adapter.beginning_offsets([tp]))[tp]
+            await self._adapter.seek(tp, target)
+
+    async def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]:
+        with self._call("seek to the end"):
+            assignment = await self._adapter.assignment()
+            tps = sorted(assignment) if partitions is None else as_partitions(partitions)
+            self._core.require_assigned(tps, assignment, "seek to the end of")
+            ends = await self._adapter.end_offsets(tps) if tps else {}
+            for tp in tps:
+                await self._adapter.seek(tp, ends[tp])
+        return ends
+
+    async def position(self, partition: TopicPartition) -> int | None:
+        (tp,) = as_partitions([partition])
+        with self._call("read the position"):
+            await self._assigned([tp], "read the position of")
+            return await self._adapter.position(tp)
+
+    async def committed(self, partitions: Partitions) -> dict[TopicPartition, int | None]:
+        tps = as_partitions(partitions)
+        with self._call("read committed offsets"):
+            return await self._adapter.committed(tps) if tps else {}
+
+    async def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
+        tps = as_partitions(partitions)
+        with self._call("read end offsets"):
+            return await self._adapter.end_offsets(tps) if tps else {}
+
+    async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        checked = self._core.check_timestamps(timestamps)
+        with self._call("look up offsets for times"):
+            return await self._adapter.offsets_for_times(checked) if checked else {}
+
+    async def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
+        checked = None if offsets is None else self._core.check_offsets(offsets)
+        with self._call("commit"):
+            await self._adapter.commit(checked)
+
+    async def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[R]:
+        self._core.check_poll(timeout, max_records)
+        with self._call("poll"):
+            records = await self._adapter.poll(timeout, max_records)
+            if not self._core.paused or not records:
+                return records
+            kept, rewind = self._core.hold_back(records)
+            for tp, offset in rewind.items():
+                await self._adapter.seek(tp, offset)
+            return kept
+
+    async def close(self) -> None:
+        if self._core.closed or self._adapter.is_closed():
+            self._core.closed = True
+            return
+        with self._call("close"):
+            await self._adapter.close()
+        self._core.closed = True
+
+
+async def _maybe_await(callback: Callable[[list[TopicPartition]], Awaitable[None] | None] | None, arg: Any) -> None:
+    if callback is not None:
+        result = callback(arg)
+        if inspect.isawaitable(result):
+            await result

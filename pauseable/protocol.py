@@ -1,0 +1,163 @@
+"""The public contract: :class:`PauseController` (sync) and :class:`AsyncPauseController` (async).
+
+The same operations, vocabulary, return types and errors on every backend:
+
+- after :meth:`pause` returns, no record of a paused partition is handed to the application
+  (records the client had buffered are held back and delivered after resume);
+- after :meth:`resume`, delivery continues at exactly the next offset: nothing lost or duplicated;
+- :meth:`pause_topics` is sticky: partitions of a paused topic assigned later (a rebalance, or
+  partitions added to the topic) start paused. A partition pause ends when the partition is revoked;
+- :meth:`seek_to_end` is eager: it resolves the end offsets, seeks there and returns them, so a
+  record produced after it returns is delivered;
+- :meth:`committed` gives ``None`` for a partition with no committed offset;
+- bad input raises a typed :class:`~pauseable.errors.PauseableError` and changes nothing.
+
+``R`` is the client's native record type: :meth:`poll` returns the client's own records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from pauseable.types import Offset, TopicPartition
+
+R = TypeVar("R")
+
+#: Called with the partitions assigned or revoked by a rebalance.
+RebalanceCallback = Callable[[list[TopicPartition]], None]
+#: The async flavour: may return an awaitable, which is awaited.
+AsyncRebalanceCallback = Callable[[list[TopicPartition]], "Awaitable[None] | None"]
+Partitions = Iterable[TopicPartition] | TopicPartition
+Topics = Iterable[str] | str
+
+
+@runtime_checkable
+class PauseController(Protocol[R]):
+    """Pause, resume and position a synchronous Kafka consumer, the same way on every client."""
+
+    @property
+    def backend(self) -> str:
+        """The name of the backend that drives the consumer (e.g. ``"kafka-python"``)."""
+        ...
+
+    @property
+    def consumer(self) -> Any:
+        """The native consumer object."""
+        ...
+
+    def subscribe(
+        self,
+        topics: Topics,
+        *,
+        on_assigned: RebalanceCallback | None = None,
+        on_revoked: RebalanceCallback | None = None,
+    ) -> None:
+        """Subscribe in a consumer group, taking part in rebalances so topic pauses stay sticky.
+
+        ``on_assigned`` runs after sticky pauses are applied to new partitions; ``on_revoked``
+        runs before the revoked partitions' pause state is dropped (commit there if you need to).
+        """
+        ...
+
+    def assign(self, partitions: Partitions) -> None:
+        """Assign partitions by hand (no group); partitions of paused topics start paused."""
+        ...
+
+    def assignment(self) -> frozenset[TopicPartition]:
+        """The partitions currently assigned to this consumer."""
+        ...
+
+    def pause(self, partitions: Partitions) -> None:
+        """Stop delivering records of these assigned partitions, at once; idempotent."""
+        ...
+
+    def resume(self, partitions: Partitions) -> None:
+        """Deliver again from exactly the next offset; idempotent."""
+        ...
+
+    def pause_topics(self, topics: Topics) -> None:
+        """Pause every assigned partition of these topics, and every partition of them assigned later."""
+        ...
+
+    def resume_topics(self, topics: Topics) -> None:
+        """End topic pauses and resume every assigned partition of these topics."""
+        ...
+
+    def paused(self) -> frozenset[TopicPartition]:
+        """The assigned partitions that are paused now."""
+        ...
+
+    def paused_topics(self) -> frozenset[str]:
+        """The topics paused with :meth:`pause_topics`."""
+        ...
+
+    def seek(self, partition: TopicPartition, offset: int | Offset) -> None:
+        """Deliver ``partition`` from ``offset`` next (``>= 0``, or an :class:`Offset`, resolved at once)."""
+        ...
+
+    def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]:
+        """Resolve the end offsets, seek there (default: every assigned partition) and return them."""
+        ...
+
+    def position(self, partition: TopicPartition) -> int | None:
+        """The offset of the next record to deliver, or None while the client has none yet."""
+        ...
+
+    def committed(self, partitions: Partitions) -> dict[TopicPartition, int | None]:
+        """The group's committed offsets; ``None`` where nothing is committed."""
+        ...
+
+    def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
+        """The offset the next produced record of each partition will get (high watermark)."""
+        ...
+
+    def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        """The first offset whose timestamp is ``>=`` each timestamp (ms); None when there is none."""
+        ...
+
+    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
+        """Commit ``offsets`` (default: the current positions of the assigned partitions), synchronously."""
+        ...
+
+    def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[R]:
+        """Up to ``max_records`` native records, waiting at most ``timeout`` seconds; none of a paused partition."""
+        ...
+
+    def close(self) -> None:
+        """Close the consumer; every later call raises ConsumerClosedError."""
+        ...
+
+
+@runtime_checkable
+class AsyncPauseController(Protocol[R]):
+    """The asyncio twin of :class:`PauseController`: the same operations, awaited."""
+
+    @property
+    def backend(self) -> str: ...
+    @property
+    def consumer(self) -> Any: ...
+    async def subscribe(
+        self,
+        topics: Topics,
+        *,
+        on_assigned: AsyncRebalanceCallback | None = None,
+        on_revoked: AsyncRebalanceCallback | None = None,
+    ) -> None: ...
+    async def assign(self, partitions: Partitions) -> None: ...
+    async def assignment(self) -> frozenset[TopicPartition]: ...
+    async def pause(self, partitions: Partitions) -> None: ...
+    async def resume(self, partitions: Partitions) -> None: ...
+    async def pause_topics(self, topics: Topics) -> None: ...
+    async def resume_topics(self, topics: Topics) -> None: ...
+    async def paused(self) -> frozenset[TopicPartition]: ...
+    def paused_topics(self) -> frozenset[str]: ...
+    async def seek(self, partition: TopicPartition, offset: int | Offset) -> None: ...
+    async def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]: ...
+    async def position(self, partition: TopicPartition) -> int | None: ...
+    async def committed(self, partitions: Partitions) -> dict[TopicPartition, int | None]: ...
+    async def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]: ...
+    async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]: ...
+    async def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None: ...
+    async def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[R]: ...
+    async def close(self) -> None: ...

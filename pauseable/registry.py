@@ -1,0 +1,97 @@
+"""Which backends are installed, and which one drives a given consumer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pauseable.adapter import Backend
+from pauseable.controller import AsyncController, Controller
+from pauseable.errors import InvalidArgumentError, UnknownBackendError
+from pauseable.plugins import load_plugins
+
+#: The first-party adapter distributions, named in hints when a backend is missing.
+KNOWN_PACKAGES = {
+    "confluent-kafka": "pauseable-confluent-kafka",
+    "confluent-kafka-aio": "pauseable-confluent-kafka",
+    "aiokafka": "pauseable-aiokafka",
+    "kafka-python": "pauseable-kafka-python",
+}
+
+
+def backends() -> dict[str, Backend]:
+    """Every registered backend whose client is installed, by name."""
+    found: dict[str, Backend] = {}
+
+    def register(backend: Backend) -> None:
+        if backend.name in found:
+            raise UnknownBackendError(
+                f"two plugins register the backend {backend.name!r}; uninstall one of them "
+                "or limit plugins with PAUSEABLE_PLUGINS"
+            )
+        found[backend.name] = backend
+
+    load_plugins().hook.pauseable_register_backends(register=register)
+    return {name: b for name, b in sorted(found.items()) if b.client_version is not None}
+
+
+def get_backend(name: str) -> Backend:
+    """The installed backend called ``name``; UnknownBackendError lists the alternatives."""
+    installed = backends()
+    if name in installed:
+        return installed[name]
+    have = ", ".join(installed) or "none"
+    package = KNOWN_PACKAGES.get(name)
+    hint = f"pip install {package}" if package else "install the plugin that provides it"
+    raise UnknownBackendError(f"no backend {name!r} is installed ({hint}); installed backends: {have}")
+
+
+def backend_for(consumer: object) -> Backend:
+    """The backend that claims ``consumer``; UnknownBackendError when none does."""
+    installed = backends()
+    for backend in installed.values():
+        if backend.claims(consumer):
+            return backend
+    kind = f"{type(consumer).__module__}.{type(consumer).__qualname__}"
+    have = ", ".join(f"{b.name} ({b.consumer_class})" for b in installed.values()) or "none"
+    packages = ", ".join(sorted(set(KNOWN_PACKAGES.values())))
+    raise UnknownBackendError(
+        f"no installed backend drives a {kind}; installed backends: {have}. "
+        f"Pass a consumer of one of those, or install an adapter ({packages})"
+    )
+
+
+def resolve(consumer: Any, backend: str | None) -> Backend:
+    """The backend to drive ``consumer``: the one named, checked to claim it, or the one that claims it."""
+    if backend is None:
+        return backend_for(consumer)
+    chosen = get_backend(backend)
+    if not chosen.claims(consumer):
+        kind = f"{type(consumer).__module__}.{type(consumer).__qualname__}"
+        raise UnknownBackendError(
+            f"the backend {backend!r} drives {chosen.consumer_class}, not a {kind}; "
+            "omit backend= to pick the one that does"
+        )
+    return chosen
+
+
+def controller(consumer: Any, *, backend: str | None = None) -> Controller[Any]:
+    """A :class:`~pauseable.protocol.PauseController` for a synchronous native consumer.
+
+    The backend is the installed one that claims ``consumer``, or the one named by ``backend``.
+    """
+    chosen = resolve(consumer, backend)
+    if chosen.sync_adapter is None:
+        raise InvalidArgumentError(
+            f"{chosen.consumer_class} is an asyncio consumer: use pauseable.async_controller(consumer)"
+        )
+    return Controller(consumer, chosen, chosen.sync_adapter(consumer))
+
+
+def async_controller(consumer: Any, *, backend: str | None = None) -> AsyncController[Any]:
+    """An :class:`~pauseable.protocol.AsyncPauseController` for an asyncio native consumer."""
+    chosen = resolve(consumer, backend)
+    if chosen.async_adapter is None:
+        raise InvalidArgumentError(
+            f"{chosen.consumer_class} is a synchronous consumer: use pauseable.controller(consumer)"
+        )
+    return AsyncController(consumer, chosen, chosen.async_adapter(consumer))

@@ -1,0 +1,215 @@
+"""Drive any backend from plain (synchronous) test code, so each behaviour is written once.
+
+An async backend's controller is wrapped in :class:`Blocking`, which runs every coroutine on the
+harness's own event loop; a sync backend's controller is wrapped the same way and passes through.
+Records are produced with whichever producer client is installed (confluent-kafka, else kafka-python).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pauseable.adapter import Backend, ConsumerSettings
+from pauseable.controller import AsyncController, Controller
+from pauseable.testing.cluster import KafkaCluster, unique_name
+from pauseable.types import TopicPartition
+
+#: Delivered offsets, per partition, in delivery order.
+Delivered = dict[TopicPartition, list[int]]
+
+
+class Blocking:
+    """A controller whose coroutine methods are run to completion: the same calls for sync and async."""
+
+    __slots__ = ("_run", "_target")
+
+    def __init__(self, target: Any, run: Callable[[Any], Any]) -> None:
+        self._target = target
+        self._run = run
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._run(attribute(*args, **kwargs))
+
+        return call
+
+    @property
+    def target(self) -> Any:
+        """The controller itself (an :class:`AsyncController` for async backends)."""
+        return self._target
+
+
+class BackendHarness:
+    """Builds consumers of one backend against a cluster, and cleans them up."""
+
+    def __init__(self, backend: Backend, cluster: KafkaCluster) -> None:
+        self.backend = backend
+        self.cluster = cluster
+        self.loop = asyncio.new_event_loop() if backend.is_async else None
+        self._controllers: list[Blocking] = []
+        self._producer = Producer(cluster.bootstrap_servers)
+
+    @property
+    def name(self) -> str:
+        return self.backend.name
+
+    def run(self, value: Any) -> Any:
+        """``value``, or its result when it is awaitable (run on the harness's loop)."""
+        if inspect.isawaitable(value):
+            assert self.loop is not None, f"{self.name} is a sync backend but returned an awaitable"
+            return self.loop.run_until_complete(_awaited(value))
+        return value
+
+    def settings(self, group_id: str | None = None, **overrides: Any) -> ConsumerSettings:
+        return ConsumerSettings(self.cluster.bootstrap_servers, group_id=group_id, **overrides)
+
+    def native_consumer(self, group_id: str | None = None, **overrides: Any) -> Any:
+        """A new native consumer of this backend (started, for async clients)."""
+        if self.backend.build_consumer is None:
+            raise NotImplementedError(f"backend {self.name!r} registers no build_consumer; tests need one")
+        return self.run(self.backend.build_consumer(self.settings(group_id, **overrides)))
+
+    def controller(self, group_id: str | None = None, **overrides: Any) -> Blocking:
+        """A controller over a new native consumer; closed when the harness closes."""
+        consumer = self.native_consumer(group_id, **overrides)
+        if self.backend.sync_adapter is not None:
+            ctl: Any = Controller(consumer, self.backend, self.backend.sync_adapter(consumer))
+        else:
+            assert self.backend.async_adapter is not None
+            ctl = AsyncController(consumer, self.backend, self.backend.async_adapter(consumer))
+        view = Blocking(ctl, self.run)
+        self._controllers.append(view)
+        return view
+
+    def produce(self, topic: str, count: int, partition: int = 0, timestamp_ms: int | None = None) -> list[int]:
+        """Produce ``count`` records to one partition; return their offsets."""
+        return self._producer.produce(topic, count, partition, timestamp_ms)
+
+    def consume(
+        self,
+        ctl: Blocking,
+        until: Callable[[Delivered], bool],
+        *,
+        timeout: float = 30.0,
+        what: str = "records",
+        into: Delivered | None = None,
+        max_records: int = 500,
+    ) -> Delivered:
+        """Poll ``ctl`` until ``until(delivered)`` holds; fail with what arrived after ``timeout``."""
+        delivered: Delivered = {} if into is None else into
+        self.consume_all(
+            [(ctl, delivered)], lambda: until(delivered), timeout=timeout, what=what, max_records=max_records
+        )
+        return delivered
+
+    def consume_all(
+        self,
+        members: list[tuple[Blocking, Delivered]],
+        until: Callable[[], bool],
+        *,
+        timeout: float = 30.0,
+        what: str = "records",
+        max_records: int = 500,
+    ) -> None:
+        """Poll several controllers in turn (e.g. members of one group) until ``until()`` holds."""
+        deadline = time.monotonic() + timeout
+        poll_s = 0.3
+        while not until():
+            if time.monotonic() > deadline:
+                got = [delivered for _, delivered in members]
+                raise AssertionError(f"{self.name}: timed out after {timeout:.0f} s waiting for {what}; got {got}")
+            for ctl, delivered in members:
+                record_into(delivered, ctl, ctl.poll(poll_s, max_records))
+
+    def poll_for(self, ctl: Blocking, seconds: float, into: Delivered | None = None) -> Delivered:
+        """Poll ``ctl`` for ``seconds`` (for checks that something does *not* arrive)."""
+        delivered: Delivered = {} if into is None else into
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            record_into(delivered, ctl, ctl.poll(0.1))
+        return delivered
+
+    def close(self) -> None:
+        for view in reversed(self._controllers):
+            with contextlib.suppress(Exception):  # a test may have broken or closed it on purpose
+                view.close()
+        self._producer.close()
+        if self.loop is not None:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+
+async def _awaited(value: Any) -> Any:
+    return await value
+
+
+def record_into(delivered: Delivered, ctl: Blocking, records: Iterable[Any]) -> None:
+    locate = ctl.target.locate
+    for record in records:
+        topic, partition, offset = locate(record)
+        if partition >= 0:
+            delivered.setdefault(TopicPartition(topic, partition), []).append(offset)
+
+
+def count(delivered: Delivered, tp: TopicPartition | None = None) -> int:
+    """How many records were delivered (of one partition, or in all)."""
+    if tp is not None:
+        return len(delivered.get(tp, []))
+    return sum(len(offsets) for offsets in delivered.values())
+
+
+class Producer:
+    """Produces test records and reports their offsets, with whichever producer client is installed."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self._bootstrap = bootstrap_servers
+        self._native: Any = None
+
+    def produce(self, topic: str, count: int, partition: int = 0, timestamp_ms: int | None = None) -> list[int]:
+        try:
+            import confluent_kafka
+        except ImportError:
+            return self._produce_kafka_python(topic, count, partition, timestamp_ms)
+        if self._native is None:
+            self._native = confluent_kafka.Producer({"bootstrap.servers": self._bootstrap, "linger.ms": 2})
+        offsets: list[int] = []
+        errors: list[Any] = []
+
+        def delivered(err: Any, msg: Any) -> None:
+            (errors.append(err) if err is not None else offsets.append(msg.offset()))
+
+        for i in range(count):
+            extra = {"timestamp": timestamp_ms} if timestamp_ms is not None else {}
+            value = f"{unique_name('v')}-{i}".encode()
+            self._native.produce(topic, value=value, partition=partition, on_delivery=delivered, **extra)
+            self._native.poll(0)
+        remaining = self._native.flush(30)
+        if errors or remaining:
+            raise AssertionError(f"producing to {topic}[{partition}] failed: {errors or f'{remaining} undelivered'}")
+        return sorted(offsets)
+
+    def _produce_kafka_python(self, topic: str, count: int, partition: int, timestamp_ms: int | None) -> list[int]:
+        import kafka
+
+        if self._native is None:
+            self._native = kafka.KafkaProducer(bootstrap_servers=self._bootstrap, linger_ms=2)
+        futures = [
+            self._native.send(topic, value=f"v-{i}".encode(), partition=partition, timestamp_ms=timestamp_ms)
+            for i in range(count)
+        ]
+        self._native.flush(30)
+        return sorted(f.get(timeout=30).offset for f in futures)
+
+    def close(self) -> None:
+        if self._native is not None and hasattr(self._native, "close"):
+            self._native.close()
+        self._native = None
