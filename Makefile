@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml constraints.txt $(addsuffix /pyproject.toml,$(ADAPTERS)
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check pauseable tests $(ADAPTERS)
-	$(BIN)/ruff format --check pauseable tests $(ADAPTERS)
+	$(BIN)/ruff check pauseable tests examples $(ADAPTERS)
+	$(BIN)/ruff format --check pauseable tests examples $(ADAPTERS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

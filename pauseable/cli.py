@@ -1,4 +1,4 @@
-"""The ``pauseable`` command: ``pauseable broker start|status|stop``, ``pauseable bench``.
+"""The ``pauseable`` command: ``pauseable broker start|status|stop``, ``backends``, ``bench``.
 
 Results go to stdout (``broker start`` prints ``PAUSEABLE_BOOTSTRAP_SERVERS=host:port``, so a shell
 can ``export "$(pauseable broker start)"``); progress and errors go to stderr. Exit status 0 on
@@ -80,6 +80,52 @@ def _broker_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backends(args: argparse.Namespace) -> int:
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from pauseable.registry import backends
+
+    installed = backends()
+    if args.json:
+        rows = [
+            {
+                "name": b.name,
+                "client": b.client,
+                "client_version": b.client_version,
+                "kind": "async" if b.is_async else "sync",
+                "consumer_class": b.consumer_class,
+                "package": b.package,
+            }
+            for b in installed.values()
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not installed:
+        _err("no backend is installed: pip install pauseable-confluent-kafka (or -aiokafka, -kafka-python)")
+        return 1
+    headers = ("backend", "kind", "client", "consumer class", "adapter package")
+    rows = [
+        (b.name, "async" if b.is_async else "sync", f"{b.client} {b.client_version}", b.consumer_class, b.package)
+        for b in installed.values()
+    ]
+    console = Console()
+    if not console.is_terminal:  # plain columns for pipes and files, like `pip list`
+        widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+        for line in (headers, tuple("-" * w for w in widths), *rows):
+            print("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+        return 0
+    table = Table(title="pauseable backends")
+    for column in headers:
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from pauseable.bench.smoke import run
 
@@ -109,6 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     for action, func in ((start, _broker_start), (status, _broker_status), (stop, _broker_stop)):
         action.add_argument("--name", default="default", help="which local cluster (default: default)")
         action.set_defaults(func=func)
+
+    listing = commands.add_parser("backends", help="list the installed backends and their client versions")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing.set_defaults(func=_backends)
 
     bench = commands.add_parser("bench", help="pause/resume each installed client against a real broker")
     bench.add_argument("--records", type=int, default=1000, help="records produced while paused")

@@ -252,9 +252,10 @@ class Controller(Generic[R]):
             assignment = self._adapter.assignment()
             tps = sorted(assignment) if partitions is None else as_partitions(partitions)
             self._core.require_assigned(tps, assignment, "seek to the end of")
-            ends = self._adapter.end_offsets(tps) if tps else {}
-            for tp in tps:
-                self._adapter.seek(tp, ends[tp])
+            found = self._adapter.end_offsets(tps) if tps else {}
+            ends = {tp: found[tp] for tp in tps}  # in the order asked (sorted when all)
+            for tp, offset in ends.items():
+                self._adapter.seek(tp, offset)
         return ends
 
     def position(self, partition: TopicPartition) -> int | None:
@@ -428,9 +429,10 @@ class AsyncController(Generic[R]):
             assignment = await self._adapter.assignment()
             tps = sorted(assignment) if partitions is None else as_partitions(partitions)
             self._core.require_assigned(tps, assignment, "seek to the end of")
-            ends = await self._adapter.end_offsets(tps) if tps else {}
-            for tp in tps:
-                await self._adapter.seek(tp, ends[tp])
+            found = await self._adapter.end_offsets(tps) if tps else {}
+            ends = {tp: found[tp] for tp in tps}
+            for tp, offset in ends.items():
+                await self._adapter.seek(tp, offset)
         return ends
 
     async def position(self, partition: TopicPartition) -> int | None:
