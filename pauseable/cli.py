@@ -90,7 +90,7 @@ def _backends(args: argparse.Namespace) -> int:
 
     installed = backends()
     if args.json:
-        rows = [
+        listing = [
             {
                 "name": b.name,
                 "client": b.client,
@@ -101,7 +101,7 @@ def _backends(args: argparse.Namespace) -> int:
             }
             for b in installed.values()
         ]
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(listing, indent=2))
         return 0
     if not installed:
         _err("no backend is installed: pip install pauseable-confluent-kafka (or -aiokafka, -kafka-python)")
