@@ -75,9 +75,19 @@ class _Core:
                 "or use pause_topics() to pause partitions assigned later"
             )
 
-    def sticky(self, assigned: Iterable[TopicPartition]) -> list[TopicPartition]:
-        """The newly assigned partitions that must start paused (their topic is paused)."""
-        return sorted(tp for tp in assigned if tp.topic in self.paused_topics)
+    def reconcile(self, assigned: Iterable[TopicPartition]) -> tuple[list[TopicPartition], list[TopicPartition]]:
+        """Newly assigned partitions split into (to pause, to resume), and the paused set updated.
+
+        Paused: partitions of paused topics (sticky), and partitions still paused from before. Every
+        other one is resumed explicitly, because clients disagree on what a reassigned partition
+        remembers: librdkafka keeps a revoked partition's pause flag, kafka-python keeps it for
+        partitions it retains, aiokafka drops it.
+        """
+        to_pause, to_resume = [], []
+        for tp in sorted(set(assigned)):
+            (to_pause if tp.topic in self.paused_topics or tp in self.paused else to_resume).append(tp)
+        self.paused.update(to_pause)
+        return to_pause, to_resume
 
     def of_topics(self, assignment: Iterable[TopicPartition], topics: Iterable[str]) -> list[TopicPartition]:
         wanted = set(topics)
@@ -164,7 +174,7 @@ class Controller(Generic[R]):
         names = as_topics(topics)
 
         def assigned(partitions: list[TopicPartition]) -> None:
-            self._apply_sticky(partitions)
+            self._reconcile(partitions)
             if on_assigned is not None:
                 on_assigned(partitions)
 
@@ -182,12 +192,14 @@ class Controller(Generic[R]):
         with self._call("assign"):
             self._adapter.assign(tps)
             self._core.paused.intersection_update(tps)
-            self._apply_sticky(tps)
+            self._reconcile(tps)
 
-    def _apply_sticky(self, partitions: list[TopicPartition]) -> None:
-        if to_pause := self._core.sticky(partitions):
+    def _reconcile(self, partitions: list[TopicPartition]) -> None:
+        to_pause, to_resume = self._core.reconcile(partitions)
+        if to_pause:
             self._adapter.pause(to_pause)
-            self._core.paused.update(to_pause)
+        if to_resume:
+            self._adapter.resume(to_resume)
 
     def assignment(self) -> frozenset[TopicPartition]:
         with self._call("read the assignment"):
@@ -347,7 +359,7 @@ class AsyncController(Generic[R]):
         names = as_topics(topics)
 
         async def assigned(partitions: list[TopicPartition]) -> None:
-            await self._apply_sticky(partitions)
+            await self._reconcile(partitions)
             await _maybe_await(on_assigned, partitions)
 
         async def revoked(partitions: list[TopicPartition]) -> None:
@@ -363,12 +375,14 @@ class AsyncController(Generic[R]):
         with self._call("assign"):
             await self._adapter.assign(tps)
             self._core.paused.intersection_update(tps)
-            await self._apply_sticky(tps)
+            await self._reconcile(tps)
 
-    async def _apply_sticky(self, partitions: list[TopicPartition]) -> None:
-        if to_pause := self._core.sticky(partitions):
+    async def _reconcile(self, partitions: list[TopicPartition]) -> None:
+        to_pause, to_resume = self._core.reconcile(partitions)
+        if to_pause:
             await self._adapter.pause(to_pause)
-            self._core.paused.update(to_pause)
+        if to_resume:
+            await self._adapter.resume(to_resume)
 
     async def assignment(self) -> frozenset[TopicPartition]:
         with self._call("read the assignment"):

@@ -202,6 +202,38 @@ def test_topic_pause_is_sticky_when_partitions_move_away_and_come_back(
     assert a_got == {p0: list(range(10)), p1: list(range(10))}
 
 
+def test_a_partition_pause_ends_when_the_partition_is_revoked(
+    harness: BackendHarness, new_topic: NewTopic, group_id: str
+) -> None:
+    topic = new_topic(partitions=2)
+    p0, p1 = TopicPartition(topic, 0), TopicPartition(topic, 1)
+    a_got: Delivered = {}
+    b_got: Delivered = {}
+    a = harness.controller(group_id)
+    a.subscribe(topic)
+    join(harness, a, {p0, p1}, a_got)
+    a.pause([p0, p1])
+    b = harness.controller(group_id)
+    b.subscribe(topic)
+    harness.consume_all(
+        [(a, a_got), (b, b_got)],
+        lambda: len(b.assignment()) == 1 and len(a.assignment()) == 1,
+        what="a rebalance giving each member one partition",
+    )
+    # The rebalance revoked both of a's partitions (an eager protocol): their pauses ended with it.
+    (a_tp,) = a.assignment()
+    (b_tp,) = b.assignment()
+    assert a.paused() == set()
+    harness.produce(topic, 5, partition=0)
+    harness.produce(topic, 5, partition=1)
+    harness.consume_all(
+        [(a, a_got), (b, b_got)],
+        lambda: count(a_got, a_tp) >= 5 and count(b_got, b_tp) >= 5,
+        what="each member's records",
+    )
+    assert a_got == {a_tp: list(range(5))}
+
+
 def test_partitions_added_to_a_paused_topic_start_paused(
     harness: BackendHarness, new_topic: NewTopic, group_id: str
 ) -> None:
