@@ -56,6 +56,23 @@ def test_pause_stops_delivery_at_once_including_buffered_records_while_others_fl
     assert got[p1] == list(range(250))
 
 
+def test_resume_delivers_records_that_were_buffered_when_the_partition_was_paused(
+    harness: BackendHarness, new_topic: NewTopic, group_id: str
+) -> None:
+    topic = new_topic(partitions=2)
+    p0, p1 = TopicPartition(topic, 0), TopicPartition(topic, 1)
+    harness.produce(topic, 200, partition=0)
+    ctl = harness.controller(group_id)
+    ctl.assign([p0, p1])
+    got = harness.consume(ctl, lambda d: count(d, p0) >= 1, max_records=3)
+    ctl.pause(p0)  # most of p0's first fetch is still buffered in the client
+    harness.produce(topic, 10, partition=1)
+    harness.consume(ctl, lambda d: count(d, p1) >= 10, into=got)
+    ctl.resume(p0)
+    harness.consume(ctl, lambda d: count(d, p0) >= 200, into=got, what="p0's buffered records after resume")
+    assert got == {p0: list(range(200)), p1: list(range(10))}
+
+
 def test_resume_continues_at_the_next_offset_on_many_partitions(
     harness: BackendHarness, new_topic: NewTopic, group_id: str
 ) -> None:

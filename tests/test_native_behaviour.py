@@ -1,0 +1,268 @@
+"""What each client does natively where it disagrees with pauseable's contract.
+
+These tests call the clients directly (no pauseable) and assert what they do today, so a client
+release that changes the behaviour shows up here. ``test_contract.py`` shows the adapters cure it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pauseable.testing import KafkaCluster
+from pauseable.testing.harness import Producer
+
+NewTopic = Callable[..., str]
+
+
+@pytest.fixture
+def producer(kafka_cluster: KafkaCluster) -> Any:
+    p = Producer(kafka_cluster.bootstrap_servers)
+    yield p
+    p.close()
+
+
+def _drain_kafka_python(consumer: Any, seconds: float, max_records: int = 500) -> dict[int, list[int]]:
+    got: dict[int, list[int]] = {}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for tp, records in consumer.poll(100, max_records=max_records).items():
+            got.setdefault(tp.partition, []).extend(r.offset for r in records)
+    return got
+
+
+# -- kafka-python ----------------------------------------------------------------------------
+
+
+def test_kafka_python_seek_to_end_is_lazy_and_skips_a_record_produced_right_after(
+    kafka_cluster: KafkaCluster, topic: str, group_id: str, producer: Producer
+) -> None:
+    from kafka import KafkaConsumer, TopicPartition
+
+    producer.produce(topic, 5)
+    consumer = KafkaConsumer(bootstrap_servers=kafka_cluster.bootstrap_servers, group_id=group_id)
+    try:
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        consumer.seek_to_end(tp)  # only marks the partition for a reset at the next fetch
+        assert producer.produce(topic, 1) == [5]
+        assert _drain_kafka_python(consumer, 2.0) == {}, "the record produced after seek_to_end was skipped"
+        assert consumer.position(tp) == 6
+    finally:
+        consumer.close()
+
+
+def test_kafka_python_resume_stalls_a_partition_whose_buffered_records_were_parked(
+    kafka_cluster: KafkaCluster, new_topic: NewTopic, group_id: str, producer: Producer
+) -> None:
+    from kafka import KafkaConsumer, TopicPartition
+
+    topic = new_topic(partitions=2)
+    p0, p1 = TopicPartition(topic, 0), TopicPartition(topic, 1)
+    producer.produce(topic, 200, partition=0)
+    consumer = KafkaConsumer(
+        bootstrap_servers=kafka_cluster.bootstrap_servers, group_id=group_id, auto_offset_reset="earliest"
+    )
+    try:
+        consumer.assign([p0, p1])
+        got: dict[int, list[int]] = {}
+        while not got:  # 3 of p0 handed over; the rest of that fetch waits in the in-line slot
+            for tp, records in consumer.poll(200, max_records=3).items():
+                got.setdefault(tp.partition, []).extend(r.offset for r in records)
+        consumer.pause(p0)
+        producer.produce(topic, 10, partition=1)
+        more = _drain_kafka_python(consumer, 2.0)  # parks p0's records, then drains p1 through the slot
+        assert more == {1: list(range(10))}
+        consumer.resume(p0)
+        after = _drain_kafka_python(consumer, 3.0)
+        assert after == {}, "kafka-python fixed the stall: drop the adapter's _unpark cure"
+        assert consumer.position(p0) == 3
+    finally:
+        consumer.close()
+
+
+# -- confluent-kafka -------------------------------------------------------------------------
+
+
+def test_confluent_reports_missing_offsets_as_negative_sentinels(
+    kafka_cluster: KafkaCluster, topic: str, group_id: str, producer: Producer
+) -> None:
+    from confluent_kafka import OFFSET_END, OFFSET_INVALID, Consumer, KafkaError, KafkaException, TopicPartition
+
+    producer.produce(topic, 3, timestamp_ms=1_700_000_000_000)
+    consumer = Consumer({"bootstrap.servers": kafka_cluster.bootstrap_servers, "group.id": group_id})
+    try:
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        assert consumer.committed([tp], timeout=10)[0].offset == OFFSET_INVALID == -1001
+        assert consumer.position([tp])[0].offset == OFFSET_INVALID
+        late = consumer.offsets_for_times([TopicPartition(topic, 0, 1_800_000_000_000)], timeout=10)
+        assert late[0].offset == OFFSET_END == -1
+        with pytest.raises(KafkaException) as caught:
+            consumer.commit(asynchronous=False)  # nothing consumed: nothing stored to commit
+        assert caught.value.args[0].code() == KafkaError._NO_OFFSET
+    finally:
+        consumer.close()
+
+
+def test_confluent_seek_right_after_assign_fails_and_position_ignores_seeks(
+    kafka_cluster: KafkaCluster, topic: str, group_id: str, producer: Producer
+) -> None:
+    from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException, TopicPartition
+
+    producer.produce(topic, 10)
+    consumer = Consumer(
+        {"bootstrap.servers": kafka_cluster.bootstrap_servers, "group.id": group_id, "auto.offset.reset": "earliest"}
+    )
+    try:
+        consumer.assign([TopicPartition(topic, 0)])
+        with pytest.raises(KafkaException) as caught:
+            consumer.seek(TopicPartition(topic, 0, 7))  # the fetcher has not started yet
+        assert caught.value.args[0].code() == KafkaError._STATE
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                consumer.seek(TopicPartition(topic, 0, 7))
+                break
+            except KafkaException:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        assert consumer.position([TopicPartition(topic, 0)])[0].offset == OFFSET_INVALID  # not 7
+        offsets: list[int] = []
+        while len(offsets) < 3 and time.monotonic() < deadline:
+            offsets += [m.offset() for m in consumer.consume(10, timeout=0.5) if m.error() is None]
+        assert offsets == [7, 8, 9]
+    finally:
+        consumer.close()
+
+
+# -- pause across a rebalance ------------------------------------------------------------------
+
+#: After an eager rebalance (the partitions all revoked, then each member given one back, then the
+#: second member leaves): is a partition that was paused before still paused natively?
+#: (kept for the partition that stayed, kept for the one that came back)
+NATIVE_PAUSE_AFTER_REBALANCE = {
+    "confluent-kafka": (True, True),  # librdkafka keeps the pause flag of a revoked partition
+    "kafka-python": (True, False),  # kept for partitions retained across the rebalance only
+    "aiokafka": (False, False),  # every rebalance clears it
+}
+
+
+@pytest.mark.parametrize("client", sorted(NATIVE_PAUSE_AFTER_REBALANCE))
+def test_native_pause_across_a_rebalance(
+    client: str, kafka_cluster: KafkaCluster, new_topic: NewTopic, group_id: str, producer: Producer
+) -> None:
+    topic = new_topic(partitions=2)
+    bootstrap = kafka_cluster.bootstrap_servers
+    if client == "aiokafka":
+        stayed, returned = asyncio.run(_aiokafka_rebalance(bootstrap, topic, group_id))
+    else:
+        stayed, returned = _sync_rebalance(client, bootstrap, topic, group_id, producer)
+    assert (stayed, returned) == NATIVE_PAUSE_AFTER_REBALANCE[client]
+
+
+def _sync_rebalance(client: str, bootstrap: str, topic: str, group: str, producer: Producer) -> tuple[bool, bool]:
+    if client == "kafka-python":
+        from kafka import KafkaConsumer
+
+        def make() -> Any:
+            return KafkaConsumer(
+                bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest", heartbeat_interval_ms=300
+            )
+
+        def poll(c: Any) -> list[tuple[int, int]]:
+            return [(tp.partition, r.offset) for tp, rs in c.poll(300).items() for r in rs]
+
+        def assigned(c: Any) -> set[int]:
+            return {tp.partition for tp in c.assignment()}
+
+        def pause_all(c: Any) -> None:
+            c.pause(*c.assignment())
+
+        def paused(c: Any, partition: int) -> bool:
+            return any(tp.partition == partition for tp in c.paused())
+
+    else:
+        from confluent_kafka import Consumer
+
+        def make() -> Any:
+            return Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest"})
+
+        def poll(c: Any) -> list[tuple[int, int]]:
+            return [(m.partition(), m.offset()) for m in c.consume(100, 0.3) if m.error() is None]
+
+        def assigned(c: Any) -> set[int]:
+            return {tp.partition for tp in c.assignment()}
+
+        def pause_all(c: Any) -> None:
+            c.pause(c.assignment())
+
+        def paused(c: Any, partition: int) -> bool:  # no paused() query: does a fresh record arrive?
+            producer.produce(topic, 1, partition=partition)
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline:
+                if any(p == partition for p, _ in poll(c)):
+                    return False
+            return True
+
+    a, b = make(), make()
+    try:
+        a.subscribe([topic])
+        _until(lambda: assigned(a) == {0, 1}, lambda: poll(a))
+        pause_all(a)
+        b.subscribe([topic])
+        _until(lambda: len(assigned(a)) == 1 and len(assigned(b)) == 1, lambda: (poll(a), poll(b)))
+        (kept,) = assigned(a)
+        b.close()
+        b = None
+        _until(lambda: assigned(a) == {0, 1}, lambda: poll(a))
+        return paused(a, kept), paused(a, 1 - kept)
+    finally:
+        a.close()
+        if b is not None:
+            b.close()
+
+
+async def _aiokafka_rebalance(bootstrap: str, topic: str, group: str) -> tuple[bool, bool]:
+    from aiokafka import AIOKafkaConsumer
+
+    def make() -> Any:
+        return AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest", heartbeat_interval_ms=300
+        )
+
+    async def until(condition: Callable[[], bool], *members: Any) -> None:
+        deadline = time.monotonic() + 30
+        while not condition():
+            assert time.monotonic() < deadline, "no rebalance within 30 s"
+            for member in members:
+                await member.getmany(timeout_ms=200)
+
+    a, b = make(), make()
+    await a.start()
+    await b.start()
+    try:
+        a.subscribe([topic])
+        await until(lambda: len(a.assignment()) == 2, a)
+        a.pause(*a.assignment())
+        b.subscribe([topic])
+        await until(lambda: len(a.assignment()) == 1 and len(b.assignment()) == 1, a, b)
+        (kept,) = a.assignment()
+        await b.stop()
+        await until(lambda: len(a.assignment()) == 2, a)
+        paused = a.paused()
+        return kept in paused, any(tp != kept for tp in paused)
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+def _until(condition: Callable[[], bool], step: Callable[[], object], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"condition not met within {timeout:.0f} s"
+        step()
