@@ -1,0 +1,92 @@
+"""The controller's own rules, with a scripted adapter: no broker needed for these decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from pauseable import Backend, BackendError, ConsumerClosedError, Controller, TopicPartition
+
+T0, T1 = TopicPartition("t", 0), TopicPartition("t", 1)
+
+
+class LeakyAdapter:
+    """Hands over whatever it is told to, paused or not: a client that leaks buffered records."""
+
+    def __init__(self) -> None:
+        self.assigned = {T0, T1}
+        self.next_batch: list[tuple[str, int, int]] = []
+        self.seeks: list[tuple[TopicPartition, int]] = []
+        self.fail_with: Exception | None = None
+
+    def assignment(self) -> set[TopicPartition]:
+        if self.fail_with:
+            raise self.fail_with
+        return set(self.assigned)
+
+    def pause(self, partitions: Sequence[TopicPartition]) -> None: ...
+    def resume(self, partitions: Sequence[TopicPartition]) -> None: ...
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.seeks.append((partition, offset))
+
+    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: 100 + tp.partition for tp in partitions}
+
+    def poll(self, timeout: float, max_records: int) -> list[Any]:
+        batch, self.next_batch = self.next_batch, []
+        return batch
+
+    def locate(self, record: Any) -> tuple[str, int, int]:
+        return record  # type: ignore[no-any-return]
+
+    def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None: ...
+    def close(self) -> None: ...
+    def is_closed(self) -> bool:
+        return False
+
+    def is_closed_error(self, exc: BaseException) -> bool:
+        return "closed" in str(exc)
+
+
+def _controller() -> tuple[Controller[Any], LeakyAdapter]:
+    adapter = LeakyAdapter()
+    backend = Backend(name="leaky", client="pluggy", claims=lambda c: True, sync_adapter=lambda c: adapter)  # type: ignore[arg-type,return-value]
+    return Controller(object(), backend, adapter), adapter  # type: ignore[arg-type]
+
+
+def test_records_of_a_paused_partition_are_held_back_and_the_client_rewound_to_the_first() -> None:
+    ctl, adapter = _controller()
+    ctl.pause(T0)
+    adapter.next_batch = [("t", 0, 7), ("t", 1, 3), ("t", 0, 8), ("t", 0, 6)]
+    assert ctl.poll() == [("t", 1, 3)]
+    assert adapter.seeks == [(T0, 6)], "redelivered from the first held-back offset after resume"
+
+
+def test_records_pass_through_untouched_when_nothing_is_paused() -> None:
+    ctl, adapter = _controller()
+    batch = [("t", 0, 1), ("t", 1, 1)]
+    adapter.next_batch = batch
+    assert ctl.poll() is batch
+    assert adapter.seeks == []
+
+
+def test_seek_to_end_resolves_then_seeks_and_returns_in_order() -> None:
+    ctl, adapter = _controller()
+    assert list(ctl.seek_to_end().items()) == [(T0, 100), (T1, 101)]
+    assert adapter.seeks == [(T0, 100), (T1, 101)]
+
+
+def test_native_errors_are_chained_and_closed_ones_recognised() -> None:
+    ctl, adapter = _controller()
+    adapter.fail_with = RuntimeError("broker went away")
+    with pytest.raises(BackendError, match="leaky failed to pause: RuntimeError: broker went away") as caught:
+        ctl.pause(T0)
+    assert caught.value.__cause__ is adapter.fail_with
+    adapter.fail_with = RuntimeError("Consumer closed")
+    with pytest.raises(ConsumerClosedError):
+        ctl.pause(T0)
+    adapter.fail_with = None
+    with pytest.raises(ConsumerClosedError):  # stays closed
+        ctl.paused()
