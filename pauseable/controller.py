@@ -83,7 +83,8 @@ class _Core:
         remembers: librdkafka keeps a revoked partition's pause flag, kafka-python keeps it for
         partitions it retains, aiokafka drops it.
         """
-        to_pause, to_resume = [], []
+        to_pause: list[TopicPartition] = []
+        to_resume: list[TopicPartition] = []
         for tp in sorted(set(assigned)):
             (to_pause if tp.topic in self.paused_topics or tp in self.paused else to_resume).append(tp)
         self.paused.update(to_pause)
