@@ -12,7 +12,10 @@ import contextlib
 import inspect
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
+
+import pytest
 
 from pauseable.adapter import Backend, ConsumerSettings
 from pauseable.controller import AsyncController, Controller
@@ -21,6 +24,8 @@ from pauseable.types import TopicPartition
 
 #: Delivered offsets, per partition, in delivery order.
 Delivered = dict[TopicPartition, list[int]]
+#: The ``new_topic`` fixture: ``new_topic(partitions=1, configs=None) -> name``.
+NewTopic = Callable[..., str]
 
 
 class Blocking:
@@ -48,12 +53,23 @@ class Blocking:
         return self._target
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do. The suite skips, with the reason, behaviours a backend declares it lacks."""
+
+    #: joins consumer groups with subscribe() and takes part in rebalances
+    consumer_groups: bool = True
+    #: answers offsets_for_times from record timestamps
+    offsets_for_times: bool = True
+
+
 class BackendHarness:
     """Builds consumers of one backend against a cluster, and cleans them up."""
 
-    def __init__(self, backend: Backend, cluster: KafkaCluster) -> None:
+    def __init__(self, backend: Backend, cluster: KafkaCluster, capabilities: Capabilities | None = None) -> None:
         self.backend = backend
         self.cluster = cluster
+        self.capabilities = capabilities or Capabilities()
         self.loop = asyncio.new_event_loop() if backend.is_async else None
         self._controllers: list[Blocking] = []
         self._producer = Producer(cluster.bootstrap_servers)
@@ -61,6 +77,11 @@ class BackendHarness:
     @property
     def name(self) -> str:
         return self.backend.name
+
+    def requires(self, capability: str) -> None:
+        """Skip the calling test when the backend declares it lacks ``capability``."""
+        if not getattr(self.capabilities, capability):
+            pytest.skip(f"{self.name} declares no {capability.replace('_', ' ')} (pauseable_capabilities)")
 
     def run(self, value: Any) -> Any:
         """``value``, or its result when it is awaitable (run on the harness's loop)."""
@@ -89,6 +110,12 @@ class BackendHarness:
         view = Blocking(ctl, self.run)
         self._controllers.append(view)
         return view
+
+    def close_natively(self, ctl: Blocking) -> None:
+        """Close the native consumer behind ``ctl`` as a user of the client would, bypassing pauseable."""
+        native = ctl.consumer
+        closer = getattr(native, "close", None) or native.stop  # aiokafka's consumer has stop()
+        self.run(closer())
 
     def produce(self, topic: str, count: int, partition: int = 0, timestamp_ms: int | None = None) -> list[int]:
         """Produce ``count`` records to one partition; return their offsets."""
@@ -130,6 +157,12 @@ class BackendHarness:
             for ctl, delivered in members:
                 record_into(delivered, ctl, ctl.poll(poll_s, max_records))
 
+    def join(self, ctl: Blocking, expected: set[TopicPartition], into: Delivered | None = None) -> Delivered:
+        """Poll until the group gave ``ctl`` exactly ``expected``."""
+        return self.consume(
+            ctl, lambda _: ctl.assignment() == expected, what=f"assignment {sorted(expected)}", into=into
+        )
+
     def poll_for(self, ctl: Blocking, seconds: float, into: Delivered | None = None) -> Delivered:
         """Poll ``ctl`` for ``seconds`` (for checks that something does *not* arrive)."""
         delivered: Delivered = {} if into is None else into
@@ -158,6 +191,11 @@ def record_into(delivered: Delivered, ctl: Blocking, records: Iterable[Any]) -> 
         topic, partition, offset = locate(record)
         if partition >= 0:
             delivered.setdefault(TopicPartition(topic, partition), []).append(offset)
+
+
+def paused_now(ctl: Blocking) -> frozenset[TopicPartition]:
+    """The controller's paused set without I/O: usable inside a rebalance callback, sync or async."""
+    return frozenset(ctl.target._core.paused)
 
 
 def count(delivered: Delivered, tp: TopicPartition | None = None) -> int:

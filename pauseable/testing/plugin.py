@@ -1,42 +1,106 @@
-"""pytest fixtures for a real Kafka broker and every backend: registered by installing pauseable.
+"""pytest plugin for a real Kafka broker, every backend, and the conformance suite.
+
+Registered by installing pauseable (entry point ``pytest11``). Fixtures:
 
 - ``kafka_cluster`` (session): started once per run and stopped at its end, or the cluster named by
   ``PAUSEABLE_BOOTSTRAP_SERVERS``.
-- ``new_topic(partitions=1, configs=None)``: makes a fresh, uniquely named topic.
-- ``topic``: one fresh single-partition topic; ``group_id``: a fresh consumer group id.
-- ``backend_name``: parametrized over the installed backends (``--pauseable-backend NAME`` picks some).
+- ``new_topic(partitions=1, configs=None)``: makes a fresh, uniquely named topic; ``topic``: one
+  fresh single-partition topic; ``group_id``: a fresh consumer group id.
+- ``backend_name``: parametrized over the backends to test: ``--pauseable-backend NAME``
+  (repeatable), else the ``pauseable_backends`` ini option, else every installed backend.
 - ``harness``: a :class:`~pauseable.testing.harness.BackendHarness` for ``backend_name``.
+- ``pauseable_capabilities``: what the backend can do; override it to declare a limitation.
+
+Tests marked ``pauseable_conformance`` (the suite's classes are) are gathered into a matrix of
+behaviour by backend, printed at the end of the run and written with ``--pauseable-matrix-json`` /
+``--pauseable-matrix-md``.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pauseable.registry import backends, get_backend
 from pauseable.testing.cluster import KafkaCluster, unique_name
-from pauseable.testing.harness import BackendHarness
+from pauseable.testing.harness import BackendHarness, Capabilities
+from pauseable.testing.matrix import Matrix, behaviour_name
+
+_MATRIX = pytest.StashKey[Matrix]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("pauseable", "pauseable backends")
+    group = parser.getgroup("pauseable", "pauseable backends and conformance")
     group.addoption(
         "--pauseable-backend",
         action="append",
         default=[],
         metavar="NAME",
-        help="run backend-parametrized tests only for this backend (repeatable; default: every installed one)",
+        help="run backend-parametrized tests for this backend only (repeatable; default: every installed one)",
     )
+    group.addoption("--pauseable-matrix-json", metavar="PATH", help="write the conformance matrix as JSON")
+    group.addoption("--pauseable-matrix-md", metavar="PATH", help="write the conformance matrix as Markdown")
+    parser.addini("pauseable_backends", "backends to test when --pauseable-backend is not given", type="linelist")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pauseable_conformance: a behaviour of the conformance suite (in the matrix)")
+    config.stash[_MATRIX] = Matrix()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend_name" in metafunc.fixturenames:
-        chosen = metafunc.config.getoption("--pauseable-backend") or list(backends())
+        config = metafunc.config
+        chosen = config.getoption("--pauseable-backend") or config.getini("pauseable_backends") or list(backends())
         for name in chosen:
             get_backend(name)  # an unknown name fails collection with the list of installed backends
         metafunc.parametrize("backend_name", chosen, scope="module")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    params: dict[str, Any] = getattr(getattr(item, "callspec", None), "params", {})
+    in_suite = item.get_closest_marker("pauseable_conformance") and "backend_name" in params
+    if in_suite and (report.when == "call" or not report.passed):
+        outcome, reason = _outcome(report)
+        name = behaviour_name(getattr(item, "originalname", item.name))
+        item.config.stash[_MATRIX].record(name, params["backend_name"], outcome, reason)
+    return report
+
+
+def _outcome(report: pytest.TestReport) -> tuple[str, str]:
+    if hasattr(report, "wasxfail"):
+        return ("xfailed", str(report.wasxfail)) if report.skipped else ("failed", "passed but marked xfail")
+    if report.skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        return "skipped", reason.removeprefix("Skipped: ")
+    if report.failed:
+        message = getattr(report.longrepr, "reprcrash", None)
+        return "failed", (message.message.splitlines()[0] if message else "")[:200]
+    return "passed", ""
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    matrix = config.stash.get(_MATRIX, None)
+    if matrix is None or not matrix.cells:
+        return
+    terminalreporter.write_sep("=", "pauseable conformance matrix")
+    terminalreporter.write(matrix.to_text())
+    for option in ("--pauseable-matrix-json", "--pauseable-matrix-md"):
+        if path := config.getoption(option):
+            matrix.write(Path(path))
+            terminalreporter.write_line(f"matrix written to {path}")
+
+
+def matrix_of(config: pytest.Config) -> Matrix:
+    """The matrix gathered so far in this run."""
+    return config.stash[_MATRIX]
 
 
 @pytest.fixture(scope="session")
@@ -75,9 +139,17 @@ def group_id(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def harness(backend_name: str, kafka_cluster: KafkaCluster) -> Iterator[BackendHarness]:
+def pauseable_capabilities() -> Capabilities:
+    """What the backend under test can do; override in a conftest.py to declare a limitation."""
+    return Capabilities()
+
+
+@pytest.fixture
+def harness(
+    backend_name: str, kafka_cluster: KafkaCluster, pauseable_capabilities: Capabilities
+) -> Iterator[BackendHarness]:
     """Consumers of the backend under test, closed after the test."""
-    h = BackendHarness(get_backend(backend_name), kafka_cluster)
+    h = BackendHarness(get_backend(backend_name), kafka_cluster, pauseable_capabilities)
     try:
         yield h
     finally:

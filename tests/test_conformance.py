@@ -1,0 +1,7 @@
+"""The conformance suite on every first-party backend (``pauseable_backends`` in pyproject.toml)."""
+
+from pauseable.testing.suite import ConformanceSuite
+
+
+class TestConformance(ConformanceSuite):
+    """Every behaviour of the contract."""
