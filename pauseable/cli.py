@@ -1,4 +1,4 @@
-"""The ``pauseable`` command: ``pauseable broker start|status|stop``, ``backends``, ``bench``.
+"""The ``pauseable`` command: ``broker start|status|stop``, ``backends``, ``conformance``, ``bench``.
 
 Results go to stdout (``broker start`` prints ``PAUSEABLE_BOOTSTRAP_SERVERS=host:port``, so a shell
 can ``export "$(pauseable broker start)"``); progress and errors go to stderr. Exit status 0 on
@@ -126,6 +126,29 @@ def _backends(args: argparse.Namespace) -> int:
     return 0
 
 
+def _conformance(args: argparse.Namespace) -> int:
+    import importlib.util
+    import subprocess
+    from pathlib import Path
+
+    from pauseable.registry import backends, get_backend
+
+    chosen = args.backend or list(backends())
+    for name in chosen:
+        get_backend(name)  # UnknownBackendError lists what is installed
+    # A pytest of its own, so it imports (and rewrites the asserts of) pauseable itself.
+    spec = importlib.util.find_spec("pauseable.testing.suite")
+    assert spec is not None and spec.submodule_search_locations
+    suite_file = Path(next(iter(spec.submodule_search_locations))) / "run_suite.py"
+    pytest_args = [str(suite_file), "-p", "no:cacheprovider", "-o", "python_files=run_suite.py", "-q"]
+    pytest_args += [f"--pauseable-backend={name}" for name in chosen]
+    if args.json:
+        pytest_args.append(f"--pauseable-matrix-json={args.json}")
+    if args.markdown:
+        pytest_args.append(f"--pauseable-matrix-md={args.markdown}")
+    return subprocess.run([sys.executable, "-m", "pytest", *pytest_args, *args.pytest_args], check=False).returncode
+
+
 def _bench(args: argparse.Namespace) -> int:
     from pauseable.bench.smoke import run
 
@@ -159,6 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("backends", help="list the installed backends and their client versions")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     listing.set_defaults(func=_backends)
+
+    conformance = commands.add_parser(
+        "conformance",
+        help="run the conformance suite against installed backends and print the matrix",
+        description="Run every behaviour of the contract against a real broker (the local one, or "
+        f"{_ENV}) and print behaviour x backend. Arguments after -- go to pytest.",
+    )
+    conformance.add_argument("--backend", action="append", metavar="NAME", help="a backend (repeatable; default: all)")
+    conformance.add_argument("--json", metavar="PATH", help="also write the matrix as JSON")
+    conformance.add_argument("--markdown", metavar="PATH", help="also write the matrix as Markdown")
+    conformance.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    conformance.set_defaults(func=_conformance)
 
     bench = commands.add_parser("bench", help="pause/resume each installed client against a real broker")
     bench.add_argument("--records", type=int, default=1000, help="records produced while paused")

@@ -66,8 +66,16 @@ class Capabilities:
 class BackendHarness:
     """Builds consumers of one backend against a cluster, and cleans them up."""
 
-    def __init__(self, backend: Backend, cluster: KafkaCluster, capabilities: Capabilities | None = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        cluster: KafkaCluster,
+        capabilities: Capabilities | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         self.backend = backend
+        #: how long consume() waits by default
+        self.timeout = timeout
         self.cluster = cluster
         self.capabilities = capabilities or Capabilities()
         self.loop = asyncio.new_event_loop() if backend.is_async else None
@@ -126,7 +134,7 @@ class BackendHarness:
         ctl: Blocking,
         until: Callable[[Delivered], bool],
         *,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         what: str = "records",
         into: Delivered | None = None,
         max_records: int = 500,
@@ -143,11 +151,12 @@ class BackendHarness:
         members: list[tuple[Blocking, Delivered]],
         until: Callable[[], bool],
         *,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         what: str = "records",
         max_records: int = 500,
     ) -> None:
         """Poll several controllers in turn (e.g. members of one group) until ``until()`` holds."""
+        timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         poll_s = 0.3
         while not until():

@@ -31,6 +31,8 @@ from pauseable.testing.harness import BackendHarness, Capabilities
 from pauseable.testing.matrix import Matrix, behaviour_name
 
 _MATRIX = pytest.StashKey[Matrix]()
+# The suite's modules live in the package, not in a test directory: have pytest rewrite their asserts.
+pytest.register_assert_rewrite("pauseable.testing.suite")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,6 +43,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         metavar="NAME",
         help="run backend-parametrized tests for this backend only (repeatable; default: every installed one)",
+    )
+    group.addoption(
+        "--pauseable-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long a behaviour waits for records or a rebalance before it fails (default: 30)",
     )
     group.addoption("--pauseable-matrix-json", metavar="PATH", help="write the conformance matrix as JSON")
     group.addoption("--pauseable-matrix-md", metavar="PATH", help="write the conformance matrix as Markdown")
@@ -146,10 +155,11 @@ def pauseable_capabilities() -> Capabilities:
 
 @pytest.fixture
 def harness(
-    backend_name: str, kafka_cluster: KafkaCluster, pauseable_capabilities: Capabilities
+    backend_name: str, kafka_cluster: KafkaCluster, pauseable_capabilities: Capabilities, request: pytest.FixtureRequest
 ) -> Iterator[BackendHarness]:
     """Consumers of the backend under test, closed after the test."""
-    h = BackendHarness(get_backend(backend_name), kafka_cluster, pauseable_capabilities)
+    timeout = request.config.getoption("--pauseable-timeout")
+    h = BackendHarness(get_backend(backend_name), kafka_cluster, pauseable_capabilities, timeout=timeout)
     try:
         yield h
     finally:
