@@ -7,12 +7,18 @@ ADAPTERS := $(patsubst %/pyproject.toml,%,$(wildcard adapters/*/pyproject.toml))
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test bench lint typecheck pytest venv broker-stop clean
+.PHONY: test bench matrix lint typecheck pytest venv clean
 
 test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/pauseable bench
+
+# Runs the conformance suite on every installed backend and puts the matrix into README.md.
+matrix: $(STAMP)
+	$(BIN)/pauseable conformance --markdown .conformance.md
+	$(BIN)/python scripts/splice_readme.py conformance-matrix .conformance.md
+	rm -f .conformance.md
 
 venv: $(STAMP)
 
@@ -23,8 +29,8 @@ $(STAMP): pyproject.toml constraints.txt $(addsuffix /pyproject.toml,$(ADAPTERS)
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check pauseable tests examples $(ADAPTERS)
-	$(BIN)/ruff format --check pauseable tests examples $(ADAPTERS)
+	$(BIN)/ruff check pauseable tests examples scripts $(ADAPTERS)
+	$(BIN)/ruff format --check pauseable tests examples scripts $(ADAPTERS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
