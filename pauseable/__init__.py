@@ -23,6 +23,8 @@ from pauseable.errors import (
 from pauseable.hookspecs import hookimpl
 from pauseable.protocol import AsyncPauseController, PauseController
 from pauseable.registry import async_controller, backends, controller, get_backend
+from pauseable.report import SkippedRange, SkipReport
+from pauseable.strategies import Continue, DiscardUntil, SeekToEnd, SkipPauseWindow, SkipStrategy
 from pauseable.types import Offset, TopicPartition
 
 __version__ = "0.1.0"
@@ -36,13 +38,20 @@ __all__ = [
     "BrokerSetupError",
     "BrokerStartError",
     "ConsumerClosedError",
+    "Continue",
     "Controller",
+    "DiscardUntil",
     "InvalidArgumentError",
     "InvalidOffsetError",
     "NotAssignedError",
     "Offset",
     "PauseController",
     "PauseableError",
+    "SeekToEnd",
+    "SkipPauseWindow",
+    "SkipReport",
+    "SkipStrategy",
+    "SkippedRange",
     "TopicPartition",
     "UnknownBackendError",
     "__version__",

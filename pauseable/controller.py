@@ -8,6 +8,7 @@ adapter calls around it, so each rule is written once for sync and async alike.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
@@ -21,6 +22,8 @@ from pauseable.errors import (
     PauseableError,
 )
 from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
+from pauseable.report import SkippedRange, SkipReport
+from pauseable.strategies import Continue, ResumeFacts, SkipStrategy
 from pauseable.types import Offset, TopicPartition, as_partitions, as_topics, check_offset, check_timestamp
 
 R = TypeVar("R")
@@ -29,13 +32,22 @@ R = TypeVar("R")
 class _Core:
     """State and rules shared by both controllers."""
 
-    __slots__ = ("backend", "closed", "locate", "paused", "paused_topics", "subscribed")
+    __slots__ = (
+        "backend", "closed", "default_strategy", "locate", "paused", "paused_at", "paused_topics", "size",
+        "skips", "subscribed",
+    )  # fmt: skip
 
-    def __init__(self, backend: Backend, locate: Callable[[Any], tuple[str, int, int]]) -> None:
+    def __init__(self, backend: Backend, adapter: AnyAdapter, default_strategy: SkipStrategy | None) -> None:
         self.backend = backend
-        self.locate = locate
+        self.locate = adapter.locate
+        self.size = adapter.size
+        self.default_strategy: SkipStrategy = default_strategy or Continue()
         #: partitions paused through this controller (pruned on revocation)
         self.paused: set[TopicPartition] = set()
+        #: when each paused partition was paused, in ms since the epoch
+        self.paused_at: dict[TopicPartition, int] = {}
+        #: ranges being skipped as records arrive, by (topic, partition)
+        self.skips: dict[tuple[str, int], _SkipRule] = {}
         #: topics whose partitions start paused whenever assigned
         self.paused_topics: set[str] = set()
         self.closed = False
@@ -87,26 +99,88 @@ class _Core:
         to_resume: list[TopicPartition] = []
         for tp in sorted(set(assigned)):
             (to_pause if tp.topic in self.paused_topics or tp in self.paused else to_resume).append(tp)
-        self.paused.update(to_pause)
+        self.mark_paused(to_pause)
         return to_pause, to_resume
 
     def of_topics(self, assignment: Iterable[TopicPartition], topics: Iterable[str]) -> list[TopicPartition]:
         wanted = set(topics)
         return sorted(tp for tp in assignment if tp.topic in wanted)
 
-    def hold_back(self, records: list[Any]) -> tuple[list[Any], dict[TopicPartition, int]]:
-        """Split off records of paused partitions: the kept ones, and where to rewind each paused one."""
+    def mark_paused(self, partitions: Iterable[TopicPartition]) -> None:
+        now = _now_ms()
+        for tp in partitions:
+            self.paused.add(tp)
+            self.paused_at.setdefault(tp, now)
+
+    def mark_resumed(self, partitions: Iterable[TopicPartition]) -> None:
+        for tp in partitions:
+            self.paused.discard(tp)
+            self.paused_at.pop(tp, None)
+
+    def forget(self, partitions: Iterable[TopicPartition]) -> None:
+        """Partitions revoked, or sought by hand: their pause and skip state ends."""
+        for tp in partitions:
+            self.paused.discard(tp)
+            self.paused_at.pop(tp, None)
+            self.skips.pop((tp.topic, tp.partition), None)
+
+    def plan(self, strategy: SkipStrategy, facts: list[ResumeFacts]) -> tuple[SkipReport, dict[TopicPartition, int]]:
+        """The report of a resume, and the seeks it needs now; ranges to drop later become rules."""
+        report = SkipReport(strategy.name, tuple(f.partition for f in facts))
+        seeks: dict[TopicPartition, int] = {}
+        for f in facts:
+            step = strategy.plan(f)
+            if not step.skips:
+                continue
+            skipped = SkippedRange(f.partition, step.skip_from, step.skip_to, strategy.name, strategy.reason)
+            report.ranges[f.partition] = skipped
+            key = (f.partition.topic, f.partition.partition)
+            if step.discard:
+                self.skips[key] = _SkipRule(skipped, jump=False)
+            elif step.skip_from <= f.position:
+                seeks[f.partition] = step.skip_to
+                skipped.done = True
+            else:  # deliver the backlog before the range, then jump over it
+                self.skips[key] = _SkipRule(skipped, jump=True)
+        return report, seeks
+
+    def screen(self, records: list[Any]) -> tuple[list[Any], dict[TopicPartition, int]]:
+        """Drop records of paused partitions and of skipped ranges; return the rest and the seeks due.
+
+        A paused partition is rewound to its first dropped record, so it is delivered after resume.
+        """
         paused = {(tp.topic, tp.partition) for tp in self.paused}
         kept: list[Any] = []
-        rewind: dict[TopicPartition, int] = {}
+        seeks: dict[TopicPartition, int] = {}
+        jumped: set[tuple[str, int]] = set()  # partitions whose jump seek is due after this batch
         for record in records:
             topic, partition, offset = self.locate(record)
-            if (topic, partition) in paused:
+            key = (topic, partition)
+            if key in paused:
                 tp = TopicPartition(topic, partition)
-                rewind[tp] = min(offset, rewind.get(tp, offset))
-            else:
-                kept.append(record)
-        return kept, rewind
+                seeks[tp] = min(offset, seeks.get(tp, offset))
+                continue
+            rule = self.skips.get(key)
+            if rule is not None and offset >= rule.skipped.start:
+                if offset < rule.skipped.end:
+                    rule.skipped.records_fetched += 1
+                    rule.skipped.bytes_fetched += self.size(record)
+                    if rule.jump and not rule.jumped:
+                        seeks[TopicPartition(topic, partition)] = rule.skipped.end
+                        rule.jumped = True
+                        jumped.add(key)
+                    if offset == rule.skipped.end - 1 or rule.jump:
+                        rule.skipped.done = True
+                    if offset == rule.skipped.end - 1:
+                        del self.skips[key]
+                    continue
+                rule.skipped.done = True
+                del self.skips[key]
+            if key in jumped:  # the batch already went past the range: no seek back to its end
+                seeks.pop(TopicPartition(topic, partition), None)
+                jumped.discard(key)
+            kept.append(record)
+        return kept, seeks
 
     @staticmethod
     def check_poll(timeout: float, max_records: int) -> None:
@@ -137,10 +211,12 @@ class Controller(Generic[R]):
 
     __slots__ = ("_adapter", "_consumer", "_core")
 
-    def __init__(self, consumer: Any, backend: Backend, adapter: ConsumerAdapter) -> None:
+    def __init__(
+        self, consumer: Any, backend: Backend, adapter: ConsumerAdapter, default_strategy: SkipStrategy | None = None
+    ) -> None:
         self._consumer = consumer
         self._adapter = adapter
-        self._core = _Core(backend, adapter.locate)
+        self._core = _Core(backend, adapter, default_strategy)
 
     def __repr__(self) -> str:
         return f"<pauseable.Controller backend={self.backend!r} closed={self._core.closed}>"
@@ -182,7 +258,7 @@ class Controller(Generic[R]):
         def revoked(partitions: list[TopicPartition]) -> None:
             if on_revoked is not None:
                 on_revoked(partitions)
-            self._core.paused.difference_update(partitions)
+            self._core.forget(partitions)
 
         with self._call("subscribe"):
             self._adapter.subscribe(names, assigned, revoked)
@@ -213,14 +289,39 @@ class Controller(Generic[R]):
         with self._call("pause"):
             self._assigned(tps, "pause")
             self._adapter.pause(tps)
-        self._core.paused.update(tps)
+        self._core.mark_paused(tps)
 
-    def resume(self, partitions: Partitions) -> None:
-        tps = as_partitions(partitions)
-        with self._call("resume"):
-            self._assigned(tps, "resume")
-            self._adapter.resume(tps)
-        self._core.paused.difference_update(tps)
+    def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
+        return self._resume(as_partitions(partitions), strategy, "resume")
+
+    def _resume(self, tps: list[TopicPartition], strategy: SkipStrategy | None, op: str) -> SkipReport:
+        chosen = strategy or self._core.default_strategy
+        began = time.monotonic()
+        with self._call(op):
+            self._assigned(tps, op)
+            report, seeks = self._core.plan(chosen, self._facts(tps, chosen))
+            for tp, offset in seeks.items():
+                self._adapter.seek(tp, offset)
+            if seeks and getattr(chosen, "commit", False):
+                self._adapter.commit(seeks)
+            if tps:
+                self._adapter.resume(tps)
+        self._core.mark_resumed(tps)
+        report.took_s = time.monotonic() - began
+        return report
+
+    def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
+        if not tps or not (strategy.needs_end or strategy.needs_window):
+            return []
+        positions = {tp: self._adapter.position(tp) for tp in tps}
+        if unknown := [tp for tp, position in positions.items() if position is None]:
+            committed = self._adapter.committed(unknown)
+            beginning = self._adapter.beginning_offsets(unknown)
+            positions.update({tp: _fallback_position(None, committed[tp], beginning[tp]) for tp in unknown})
+        ends = self._adapter.end_offsets(tps)
+        paused_at = {tp: self._core.paused_at[tp] for tp in tps if tp in self._core.paused_at}
+        windows = self._adapter.offsets_for_times(paused_at) if strategy.needs_window and paused_at else {}
+        return [_facts_of(tp, positions, ends, windows, paused_at) for tp in tps]
 
     def pause_topics(self, topics: Topics) -> None:
         names = as_topics(topics)
@@ -229,16 +330,15 @@ class Controller(Generic[R]):
             if tps:
                 self._adapter.pause(tps)
         self._core.paused_topics.update(names)
-        self._core.paused.update(tps)
+        self._core.mark_paused(tps)
 
-    def resume_topics(self, topics: Topics) -> None:
+    def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
         names = as_topics(topics)
         with self._call("resume topics"):
             tps = self._core.of_topics(self._adapter.assignment(), names)
-            if tps:
-                self._adapter.resume(tps)
+        report = self._resume(tps, strategy, "resume topics")
         self._core.paused_topics.difference_update(names)
-        self._core.paused.difference_update(tps)
+        return report
 
     def paused(self) -> frozenset[TopicPartition]:
         with self._call("read the paused partitions"):
@@ -259,6 +359,7 @@ class Controller(Generic[R]):
             elif target == Offset.BEGINNING:
                 target = self._adapter.beginning_offsets([tp])[tp]
             self._adapter.seek(tp, target)
+        self._core.skips.pop((tp.topic, tp.partition), None)  # the user's seek wins over a pending skip
 
     def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]:
         with self._call("seek to the end"):
@@ -303,11 +404,11 @@ class Controller(Generic[R]):
         self._core.check_poll(timeout, max_records)
         with self._call("poll"):
             records = self._adapter.poll(timeout, max_records)
-            if not self._core.paused or not records:
+            if not records or not (self._core.paused or self._core.skips):
                 return records
-            kept, rewind = self._core.hold_back(records)
-            for tp, offset in rewind.items():
-                self._adapter.seek(tp, offset)  # delivered again after resume: nothing lost
+            kept, seeks = self._core.screen(records)
+            for tp, offset in seeks.items():
+                self._adapter.seek(tp, offset)  # back to a held-back record, or past a skipped range
             return kept
 
     def close(self) -> None:
@@ -324,10 +425,16 @@ class AsyncController(Generic[R]):
 
     __slots__ = ("_adapter", "_consumer", "_core")
 
-    def __init__(self, consumer: Any, backend: Backend, adapter: AsyncConsumerAdapter) -> None:
+    def __init__(
+        self,
+        consumer: Any,
+        backend: Backend,
+        adapter: AsyncConsumerAdapter,
+        default_strategy: SkipStrategy | None = None,
+    ) -> None:
         self._consumer = consumer
         self._adapter = adapter
-        self._core = _Core(backend, adapter.locate)
+        self._core = _Core(backend, adapter, default_strategy)
 
     def __repr__(self) -> str:
         return f"<pauseable.AsyncController backend={self.backend!r} closed={self._core.closed}>"
@@ -365,7 +472,7 @@ class AsyncController(Generic[R]):
 
         async def revoked(partitions: list[TopicPartition]) -> None:
             await _maybe_await(on_revoked, partitions)
-            self._core.paused.difference_update(partitions)
+            self._core.forget(partitions)
 
         with self._call("subscribe"):
             await self._adapter.subscribe(names, assigned, revoked)
@@ -394,14 +501,39 @@ class AsyncController(Generic[R]):
         with self._call("pause"):
             await self._assigned(tps, "pause")
             await self._adapter.pause(tps)
-        self._core.paused.update(tps)
+        self._core.mark_paused(tps)
 
-    async def resume(self, partitions: Partitions) -> None:
-        tps = as_partitions(partitions)
-        with self._call("resume"):
-            await self._assigned(tps, "resume")
-            await self._adapter.resume(tps)
-        self._core.paused.difference_update(tps)
+    async def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
+        return await self._resume(as_partitions(partitions), strategy, "resume")
+
+    async def _resume(self, tps: list[TopicPartition], strategy: SkipStrategy | None, op: str) -> SkipReport:
+        chosen = strategy or self._core.default_strategy
+        began = time.monotonic()
+        with self._call(op):
+            await self._assigned(tps, op)
+            report, seeks = self._core.plan(chosen, await self._facts(tps, chosen))
+            for tp, offset in seeks.items():
+                await self._adapter.seek(tp, offset)
+            if seeks and getattr(chosen, "commit", False):
+                await self._adapter.commit(seeks)
+            if tps:
+                await self._adapter.resume(tps)
+        self._core.mark_resumed(tps)
+        report.took_s = time.monotonic() - began
+        return report
+
+    async def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
+        if not tps or not (strategy.needs_end or strategy.needs_window):
+            return []
+        positions = {tp: await self._adapter.position(tp) for tp in tps}
+        if unknown := [tp for tp, position in positions.items() if position is None]:
+            committed = await self._adapter.committed(unknown)
+            beginning = await self._adapter.beginning_offsets(unknown)
+            positions.update({tp: _fallback_position(None, committed[tp], beginning[tp]) for tp in unknown})
+        ends = await self._adapter.end_offsets(tps)
+        paused_at = {tp: self._core.paused_at[tp] for tp in tps if tp in self._core.paused_at}
+        windows = await self._adapter.offsets_for_times(paused_at) if strategy.needs_window and paused_at else {}
+        return [_facts_of(tp, positions, ends, windows, paused_at) for tp in tps]
 
     async def pause_topics(self, topics: Topics) -> None:
         names = as_topics(topics)
@@ -410,16 +542,15 @@ class AsyncController(Generic[R]):
             if tps:
                 await self._adapter.pause(tps)
         self._core.paused_topics.update(names)
-        self._core.paused.update(tps)
+        self._core.mark_paused(tps)
 
-    async def resume_topics(self, topics: Topics) -> None:
+    async def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
         names = as_topics(topics)
         with self._call("resume topics"):
             tps = self._core.of_topics(await self._adapter.assignment(), names)
-            if tps:
-                await self._adapter.resume(tps)
+        report = await self._resume(tps, strategy, "resume topics")
         self._core.paused_topics.difference_update(names)
-        self._core.paused.difference_update(tps)
+        return report
 
     async def paused(self) -> frozenset[TopicPartition]:
         with self._call("read the paused partitions"):
@@ -438,6 +569,7 @@ class AsyncController(Generic[R]):
             elif target == Offset.BEGINNING:
                 target = (await self._adapter.beginning_offsets([tp]))[tp]
             await self._adapter.seek(tp, target)
+        self._core.skips.pop((tp.topic, tp.partition), None)
 
     async def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]:
         with self._call("seek to the end"):
@@ -480,10 +612,10 @@ class AsyncController(Generic[R]):
         self._core.check_poll(timeout, max_records)
         with self._call("poll"):
             records = await self._adapter.poll(timeout, max_records)
-            if not self._core.paused or not records:
+            if not records or not (self._core.paused or self._core.skips):
                 return records
-            kept, rewind = self._core.hold_back(records)
-            for tp, offset in rewind.items():
+            kept, seeks = self._core.screen(records)
+            for tp, offset in seeks.items():
                 await self._adapter.seek(tp, offset)
             return kept
 
@@ -501,3 +633,38 @@ async def _maybe_await(callback: Callable[[list[TopicPartition]], Awaitable[None
         result = callback(arg)
         if inspect.isawaitable(result):
             await result
+
+
+class _SkipRule:
+    """A skipped range still ahead of the consumer: records in it are dropped as they arrive."""
+
+    __slots__ = ("jump", "jumped", "skipped")
+
+    def __init__(self, skipped: SkippedRange, *, jump: bool) -> None:
+        self.skipped = skipped
+        #: seek past the range at its first record (else fetch and drop all of it)
+        self.jump = jump
+        self.jumped = False
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _fallback_position(position: int | None, committed: int | None, beginning: int) -> int:
+    """Where delivery would start: the position, else the committed offset, else the log's start."""
+    if position is not None:
+        return position
+    return committed if committed is not None else beginning
+
+
+def _facts_of(
+    tp: TopicPartition,
+    positions: Mapping[TopicPartition, int | None],
+    ends: Mapping[TopicPartition, int],
+    windows: Mapping[TopicPartition, int | None],
+    paused_at: Mapping[TopicPartition, int],
+) -> ResumeFacts:
+    position = positions[tp]
+    assert position is not None
+    return ResumeFacts(tp, position, ends.get(tp), windows.get(tp), paused_at.get(tp))

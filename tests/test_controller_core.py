@@ -41,6 +41,9 @@ class LeakyAdapter:
     def locate(self, record: Any) -> tuple[str, int, int]:
         return record  # type: ignore[no-any-return]
 
+    def size(self, record: Any) -> int:
+        return 10
+
     def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None: ...
     def close(self) -> None: ...
     def is_closed(self) -> bool:
@@ -90,3 +93,45 @@ def test_native_errors_are_chained_and_closed_ones_recognised() -> None:
     adapter.fail_with = None
     with pytest.raises(ConsumerClosedError):  # stays closed
         ctl.paused()
+
+
+def _resume_with_window(ctl: Controller[Any], adapter: LeakyAdapter, position: int, window: int, end: int) -> Any:
+    from pauseable.strategies import ResumeFacts, SkipPauseWindow
+
+    facts = [ResumeFacts(T0, position, end, window, 1)]
+    report, seeks = ctl._core.plan(SkipPauseWindow(), facts)
+    assert seeks == {}  # a backlog first: the range is jumped when reached
+    return report
+
+
+def test_a_pause_window_is_jumped_when_reached_and_not_sought_back_when_the_batch_passed_it() -> None:
+    ctl, adapter = _controller()
+    report = _resume_with_window(ctl, adapter, position=2, window=4, end=10)
+    adapter.next_batch = [("t", 0, o) for o in range(2, 16)]
+    assert [o for _, _, o in ctl.poll()] == [2, 3, 10, 11, 12, 13, 14, 15]
+    assert adapter.seeks == [], "the batch already went past the window: a seek to 10 would duplicate"
+    skipped = report.ranges[T0]
+    assert (skipped.start, skipped.end, skipped.records_fetched, skipped.done) == (4, 10, 6, True)
+
+
+def test_a_pause_window_reached_at_the_end_of_a_batch_seeks_past_it() -> None:
+    ctl, adapter = _controller()
+    report = _resume_with_window(ctl, adapter, position=2, window=4, end=10)
+    adapter.next_batch = [("t", 0, o) for o in range(2, 6)]
+    assert [o for _, _, o in ctl.poll()] == [2, 3]
+    assert adapter.seeks == [(T0, 10)]
+    assert report.ranges[T0].records_fetched == 2
+
+
+def test_strategies_plan_from_facts_alone() -> None:
+    from pauseable.strategies import Continue, DiscardUntil, ResumeFacts, SeekToEnd, SkipPauseWindow, Step
+
+    facts = ResumeFacts(T0, position=5, end=20, window_start=12, paused_at_ms=1)
+    assert Continue().plan(facts) == Step(5, 5)
+    assert SeekToEnd().plan(facts) == Step(5, 20)
+    assert DiscardUntil().plan(facts) == Step(5, 20, discard=True)
+    assert SkipPauseWindow().plan(facts) == Step(12, 20)
+    # nothing produced since the pause instant: nothing skipped
+    assert not SkipPauseWindow().plan(ResumeFacts(T0, 5, 20, None, 1)).skips
+    # the window began before the position (it was consumed up to there before the pause)
+    assert SkipPauseWindow().plan(ResumeFacts(T0, 15, 20, 12, 1)) == Step(15, 20)

@@ -124,7 +124,7 @@ def test_a_third_party_plugin_adds_a_backend_without_touching_this_repo() -> Non
                     name="fake",
                     client="pluggy",  # any installed distribution, for the version
                     claims=lambda consumer: isinstance(consumer, _Fake),
-                    sync_adapter=lambda consumer: SimpleNamespace(locate=None),  # type: ignore[arg-type,return-value]
+                    sync_adapter=lambda consumer: SimpleNamespace(locate=None, size=None),  # type: ignore[arg-type,return-value]
                     consumer_class="tests._Fake",
                 )
             )

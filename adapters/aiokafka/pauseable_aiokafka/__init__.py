@@ -89,6 +89,9 @@ class AIOKafkaAdapter:
     def locate(self, record: Any) -> tuple[str, int, int]:
         return record.topic, record.partition, record.offset
 
+    def size(self, record: Any) -> int:
+        return int(max(record.serialized_key_size, 0) + max(record.serialized_value_size, 0))
+
     async def close(self) -> None:
         await self._consumer.stop()
 

@@ -83,6 +83,10 @@ def _locate(record: Any) -> tuple[str, int, int]:
     return record.topic(), record.partition(), record.offset()
 
 
+def _size(record: Any) -> int:
+    return len(record.key() or b"") + len(record.value() or b"")
+
+
 def _is_state_error(exc: BaseException) -> bool:
     return isinstance(exc, KafkaException) and exc.args[0].code() == KafkaError._STATE
 
@@ -217,6 +221,9 @@ class ConfluentAdapter:
     def locate(self, record: Any) -> tuple[str, int, int]:
         return _locate(record)
 
+    def size(self, record: Any) -> int:
+        return _size(record)
+
     def close(self) -> None:
         self._consumer.close()
 
@@ -317,6 +324,9 @@ class ConfluentAsyncAdapter:
 
     def locate(self, record: Any) -> tuple[str, int, int]:
         return _locate(record)
+
+    def size(self, record: Any) -> int:
+        return _size(record)
 
     async def close(self) -> None:
         await self._consumer.close()

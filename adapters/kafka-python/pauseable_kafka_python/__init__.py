@@ -108,6 +108,9 @@ class KafkaPythonAdapter:
     def locate(self, record: Any) -> tuple[str, int, int]:
         return record.topic, record.partition, record.offset
 
+    def size(self, record: Any) -> int:
+        return int(max(record.serialized_key_size, 0) + max(record.serialized_value_size, 0))
+
     def close(self) -> None:
         self._consumer.close()
 

@@ -1,0 +1,144 @@
+"""Skip strategies: what to do, at resume, with records produced while a partition was paused.
+
+A strategy only decides. It receives the facts the controller gathered for each partition
+(:class:`ResumeFacts`) and returns a :class:`Step` per partition; the sync and async controllers
+execute the steps, so each strategy is written once.
+
+=================  ==============================================================  ==================
+strategy           skips                                                           costs
+=================  ==============================================================  ==================
+``Continue``       nothing (every client's native behaviour)                       nothing
+``SeekToEnd``      everything not yet delivered: the pre-pause backlog too          one offset lookup
+``DiscardUntil``   the same range, by consuming and dropping it                    fetches every byte
+``SkipPauseWindow``only what was produced while paused (by record timestamp)       two offset lookups
+=================  ==============================================================  ==================
+
+``SkipPauseWindow`` finds the first offset whose timestamp is at or after the pause instant with
+``offsets_for_times``. It relies on record timestamps: producers set ``CreateTime`` (their own clock;
+a skewed producer clock moves records into or out of the window, and a record stamped in the same
+millisecond as the pause counts as inside it), while topics with ``LogAppendTime`` use the broker's
+clock, which is exact. Everything at or after the window's first offset up to the end offset at
+resume is skipped, so a late record stamped before the pause but written during it is skipped too;
+nothing outside ``[window start, end)`` is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from pauseable.types import TopicPartition
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeFacts:
+    """What the controller knows about one partition at resume."""
+
+    partition: TopicPartition
+    #: the next offset the application would get without skipping
+    position: int
+    #: the offset the next produced record will get, at resume (when the strategy asked for it)
+    end: int | None
+    #: first offset with a timestamp at or after the pause instant, or None if there is none
+    #: (when the strategy asked for it)
+    window_start: int | None
+    #: when the partition was paused, in ms since the epoch (None if it was not paused)
+    paused_at_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What to do for one partition: skip ``[skip_from, skip_to)``, by seeking or by discarding."""
+
+    #: first offset skipped (inclusive)
+    skip_from: int
+    #: end of the skipped range (exclusive); equal to skip_from when nothing is skipped
+    skip_to: int
+    #: True: drop the range as it is fetched (pays the bandwidth); False: seek past it
+    discard: bool = False
+
+    @property
+    def skips(self) -> bool:
+        return self.skip_to > self.skip_from
+
+
+class SkipStrategy(Protocol):
+    """Decides, from facts alone, what to skip for each resumed partition."""
+
+    #: the strategy's name in reports and on the command line
+    name: ClassVar[str]
+    #: why its ranges are skipped, for the report
+    reason: ClassVar[str]
+    #: whether the controller must look up the end offsets / the pause window before planning
+    needs_end: ClassVar[bool]
+    needs_window: ClassVar[bool]
+
+    def plan(self, facts: ResumeFacts) -> Step: ...
+
+
+@dataclass(frozen=True)
+class Continue:
+    """Skip nothing: delivery continues at the next offset."""
+
+    name: ClassVar[str] = "continue"
+    reason: ClassVar[str] = "nothing skipped"
+    needs_end: ClassVar[bool] = False
+    needs_window: ClassVar[bool] = False
+
+    def plan(self, facts: ResumeFacts) -> Step:
+        return Step(facts.position, facts.position)
+
+
+@dataclass(frozen=True)
+class SeekToEnd:
+    """Seek to the end offsets resolved at resume: skips the whole backlog, pre-pause records too.
+
+    ``commit=True`` also commits the new positions, so a restart does not deliver them either.
+    """
+
+    commit: bool = False
+    name: ClassVar[str] = "seek-to-end"
+    reason: ClassVar[str] = "not delivered before resume: sought past, to the end offset at resume"
+    needs_end: ClassVar[bool] = True
+    needs_window: ClassVar[bool] = False
+
+    def plan(self, facts: ResumeFacts) -> Step:
+        assert facts.end is not None
+        return Step(facts.position, max(facts.position, facts.end))
+
+
+@dataclass(frozen=True)
+class DiscardUntil:
+    """Consume and drop every record below the end offsets resolved at resume (exact, pays bandwidth)."""
+
+    name: ClassVar[str] = "discard-until"
+    reason: ClassVar[str] = "not delivered before resume: fetched and dropped, up to the end offset at resume"
+    needs_end: ClassVar[bool] = True
+    needs_window: ClassVar[bool] = False
+
+    def plan(self, facts: ResumeFacts) -> Step:
+        assert facts.end is not None
+        return Step(facts.position, max(facts.position, facts.end), discard=True)
+
+
+@dataclass(frozen=True)
+class SkipPauseWindow:
+    """Deliver the pre-pause backlog, skip what was produced while paused (by record timestamp)."""
+
+    name: ClassVar[str] = "skip-pause-window"
+    reason: ClassVar[str] = "produced while paused: timestamp at or after the pause instant"
+    needs_end: ClassVar[bool] = True
+    needs_window: ClassVar[bool] = True
+
+    def plan(self, facts: ResumeFacts) -> Step:
+        assert facts.end is not None
+        if facts.paused_at_ms is None or facts.window_start is None:
+            return Step(facts.position, facts.position)  # not paused, or nothing produced since
+        start = min(max(facts.window_start, facts.position), facts.end)
+        return Step(start, facts.end)
+
+
+#: Every built-in strategy by name, for the CLI and configuration.
+STRATEGIES: dict[str, type[SkipStrategy]] = {
+    cls.name: cls for cls in (Continue, SeekToEnd, DiscardUntil, SkipPauseWindow)
+}

@@ -1,0 +1,80 @@
+"""Skip strategies against the real broker: every produced offset is delivered or reported skipped.
+
+Seeded schedules (printed on failure): records produced before a pause, some left undelivered
+(the pre-pause backlog), records produced while paused, a resume with a strategy, records after.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from pauseable import Continue, DiscardUntil, SeekToEnd, SkipPauseWindow, SkipReport, TopicPartition
+from pauseable.strategies import SkipStrategy
+from pauseable.testing.harness import BackendHarness, Delivered, NewTopic, count
+
+STRATEGIES = [Continue(), SeekToEnd(), DiscardUntil(), SkipPauseWindow()]
+SEEDS = [1, 2]
+
+
+def _covered(delivered: Delivered, report: SkipReport, tp: TopicPartition) -> set[int]:
+    skipped = report.ranges.get(tp)
+    return set(delivered.get(tp, [])) | (set(range(skipped.start, skipped.end)) if skipped else set())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("strategy", STRATEGIES, ids=[s.name for s in STRATEGIES])
+def test_every_produced_offset_is_delivered_or_reported_skipped(
+    harness: BackendHarness, new_topic: NewTopic, group_id: str, strategy: SkipStrategy, seed: int
+) -> None:
+    rng = random.Random(seed)
+    schedule = {
+        "partitions": rng.randint(1, 3),
+        "before": rng.randint(5, 40),
+        "during": rng.randint(1, 40),
+        "after": rng.randint(1, 10),
+    }
+    topic = new_topic(partitions=schedule["partitions"])
+    tps = [TopicPartition(topic, p) for p in range(schedule["partitions"])]
+    before = {tp: harness.produce(topic, rng.randint(2, schedule["before"]), tp.partition) for tp in tps}
+    ctl = harness.controller(group_id)
+    ctl.assign(tps)
+    want = {tp: rng.randint(0, len(offsets) - 1) for tp, offsets in before.items()}  # the rest: a backlog
+    delivered = harness.consume(ctl, lambda d: all(count(d, tp) >= want[tp] for tp in tps), max_records=1)
+
+    time.sleep(0.02)  # timestamps of records before the pause are strictly earlier than it
+    ctl.pause(tps)
+    time.sleep(0.02)
+    during = {tp: harness.produce(topic, schedule["during"], tp.partition) for tp in tps}
+    harness.poll_for(ctl, 0.2, into=delivered)
+    report = ctl.resume(tps, strategy=strategy)
+    after = {tp: harness.produce(topic, schedule["after"], tp.partition) for tp in tps}
+    produced = {tp: set(before[tp]) | set(during[tp]) | set(after[tp]) for tp in tps}
+
+    context = f"seed={seed} schedule={schedule} report={report}"
+    harness.consume(
+        ctl,
+        lambda d: all(_covered(d, report, tp) >= produced[tp] for tp in tps),
+        into=delivered,
+        what=f"every offset delivered or skipped ({context})",
+    )
+    harness.poll_for(ctl, 0.3, into=delivered)
+    for tp in tps:
+        got = delivered.get(tp, [])
+        assert len(got) == len(set(got)), f"duplicates on {tp}: {got} {context}"
+        skipped = report.ranges.get(tp)
+        overlap = {o for o in got if skipped and o in skipped}
+        assert not overlap, f"{tp}: delivered and reported skipped: {sorted(overlap)}; {context}"
+        assert _covered(delivered, report, tp) == produced[tp], f"{tp}: neither delivered nor skipped; {context}"
+        if strategy.name != "continue":
+            assert not set(got) & set(during[tp]), f"{tp}: a record produced while paused was delivered; {context}"
+        if strategy.name == "skip-pause-window":
+            assert set(before[tp]) <= set(got), f"{tp}: the pre-pause backlog was not delivered; {context}"
+        assert set(after[tp]) <= set(got), f"{tp}: a record produced after resume was skipped; {context}"
+    assert report.complete
+    if strategy.name == "discard-until":
+        assert all(r.records_fetched == r.count for r in report.ranges.values()), context
+    if strategy.name == "seek-to-end":
+        assert all(r.records_fetched == 0 for r in report.ranges.values()), context
