@@ -149,6 +149,12 @@ def _conformance(args: argparse.Namespace) -> int:
     return subprocess.run([sys.executable, "-m", "pytest", *pytest_args, *args.pytest_args], check=False).returncode
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from pauseable.demo import run
+
+    return run(args.backend, args.strategy, during=args.records)
+
+
 def _bench(args: argparse.Namespace) -> int:
     from pauseable.bench.smoke import run
 
@@ -194,6 +200,19 @@ def build_parser() -> argparse.ArgumentParser:
     conformance.add_argument("--markdown", metavar="PATH", help="also write the matrix as Markdown")
     conformance.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     conformance.set_defaults(func=_conformance)
+
+    from pauseable.strategies import STRATEGIES
+
+    demo = commands.add_parser(
+        "demo",
+        help="show what a skip strategy delivers and skips, on a real broker",
+        description="Produce, consume part, pause, produce while paused, resume with a strategy, and show "
+        "which offsets were delivered and which skipped.",
+    )
+    demo.add_argument("--backend", default="kafka-python", help="an installed backend (default: kafka-python)")
+    demo.add_argument("--strategy", default="skip-pause-window", choices=sorted(STRATEGIES))
+    demo.add_argument("--records", type=int, default=5, help="records produced while paused (default: 5)")
+    demo.set_defaults(func=_demo)
 
     bench = commands.add_parser("bench", help="pause/resume each installed client against a real broker")
     bench.add_argument("--records", type=int, default=1000, help="records produced while paused")

@@ -21,6 +21,7 @@ from pauseable.errors import (
     NotAssignedError,
     PauseableError,
 )
+from pauseable.plugins import load_plugins
 from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
 from pauseable.report import SkippedRange, SkipReport
 from pauseable.strategies import Continue, ResumeFacts, SkipStrategy
@@ -33,8 +34,8 @@ class _Core:
     """State and rules shared by both controllers."""
 
     __slots__ = (
-        "backend", "closed", "default_strategy", "locate", "paused", "paused_at", "paused_topics", "size",
-        "skips", "subscribed",
+        "backend", "closed", "default_strategy", "finished", "hooks", "last_report", "locate", "paused",
+        "paused_at", "paused_topics", "resume_at", "size", "skips", "subscribed",
     )  # fmt: skip
 
     def __init__(self, backend: Backend, adapter: AnyAdapter, default_strategy: SkipStrategy | None) -> None:
@@ -48,6 +49,12 @@ class _Core:
         self.paused_at: dict[TopicPartition, int] = {}
         #: ranges being skipped as records arrive, by (topic, partition)
         self.skips: dict[tuple[str, int], _SkipRule] = {}
+        #: skipped ranges the consumer got past in the last screen, for the skipped hook
+        self.finished: list[SkippedRange] = []
+        #: timed pauses: when (time.monotonic()) to resume each partition, and with which strategy
+        self.resume_at: dict[TopicPartition, tuple[float, SkipStrategy | None]] = {}
+        self.last_report: SkipReport | None = None
+        self.hooks = load_plugins().hook
         #: topics whose partitions start paused whenever assigned
         self.paused_topics: set[str] = set()
         self.closed = False
@@ -116,12 +123,53 @@ class _Core:
         for tp in partitions:
             self.paused.discard(tp)
             self.paused_at.pop(tp, None)
+            self.resume_at.pop(tp, None)
+
+    def schedule(self, partitions: Iterable[TopicPartition], seconds: float | None, then: SkipStrategy | None) -> None:
+        if seconds is None:
+            return
+        at = time.monotonic() + seconds
+        for tp in partitions:
+            self.resume_at[tp] = (at, then)
+
+    def due(self) -> list[tuple[list[TopicPartition], SkipStrategy | None]]:
+        """Timed pauses that ran out, grouped by strategy."""
+        if not self.resume_at:
+            return []
+        now = time.monotonic()
+        groups: dict[int, tuple[list[TopicPartition], SkipStrategy | None]] = {}
+        for tp, (at, then) in sorted(self.resume_at.items()):
+            if at <= now:
+                groups.setdefault(id(then), ([], then))[0].append(tp)
+        return list(groups.values())
+
+    def announce_paused(self, controller: Any, partitions: list[TopicPartition]) -> None:
+        if partitions:
+            self.hooks.pauseable_paused(controller=controller, partitions=partitions)
+
+    def announce_resumed(self, controller: Any, report: SkipReport) -> None:
+        self.last_report = report
+        self.hooks.pauseable_resumed(controller=controller, report=report)
+        for skipped in report.ranges.values():
+            if skipped.done:  # sought past at once
+                self.hooks.pauseable_skipped(controller=controller, skipped=skipped)
+
+    def announce_finished(self, controller: Any) -> None:
+        finished, self.finished = self.finished, []
+        for skipped in finished:
+            self.hooks.pauseable_skipped(controller=controller, skipped=skipped)
+
+    @staticmethod
+    def check_seconds(seconds: float | None) -> None:
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0):
+            raise InvalidArgumentError(f"for_seconds must be a number of seconds >= 0, got {seconds!r}")
 
     def forget(self, partitions: Iterable[TopicPartition]) -> None:
         """Partitions revoked, or sought by hand: their pause and skip state ends."""
         for tp in partitions:
             self.paused.discard(tp)
             self.paused_at.pop(tp, None)
+            self.resume_at.pop(tp, None)
             self.skips.pop((tp.topic, tp.partition), None)
 
     def plan(self, strategy: SkipStrategy, facts: list[ResumeFacts]) -> tuple[SkipReport, dict[TopicPartition, int]]:
@@ -169,12 +217,15 @@ class _Core:
                         seeks[TopicPartition(topic, partition)] = rule.skipped.end
                         rule.jumped = True
                         jumped.add(key)
-                    if offset == rule.skipped.end - 1 or rule.jump:
+                    if offset == rule.skipped.end - 1 or (rule.jump and not rule.skipped.done):
                         rule.skipped.done = True
+                        self.finished.append(rule.skipped)
                     if offset == rule.skipped.end - 1:
                         del self.skips[key]
                     continue
-                rule.skipped.done = True
+                if not rule.skipped.done:
+                    rule.skipped.done = True
+                    self.finished.append(rule.skipped)
                 del self.skips[key]
             if key in jumped:  # the batch already went past the range: no seek back to its end
                 seeks.pop(TopicPartition(topic, partition), None)
@@ -275,6 +326,7 @@ class Controller(Generic[R]):
         to_pause, to_resume = self._core.reconcile(partitions)
         if to_pause:
             self._adapter.pause(to_pause)
+            self._core.announce_paused(self, to_pause)
         if to_resume:
             self._adapter.resume(to_resume)
 
@@ -284,12 +336,17 @@ class Controller(Generic[R]):
 
     # -- pause and resume ------------------------------------------------------------------
 
-    def pause(self, partitions: Partitions) -> None:
+    def pause(
+        self, partitions: Partitions, *, for_seconds: float | None = None, then: SkipStrategy | None = None
+    ) -> None:
         tps = as_partitions(partitions)
+        self._core.check_seconds(for_seconds)
         with self._call("pause"):
             self._assigned(tps, "pause")
             self._adapter.pause(tps)
         self._core.mark_paused(tps)
+        self._core.schedule(tps, for_seconds, then)
+        self._core.announce_paused(self, tps)
 
     def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
         return self._resume(as_partitions(partitions), strategy, "resume")
@@ -308,6 +365,7 @@ class Controller(Generic[R]):
                 self._adapter.resume(tps)
         self._core.mark_resumed(tps)
         report.took_s = time.monotonic() - began
+        self._core.announce_resumed(self, report)
         return report
 
     def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
@@ -331,6 +389,7 @@ class Controller(Generic[R]):
                 self._adapter.pause(tps)
         self._core.paused_topics.update(names)
         self._core.mark_paused(tps)
+        self._core.announce_paused(self, tps)
 
     def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
         names = as_topics(topics)
@@ -346,6 +405,11 @@ class Controller(Generic[R]):
 
     def paused_topics(self) -> frozenset[str]:
         return frozenset(self._core.paused_topics)
+
+    @property
+    def last_report(self) -> SkipReport | None:
+        """The report of the latest resume (including one made when a timed pause ran out)."""
+        return self._core.last_report
 
     # -- positions -------------------------------------------------------------------------
 
@@ -402,11 +466,14 @@ class Controller(Generic[R]):
 
     def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[R]:
         self._core.check_poll(timeout, max_records)
+        for tps, then in self._core.due():
+            self._resume(tps, then, "resume after a timed pause")
         with self._call("poll"):
             records = self._adapter.poll(timeout, max_records)
             if not records or not (self._core.paused or self._core.skips):
                 return records
             kept, seeks = self._core.screen(records)
+            self._core.announce_finished(self)
             for tp, offset in seeks.items():
                 self._adapter.seek(tp, offset)  # back to a held-back record, or past a skipped range
             return kept
@@ -489,6 +556,7 @@ class AsyncController(Generic[R]):
         to_pause, to_resume = self._core.reconcile(partitions)
         if to_pause:
             await self._adapter.pause(to_pause)
+            self._core.announce_paused(self, to_pause)
         if to_resume:
             await self._adapter.resume(to_resume)
 
@@ -496,12 +564,17 @@ class AsyncController(Generic[R]):
         with self._call("read the assignment"):
             return frozenset(await self._adapter.assignment())
 
-    async def pause(self, partitions: Partitions) -> None:
+    async def pause(
+        self, partitions: Partitions, *, for_seconds: float | None = None, then: SkipStrategy | None = None
+    ) -> None:
         tps = as_partitions(partitions)
+        self._core.check_seconds(for_seconds)
         with self._call("pause"):
             await self._assigned(tps, "pause")
             await self._adapter.pause(tps)
         self._core.mark_paused(tps)
+        self._core.schedule(tps, for_seconds, then)
+        self._core.announce_paused(self, tps)
 
     async def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
         return await self._resume(as_partitions(partitions), strategy, "resume")
@@ -520,6 +593,7 @@ class AsyncController(Generic[R]):
                 await self._adapter.resume(tps)
         self._core.mark_resumed(tps)
         report.took_s = time.monotonic() - began
+        self._core.announce_resumed(self, report)
         return report
 
     async def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
@@ -543,6 +617,7 @@ class AsyncController(Generic[R]):
                 await self._adapter.pause(tps)
         self._core.paused_topics.update(names)
         self._core.mark_paused(tps)
+        self._core.announce_paused(self, tps)
 
     async def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
         names = as_topics(topics)
@@ -558,6 +633,11 @@ class AsyncController(Generic[R]):
 
     def paused_topics(self) -> frozenset[str]:
         return frozenset(self._core.paused_topics)
+
+    @property
+    def last_report(self) -> SkipReport | None:
+        """The report of the latest resume (including one made when a timed pause ran out)."""
+        return self._core.last_report
 
     async def seek(self, partition: TopicPartition, offset: int | Offset) -> None:
         (tp,) = as_partitions([partition])
@@ -610,11 +690,14 @@ class AsyncController(Generic[R]):
 
     async def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[R]:
         self._core.check_poll(timeout, max_records)
+        for tps, then in self._core.due():
+            await self._resume(tps, then, "resume after a timed pause")
         with self._call("poll"):
             records = await self._adapter.poll(timeout, max_records)
             if not records or not (self._core.paused or self._core.skips):
                 return records
             kept, seeks = self._core.screen(records)
+            self._core.announce_finished(self)
             for tp, offset in seeks.items():
                 await self._adapter.seek(tp, offset)
             return kept

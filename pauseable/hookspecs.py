@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from pauseable.adapter import Backend
+
+if TYPE_CHECKING:
+    from pauseable.report import SkippedRange, SkipReport
+    from pauseable.types import TopicPartition
 
 hookspec = pluggy.HookspecMarker("pauseable")
 hookimpl = pluggy.HookimplMarker("pauseable")
@@ -15,3 +20,18 @@ hookimpl = pluggy.HookimplMarker("pauseable")
 @hookspec
 def pauseable_register_backends(register: Callable[[Backend], None]) -> None:
     """Register backends: call ``register(Backend(...))`` once for each consumer type you drive."""
+
+
+@hookspec
+def pauseable_paused(controller: Any, partitions: list[TopicPartition]) -> None:
+    """Partitions were paused (by ``pause``, ``pause_topics``, or a sticky topic pause on assignment)."""
+
+
+@hookspec
+def pauseable_resumed(controller: Any, report: SkipReport) -> None:
+    """Partitions were resumed (by a call, or when a timed pause ran out); ``report`` says what is skipped."""
+
+
+@hookspec
+def pauseable_skipped(controller: Any, skipped: SkippedRange) -> None:
+    """The consumer is past a skipped range: at once for a seek, after the last record for a discard."""

@@ -1,7 +1,8 @@
 """The one plugin manager: adapters and other plugins, found through the entry-point group ``pauseable``.
 
 ``PAUSEABLE_PLUGINS`` (comma-separated entry-point names) limits which installed plugins load;
-set it to an empty string to load none.
+set it to an empty string to load none. The built-in logging plugin (:mod:`pauseable.log`) is always
+registered; ``pm.unregister(name="pauseable.log")`` silences it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def load_plugins() -> pluggy.PluginManager:
     if _loaded:
         return pm
     _loaded = True
+    from pauseable import log
+
+    pm.register(log, name="pauseable.log")
     allowed = os.environ.get("PAUSEABLE_PLUGINS")
     if allowed is None:
         pm.load_setuptools_entrypoints("pauseable")

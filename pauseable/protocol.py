@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from pauseable.report import SkipReport
+from pauseable.strategies import SkipStrategy
 from pauseable.types import Offset, TopicPartition
 
 R = TypeVar("R")
@@ -68,20 +70,29 @@ class PauseController(Protocol[R]):
         """The partitions currently assigned to this consumer."""
         ...
 
-    def pause(self, partitions: Partitions) -> None:
-        """Stop delivering records of these assigned partitions, at once; idempotent."""
+    def pause(
+        self, partitions: Partitions, *, for_seconds: float | None = None, then: SkipStrategy | None = None
+    ) -> None:
+        """Stop delivering records of these assigned partitions, at once; idempotent.
+
+        With ``for_seconds``, the partitions resume by themselves at the first ``poll`` after that
+        long, with the strategy ``then`` (the controller's default when None); no thread involved.
+        """
         ...
 
-    def resume(self, partitions: Partitions) -> None:
-        """Deliver again from exactly the next offset; idempotent."""
+    def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
+        """Deliver again, after skipping what ``strategy`` says (default: the controller's, Continue).
+
+        Returns the report of what is skipped: per partition, the half-open offset range and why.
+        """
         ...
 
     def pause_topics(self, topics: Topics) -> None:
         """Pause every assigned partition of these topics, and every partition of them assigned later."""
         ...
 
-    def resume_topics(self, topics: Topics) -> None:
-        """End topic pauses and resume every assigned partition of these topics."""
+    def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
+        """End topic pauses and resume every assigned partition of these topics, like :meth:`resume`."""
         ...
 
     def paused(self) -> frozenset[TopicPartition]:
@@ -90,6 +101,11 @@ class PauseController(Protocol[R]):
 
     def paused_topics(self) -> frozenset[str]:
         """The topics paused with :meth:`pause_topics`."""
+        ...
+
+    @property
+    def last_report(self) -> SkipReport | None:
+        """The report of the latest resume, including one made when a timed pause ran out."""
         ...
 
     def seek(self, partition: TopicPartition, offset: int | Offset) -> None:
@@ -146,12 +162,16 @@ class AsyncPauseController(Protocol[R]):
     ) -> None: ...
     async def assign(self, partitions: Partitions) -> None: ...
     async def assignment(self) -> frozenset[TopicPartition]: ...
-    async def pause(self, partitions: Partitions) -> None: ...
-    async def resume(self, partitions: Partitions) -> None: ...
+    async def pause(
+        self, partitions: Partitions, *, for_seconds: float | None = None, then: SkipStrategy | None = None
+    ) -> None: ...
+    async def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport: ...
     async def pause_topics(self, topics: Topics) -> None: ...
-    async def resume_topics(self, topics: Topics) -> None: ...
+    async def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport: ...
     async def paused(self) -> frozenset[TopicPartition]: ...
     def paused_topics(self) -> frozenset[str]: ...
+    @property
+    def last_report(self) -> SkipReport | None: ...
     async def seek(self, partition: TopicPartition, offset: int | Offset) -> None: ...
     async def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]: ...
     async def position(self, partition: TopicPartition) -> int | None: ...

@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
 from pauseable.adapter import Backend, ConsumerSettings
 from pauseable.controller import AsyncController, Controller
 from pauseable.testing.cluster import KafkaCluster, unique_name
@@ -89,6 +87,8 @@ class BackendHarness:
     def requires(self, capability: str) -> None:
         """Skip the calling test when the backend declares it lacks ``capability``."""
         if not getattr(self.capabilities, capability):
+            import pytest
+
             pytest.skip(f"{self.name} declares no {capability.replace('_', ' ')} (pauseable_capabilities)")
 
     def run(self, value: Any) -> Any:

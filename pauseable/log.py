@@ -1,0 +1,32 @@
+"""The built-in plugin that logs pause, resume and skip events to the ``pauseable`` logger."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pauseable.hookspecs import hookimpl
+from pauseable.report import SkippedRange, SkipReport
+from pauseable.types import TopicPartition
+
+logger = logging.getLogger("pauseable")
+
+
+@hookimpl
+def pauseable_paused(controller: Any, partitions: list[TopicPartition]) -> None:
+    logger.debug("%s: paused %s", controller.backend, ", ".join(map(str, partitions)))
+
+
+@hookimpl
+def pauseable_resumed(controller: Any, report: SkipReport) -> None:
+    level = logging.INFO if report.ranges else logging.DEBUG
+    logger.log(level, "%s: resumed %d partition(s), %s", controller.backend, len(report.resumed), report)
+
+
+@hookimpl
+def pauseable_skipped(controller: Any, skipped: SkippedRange) -> None:
+    logger.info(
+        "%s: skipped %s [%d, %d) (%d records, %d bytes fetched to skip): %s",
+        controller.backend, skipped.partition, skipped.start, skipped.end,
+        skipped.records_fetched, skipped.bytes_fetched, skipped.reason,
+    )  # fmt: skip

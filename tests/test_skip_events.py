@@ -1,0 +1,91 @@
+"""Timed pauses and the pause/resume/skip hooks, on every backend against the real broker."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import pytest
+
+import pauseable
+from pauseable import DiscardUntil, SeekToEnd, SkippedRange, SkipReport, TopicPartition
+from pauseable.plugins import load_plugins
+from pauseable.testing.harness import BackendHarness, count
+
+
+def test_a_timed_pause_resumes_by_itself_at_the_first_poll_after_it_ran_out(
+    harness: BackendHarness, topic: str, group_id: str
+) -> None:
+    tp = TopicPartition(topic, 0)
+    harness.produce(topic, 5)
+    ctl = harness.controller(group_id)
+    ctl.assign([tp])
+    got = harness.consume(ctl, lambda d: count(d) >= 5)
+    ctl.pause(tp, for_seconds=0.6, then=SeekToEnd())
+    paused_at = time.monotonic()
+    harness.produce(topic, 5)  # offsets 5..9, produced while paused
+    harness.consume(ctl, lambda _: ctl.paused() == set(), into=got, what="the timed pause to run out")
+    assert time.monotonic() - paused_at >= 0.6
+    report = ctl.last_report
+    assert report is not None
+    assert report.strategy == "seek-to-end"
+    assert (report.ranges[tp].start, report.ranges[tp].end) == (5, 10)
+    harness.produce(topic, 2)
+    harness.consume(ctl, lambda d: count(d) >= 7, into=got)
+    assert got == {tp: [0, 1, 2, 3, 4, 10, 11]}
+
+
+def test_a_bad_duration_is_refused_before_anything_is_paused(
+    harness: BackendHarness, topic: str, group_id: str
+) -> None:
+    tp = TopicPartition(topic, 0)
+    ctl = harness.controller(group_id)
+    ctl.assign([tp])
+    with pytest.raises(pauseable.InvalidArgumentError, match="for_seconds"):
+        ctl.pause(tp, for_seconds=-1)
+    assert ctl.paused() == set()
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+
+    @pauseable.hookimpl
+    def pauseable_paused(self, controller: Any, partitions: list[TopicPartition]) -> None:
+        self.events.append(("paused", sorted(partitions)))
+
+    @pauseable.hookimpl
+    def pauseable_resumed(self, controller: Any, report: SkipReport) -> None:
+        self.events.append(("resumed", report.strategy))
+
+    @pauseable.hookimpl
+    def pauseable_skipped(self, controller: Any, skipped: SkippedRange) -> None:
+        self.events.append(("skipped", (skipped.start, skipped.end, skipped.records_fetched)))
+
+
+def test_pause_resume_and_skip_are_hooks_a_plugin_receives(
+    harness: BackendHarness, topic: str, group_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    tp = TopicPartition(topic, 0)
+    recorder = _Recorder()
+    pm = load_plugins()
+    pm.register(recorder, name="recorder")
+    try:
+        harness.produce(topic, 3)
+        ctl = harness.controller(group_id)
+        ctl.assign([tp])
+        harness.consume(ctl, lambda d: count(d) >= 3)
+        ctl.pause(tp)
+        harness.produce(topic, 4)  # 3..6
+        with caplog.at_level(logging.INFO, logger="pauseable"):
+            report = ctl.resume(tp, strategy=DiscardUntil())
+            assert recorder.events == [("paused", [tp]), ("resumed", "discard-until")]
+            harness.produce(topic, 1)  # 7
+            got = harness.consume(ctl, lambda d: count(d) >= 1)
+    finally:
+        pm.unregister(name="recorder")
+    assert got == {tp: [7]}
+    assert report.complete
+    assert recorder.events[2] == ("skipped", (3, 7, 4)), "skipped once the discarded records are drained"
+    assert any("skipped" in r.message and "[3, 7)" in r.message for r in caplog.records)
