@@ -24,7 +24,7 @@ from pauseable.hookspecs import hookimpl
 from pauseable.protocol import AsyncPauseController, PauseController
 from pauseable.registry import async_controller, backends, controller, get_backend
 from pauseable.report import SkippedRange, SkipReport
-from pauseable.strategies import Continue, DiscardUntil, SeekToEnd, SkipPauseWindow, SkipStrategy
+from pauseable.strategies import Continue, DiscardUntil, Rebuild, SeekToEnd, SkipPauseWindow, SkipStrategy
 from pauseable.types import Offset, TopicPartition
 
 __version__ = "0.1.0"
@@ -47,6 +47,7 @@ __all__ = [
     "Offset",
     "PauseController",
     "PauseableError",
+    "Rebuild",
     "SeekToEnd",
     "SkipPauseWindow",
     "SkipReport",

@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         "which offsets were delivered and which skipped.",
     )
     demo.add_argument("--backend", default="kafka-python", help="an installed backend (default: kafka-python)")
-    demo.add_argument("--strategy", default="skip-pause-window", choices=sorted(STRATEGIES))
+    demo.add_argument("--strategy", default="skip-pause-window", choices=sorted([*STRATEGIES, "rebuild"]))
     demo.add_argument("--records", type=int, default=5, help="records produced while paused (default: 5)")
     demo.set_defaults(func=_demo)
 

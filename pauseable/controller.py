@@ -24,7 +24,7 @@ from pauseable.errors import (
 from pauseable.plugins import load_plugins
 from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
 from pauseable.report import SkippedRange, SkipReport
-from pauseable.strategies import Continue, ResumeFacts, SkipStrategy
+from pauseable.strategies import Continue, Rebuild, ResumeFacts, SkipStrategy
 from pauseable.types import Offset, TopicPartition, as_partitions, as_topics, check_offset, check_timestamp
 
 R = TypeVar("R")
@@ -34,8 +34,8 @@ class _Core:
     """State and rules shared by both controllers."""
 
     __slots__ = (
-        "backend", "closed", "default_strategy", "finished", "hooks", "last_report", "locate", "paused",
-        "paused_at", "paused_topics", "resume_at", "size", "skips", "subscribed",
+        "backend", "closed", "default_strategy", "finished", "hooks", "last_report", "locate", "membership",
+        "paused", "paused_at", "paused_topics", "resume_at", "size", "skips",
     )  # fmt: skip
 
     def __init__(self, backend: Backend, adapter: AnyAdapter, default_strategy: SkipStrategy | None) -> None:
@@ -58,7 +58,9 @@ class _Core:
         #: topics whose partitions start paused whenever assigned
         self.paused_topics: set[str] = set()
         self.closed = False
-        self.subscribed = False
+        #: how the consumer got its partitions, to do the same again after a Rebuild:
+        #: ("subscribe", topics, on_assigned, on_revoked) or ("assign", partitions)
+        self.membership: tuple[Any, ...] = ()
 
     @contextmanager
     def call(self, operation: str, adapter: AnyAdapter) -> Iterator[None]:
@@ -142,6 +144,13 @@ class _Core:
             if at <= now:
                 groups.setdefault(id(then), ([], then))[0].append(tp)
         return list(groups.values())
+
+    def rebuilt(self, adapter: AnyAdapter, resumed: list[TopicPartition]) -> None:
+        """A Rebuild put a new consumer in place: it starts with no skip rules, the resumed unpaused."""
+        self.locate, self.size = adapter.locate, adapter.size
+        self.skips.clear()
+        self.mark_resumed(resumed)
+        self.closed = False
 
     def announce_paused(self, controller: Any, partitions: list[TopicPartition]) -> None:
         if partitions:
@@ -313,7 +322,7 @@ class Controller(Generic[R]):
 
         with self._call("subscribe"):
             self._adapter.subscribe(names, assigned, revoked)
-        self._core.subscribed = True
+        self._core.membership = ("subscribe", names, on_assigned, on_revoked)
 
     def assign(self, partitions: Partitions) -> None:
         tps = as_partitions(partitions)
@@ -321,6 +330,7 @@ class Controller(Generic[R]):
             self._adapter.assign(tps)
             self._core.paused.intersection_update(tps)
             self._reconcile(tps)
+        self._core.membership = ("assign", tps)
 
     def _reconcile(self, partitions: list[TopicPartition]) -> None:
         to_pause, to_resume = self._core.reconcile(partitions)
@@ -357,12 +367,15 @@ class Controller(Generic[R]):
         with self._call(op):
             self._assigned(tps, op)
             report, seeks = self._core.plan(chosen, self._facts(tps, chosen))
-            for tp, offset in seeks.items():
-                self._adapter.seek(tp, offset)
-            if seeks and getattr(chosen, "commit", False):
-                self._adapter.commit(seeks)
-            if tps:
-                self._adapter.resume(tps)
+            if isinstance(chosen, Rebuild):
+                self._rebuild(chosen, tps, seeks)
+            else:
+                for tp, offset in seeks.items():
+                    self._adapter.seek(tp, offset)
+                if seeks and getattr(chosen, "commit", False):
+                    self._adapter.commit(seeks)
+                if tps:
+                    self._adapter.resume(tps)
         self._core.mark_resumed(tps)
         report.took_s = time.monotonic() - began
         self._core.announce_resumed(self, report)
@@ -380,6 +393,26 @@ class Controller(Generic[R]):
         paused_at = {tp: self._core.paused_at[tp] for tp in tps if tp in self._core.paused_at}
         windows = self._adapter.offsets_for_times(paused_at) if strategy.needs_window and paused_at else {}
         return [_facts_of(tp, positions, ends, windows, paused_at) for tp in tps]
+
+    def _rebuild(self, strategy: Rebuild, tps: list[TopicPartition], seeks: dict[TopicPartition, int]) -> None:
+        assigned = sorted(self._adapter.assignment())
+        offsets = {tp: p for tp in assigned if tp not in seeks and (p := self._adapter.position(tp)) is not None}
+        offsets.update(seeks)
+        if offsets:
+            self._adapter.commit(offsets)
+        self._adapter.close()
+        self._core.closed = True  # until the new consumer is in place
+        consumer = strategy.factory()
+        assert self._core.backend.sync_adapter is not None
+        self._consumer, self._adapter = consumer, self._core.backend.sync_adapter(consumer)
+        self._core.rebuilt(self._adapter, tps)
+        if self._core.membership and self._core.membership[0] == "subscribe":
+            _, names, on_assigned, on_revoked = self._core.membership
+            self.subscribe(names, on_assigned=on_assigned, on_revoked=on_revoked)
+        else:
+            self.assign(assigned)
+            for tp, offset in offsets.items():
+                self._adapter.seek(tp, offset)
 
     def pause_topics(self, topics: Topics) -> None:
         names = as_topics(topics)
@@ -543,7 +576,7 @@ class AsyncController(Generic[R]):
 
         with self._call("subscribe"):
             await self._adapter.subscribe(names, assigned, revoked)
-        self._core.subscribed = True
+        self._core.membership = ("subscribe", names, on_assigned, on_revoked)
 
     async def assign(self, partitions: Partitions) -> None:
         tps = as_partitions(partitions)
@@ -551,6 +584,7 @@ class AsyncController(Generic[R]):
             await self._adapter.assign(tps)
             self._core.paused.intersection_update(tps)
             await self._reconcile(tps)
+        self._core.membership = ("assign", tps)
 
     async def _reconcile(self, partitions: list[TopicPartition]) -> None:
         to_pause, to_resume = self._core.reconcile(partitions)
@@ -585,12 +619,15 @@ class AsyncController(Generic[R]):
         with self._call(op):
             await self._assigned(tps, op)
             report, seeks = self._core.plan(chosen, await self._facts(tps, chosen))
-            for tp, offset in seeks.items():
-                await self._adapter.seek(tp, offset)
-            if seeks and getattr(chosen, "commit", False):
-                await self._adapter.commit(seeks)
-            if tps:
-                await self._adapter.resume(tps)
+            if isinstance(chosen, Rebuild):
+                await self._rebuild(chosen, tps, seeks)
+            else:
+                for tp, offset in seeks.items():
+                    await self._adapter.seek(tp, offset)
+                if seeks and getattr(chosen, "commit", False):
+                    await self._adapter.commit(seeks)
+                if tps:
+                    await self._adapter.resume(tps)
         self._core.mark_resumed(tps)
         report.took_s = time.monotonic() - began
         self._core.announce_resumed(self, report)
@@ -608,6 +645,28 @@ class AsyncController(Generic[R]):
         paused_at = {tp: self._core.paused_at[tp] for tp in tps if tp in self._core.paused_at}
         windows = await self._adapter.offsets_for_times(paused_at) if strategy.needs_window and paused_at else {}
         return [_facts_of(tp, positions, ends, windows, paused_at) for tp in tps]
+
+    async def _rebuild(self, strategy: Rebuild, tps: list[TopicPartition], seeks: dict[TopicPartition, int]) -> None:
+        assigned = sorted(await self._adapter.assignment())
+        positions = {tp: await self._adapter.position(tp) for tp in assigned if tp not in seeks}
+        offsets = {tp: p for tp, p in positions.items() if p is not None}
+        offsets.update(seeks)
+        if offsets:
+            await self._adapter.commit(offsets)
+        await self._adapter.close()
+        self._core.closed = True  # until the new consumer is in place
+        made = strategy.factory()
+        consumer = await made if inspect.isawaitable(made) else made
+        assert self._core.backend.async_adapter is not None
+        self._consumer, self._adapter = consumer, self._core.backend.async_adapter(consumer)
+        self._core.rebuilt(self._adapter, tps)
+        if self._core.membership and self._core.membership[0] == "subscribe":
+            _, names, on_assigned, on_revoked = self._core.membership
+            await self.subscribe(names, on_assigned=on_assigned, on_revoked=on_revoked)
+        else:
+            await self.assign(assigned)
+            for tp, offset in offsets.items():
+                await self._adapter.seek(tp, offset)
 
     async def pause_topics(self, topics: Topics) -> None:
         names = as_topics(topics)

@@ -14,7 +14,7 @@ from rich.table import Table
 from pauseable.bench.smoke import bootstrap_servers
 from pauseable.broker import create_topic
 from pauseable.registry import get_backend
-from pauseable.strategies import STRATEGIES
+from pauseable.strategies import STRATEGIES, Rebuild, SkipStrategy
 from pauseable.testing.cluster import KafkaCluster, unique_name
 from pauseable.testing.harness import BackendHarness, count
 from pauseable.types import TopicPartition
@@ -25,14 +25,15 @@ _BEFORE, _CONSUMED, _AFTER = 6, 4, 3
 def run(backend: str, strategy: str, during: int = 5, console: Console | None = None) -> int:
     """Run the demo; return the process exit status."""
     console = console or Console()
-    chosen = STRATEGIES[strategy]()
     with bootstrap_servers() as bootstrap:
         topic = unique_name(f"demo-{backend}-{strategy}")
         create_topic(bootstrap, topic, partitions=1)
         tp = TopicPartition(topic, 0)
         harness = BackendHarness(get_backend(backend), KafkaCluster(bootstrap))
+        group = unique_name("demo")
+        chosen = _strategy(strategy, harness, group)
         try:
-            ctl = harness.controller(unique_name("demo"))
+            ctl = harness.controller(group)
             ctl.assign([tp])
             before = harness.produce(topic, _BEFORE)
             delivered = harness.consume(ctl, lambda d: count(d) >= _CONSUMED, max_records=1)
@@ -64,3 +65,11 @@ def run(backend: str, strategy: str, during: int = 5, console: Console | None = 
     console.print(table)
     console.print(f"SkipReport: {report}  (took {report.took_s * 1000:.1f} ms)")
     return 0
+
+
+def _strategy(name: str, harness: BackendHarness, group: str) -> SkipStrategy:
+    if name == Rebuild.name:
+        build = harness.backend.build_consumer
+        assert build is not None
+        return Rebuild(lambda: build(harness.settings(group)))
+    return STRATEGIES[name]()

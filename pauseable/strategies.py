@@ -24,8 +24,9 @@ nothing outside ``[window start, end)`` is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 
 from pauseable.types import TopicPartition
 
@@ -138,7 +139,30 @@ class SkipPauseWindow:
         return Step(start, facts.end)
 
 
-#: Every built-in strategy by name, for the CLI and configuration.
+@dataclass(frozen=True)
+class Rebuild:
+    """Close the consumer and build a new one with ``factory``, positioned past the backlog.
+
+    The end offsets resolved at resume are committed for the resumed partitions (and the current
+    positions for the others), the old consumer is closed, ``factory()`` makes the new one (a
+    coroutine function for async backends, returning it started), and the controller subscribes
+    or assigns it as before and goes on with it. Slow (the group rebalances twice); it exists to
+    compare with, and for clients whose seek cannot be trusted. If ``factory`` fails, the
+    controller is left closed.
+    """
+
+    factory: Callable[[], Any] = field(repr=False)
+    name: ClassVar[str] = "rebuild"
+    reason: ClassVar[str] = "not delivered before resume: committed past, then the consumer was rebuilt"
+    needs_end: ClassVar[bool] = True
+    needs_window: ClassVar[bool] = False
+
+    def plan(self, facts: ResumeFacts) -> Step:
+        assert facts.end is not None
+        return Step(facts.position, max(facts.position, facts.end))
+
+
+#: The built-in strategies that need no arguments, by name, for the CLI and configuration.
 STRATEGIES: dict[str, type[SkipStrategy]] = {
     cls.name: cls for cls in (Continue, SeekToEnd, DiscardUntil, SkipPauseWindow)
 }

@@ -16,6 +16,7 @@ EXPECTED_SKIPPED = {
     "seek-to-end": [4, 5, 6, 7, 8, 9, 10],
     "discard-until": [4, 5, 6, 7, 8, 9, 10],
     "skip-pause-window": [6, 7, 8, 9, 10],
+    "rebuild": [4, 5, 6, 7, 8, 9, 10],
 }
 
 

@@ -89,3 +89,30 @@ def test_pause_resume_and_skip_are_hooks_a_plugin_receives(
     assert report.complete
     assert recorder.events[2] == ("skipped", (3, 7, 4)), "skipped once the discarded records are drained"
     assert any("skipped" in r.message and "[3, 7)" in r.message for r in caplog.records)
+
+
+def test_rebuild_replaces_a_subscribed_consumer_and_the_controller_goes_on_with_it(
+    harness: BackendHarness, new_topic: Any, group_id: str
+) -> None:
+    topic = new_topic(partitions=2)
+    tps = {TopicPartition(topic, 0), TopicPartition(topic, 1)}
+    for tp in tps:
+        harness.produce(topic, 3, partition=tp.partition)
+    ctl = harness.controller(group_id)
+    ctl.subscribe(topic)
+    got = harness.consume(ctl, lambda d: count(d) >= 6)
+    old = ctl.consumer
+    ctl.pause_topics(topic)
+    for tp in tps:
+        harness.produce(topic, 4, partition=tp.partition)  # 3..6, produced while paused
+    build = harness.backend.build_consumer
+    assert build is not None
+    report = ctl.resume_topics(topic, strategy=pauseable.Rebuild(lambda: build(harness.settings(group_id))))
+    assert ctl.consumer is not old
+    assert {tp: (r.start, r.end) for tp, r in report.ranges.items()} == {tp: (3, 7) for tp in tps}
+    for tp in tps:
+        harness.produce(topic, 2, partition=tp.partition)  # 7, 8
+    harness.consume(ctl, lambda d: all(count(d, tp) >= 5 for tp in tps), into=got, what="the records after resume")
+    harness.poll_for(ctl, 0.3, into=got)
+    assert got == {tp: [0, 1, 2, 7, 8] for tp in tps}
+    assert ctl.paused() == set()
