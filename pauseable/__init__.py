@@ -18,6 +18,7 @@ from pauseable.errors import (
     InvalidOffsetError,
     NotAssignedError,
     PauseableError,
+    ResumeError,
     UnknownBackendError,
 )
 from pauseable.hookspecs import hookimpl
@@ -48,6 +49,7 @@ __all__ = [
     "PauseController",
     "PauseableError",
     "Rebuild",
+    "ResumeError",
     "SeekToEnd",
     "SkipPauseWindow",
     "SkipReport",

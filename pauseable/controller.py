@@ -20,6 +20,7 @@ from pauseable.errors import (
     InvalidArgumentError,
     NotAssignedError,
     PauseableError,
+    ResumeError,
 )
 from pauseable.plugins import load_plugins
 from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
@@ -144,6 +145,25 @@ class _Core:
             if at <= now:
                 groups.setdefault(id(then), ([], then))[0].append(tp)
         return list(groups.values())
+
+    def resume_failed(
+        self, strategy: SkipStrategy, tps: list[TopicPartition], report: SkipReport | None, exc: Exception
+    ) -> ResumeError:
+        """Roll back a failed resume: its skip rules go, its partitions stay paused, the seeks done are reported."""
+        for tp in tps:
+            self.skips.pop((tp.topic, tp.partition), None)
+        done = {
+            tp: r for tp, r in (report.ranges.items() if report else []) if r.done and not isinstance(strategy, Rebuild)
+        }
+        partial = SkipReport(strategy.name, (), done)
+        names = ", ".join(map(str, tps))
+        cause = exc if isinstance(exc, PauseableError) else f"{type(exc).__name__}: {exc}"
+        return ResumeError(
+            f"resume with {strategy.name} failed ({cause}); still paused: {names}; skipped before the failure: "
+            f"{partial.skipped} record(s); resume again to retry",
+            partial,
+            tps,
+        )
 
     def rebuilt(self, adapter: AnyAdapter, resumed: list[TopicPartition]) -> None:
         """A Rebuild put a new consumer in place: it starts with no skip rules, the resumed unpaused."""
@@ -366,16 +386,28 @@ class Controller(Generic[R]):
         began = time.monotonic()
         with self._call(op):
             self._assigned(tps, op)
-            report, seeks = self._core.plan(chosen, self._facts(tps, chosen))
+            report: SkipReport | None = None
+            try:
+                report, seeks = self._core.plan(chosen, self._facts(tps, chosen))
+                for skipped in report.ranges.values():
+                    skipped.done = False  # until its seek has happened
+                if isinstance(chosen, Rebuild):
+                    self._rebuild(chosen, tps, seeks)
+                else:
+                    for tp, offset in seeks.items():
+                        self._adapter.seek(tp, offset)
+                        report.ranges[tp].done = True
+                    if seeks and getattr(chosen, "commit", False):
+                        self._adapter.commit(seeks)
+                    if tps:
+                        self._adapter.resume(tps)
+            except Exception as exc:
+                if self._core.closed or self._adapter.is_closed_error(exc):
+                    raise
+                raise self._core.resume_failed(chosen, tps, report, exc) from exc
             if isinstance(chosen, Rebuild):
-                self._rebuild(chosen, tps, seeks)
-            else:
-                for tp, offset in seeks.items():
-                    self._adapter.seek(tp, offset)
-                if seeks and getattr(chosen, "commit", False):
-                    self._adapter.commit(seeks)
-                if tps:
-                    self._adapter.resume(tps)
+                for skipped in report.ranges.values():
+                    skipped.done = True
         self._core.mark_resumed(tps)
         report.took_s = time.monotonic() - began
         self._core.announce_resumed(self, report)
@@ -618,16 +650,28 @@ class AsyncController(Generic[R]):
         began = time.monotonic()
         with self._call(op):
             await self._assigned(tps, op)
-            report, seeks = self._core.plan(chosen, await self._facts(tps, chosen))
+            report: SkipReport | None = None
+            try:
+                report, seeks = self._core.plan(chosen, await self._facts(tps, chosen))
+                for skipped in report.ranges.values():
+                    skipped.done = False  # until its seek has happened
+                if isinstance(chosen, Rebuild):
+                    await self._rebuild(chosen, tps, seeks)
+                else:
+                    for tp, offset in seeks.items():
+                        await self._adapter.seek(tp, offset)
+                        report.ranges[tp].done = True
+                    if seeks and getattr(chosen, "commit", False):
+                        await self._adapter.commit(seeks)
+                    if tps:
+                        await self._adapter.resume(tps)
+            except Exception as exc:
+                if self._core.closed or self._adapter.is_closed_error(exc):
+                    raise
+                raise self._core.resume_failed(chosen, tps, report, exc) from exc
             if isinstance(chosen, Rebuild):
-                await self._rebuild(chosen, tps, seeks)
-            else:
-                for tp, offset in seeks.items():
-                    await self._adapter.seek(tp, offset)
-                if seeks and getattr(chosen, "commit", False):
-                    await self._adapter.commit(seeks)
-                if tps:
-                    await self._adapter.resume(tps)
+                for skipped in report.ranges.values():
+                    skipped.done = True
         self._core.mark_resumed(tps)
         report.took_s = time.monotonic() - began
         self._core.announce_resumed(self, report)

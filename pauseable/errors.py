@@ -6,6 +6,8 @@ Each message names the problem and the fix. Errors about arguments are also the 
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PauseableError(Exception):
     """Base of every error pauseable raises."""
@@ -29,6 +31,21 @@ class ConsumerClosedError(PauseableError):
 
 class BackendError(PauseableError):
     """The Kafka client failed a call; the native exception is chained as ``__cause__``."""
+
+
+class ResumeError(BackendError):
+    """A resume with a strategy failed part-way (e.g. the broker did not answer an offset lookup).
+
+    The partitions named in ``still_paused`` are still paused; ``report`` lists what was skipped
+    before the failure (usually nothing). Resuming again retries.
+    """
+
+    def __init__(self, message: str, report: Any, still_paused: list[Any]) -> None:
+        super().__init__(message)
+        #: a :class:`~pauseable.report.SkipReport` of what was skipped before the failure
+        self.report = report
+        #: the partitions that stay paused
+        self.still_paused = still_paused
 
 
 class UnknownBackendError(PauseableError, LookupError):

@@ -20,6 +20,8 @@ class LeakyAdapter:
         self.next_batch: list[tuple[str, int, int]] = []
         self.seeks: list[tuple[TopicPartition, int]] = []
         self.fail_with: Exception | None = None
+        self.fail_lookup = False
+        self.failing_seeks: set[TopicPartition] = set()
 
     def assignment(self) -> set[TopicPartition]:
         if self.fail_with:
@@ -29,10 +31,20 @@ class LeakyAdapter:
     def pause(self, partitions: Sequence[TopicPartition]) -> None: ...
     def resume(self, partitions: Sequence[TopicPartition]) -> None: ...
     def seek(self, partition: TopicPartition, offset: int) -> None:
+        if partition in self.failing_seeks:
+            raise ConnectionError("broker went away")
         self.seeks.append((partition, offset))
 
     def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        if self.fail_lookup:
+            raise TimeoutError("ListOffsets timed out")
         return {tp: 100 + tp.partition for tp in partitions}
+
+    def position(self, partition: TopicPartition) -> int | None:
+        return 10
+
+    def seek_fails_for(self, partition: TopicPartition) -> bool:
+        return partition in self.failing_seeks
 
     def poll(self, timeout: float, max_records: int) -> list[Any]:
         batch, self.next_batch = self.next_batch, []
@@ -135,3 +147,32 @@ def test_strategies_plan_from_facts_alone() -> None:
     assert not SkipPauseWindow().plan(ResumeFacts(T0, 5, 20, None, 1)).skips
     # the window began before the position (it was consumed up to there before the pause)
     assert SkipPauseWindow().plan(ResumeFacts(T0, 15, 20, 12, 1)) == Step(15, 20)
+
+
+def test_a_resume_whose_offset_lookup_fails_raises_and_leaves_the_partitions_paused() -> None:
+    from pauseable import ResumeError, SeekToEnd
+
+    ctl, adapter = _controller()
+    ctl.pause([T0, T1])
+    adapter.fail_lookup = True
+    with pytest.raises(ResumeError, match=r"ListOffsets timed out.*still paused: t\[0\], t\[1\]") as caught:
+        ctl.resume([T0, T1], strategy=SeekToEnd())
+    assert caught.value.report.ranges == {}
+    assert caught.value.still_paused == [T0, T1]
+    assert ctl.paused() == {T0, T1}
+    adapter.fail_lookup = False
+    report = ctl.resume([T0, T1], strategy=SeekToEnd())  # retry
+    assert {tp: (r.start, r.end) for tp, r in report.ranges.items()} == {T0: (10, 100), T1: (10, 101)}
+    assert ctl.paused() == set()
+
+
+def test_a_resume_failing_part_way_reports_the_seeks_already_done() -> None:
+    from pauseable import ResumeError, SeekToEnd
+
+    ctl, adapter = _controller()
+    ctl.pause([T0, T1])
+    adapter.failing_seeks = {T1}
+    with pytest.raises(ResumeError) as caught:
+        ctl.resume([T0, T1], strategy=SeekToEnd())
+    assert list(caught.value.report.ranges) == [T0], "T0 was sought past its backlog before T1 failed"
+    assert ctl.paused() == {T0, T1}
