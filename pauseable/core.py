@@ -1,0 +1,316 @@
+"""The rules both controllers share, in one place: no I/O, only decisions and state.
+
+Argument checks, the paused set, sticky topic pauses, reconciling native pause state on assignment,
+holding back records of paused partitions, skip rules, timed pauses, hooks and error translation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from pauseable.adapter import AnyAdapter, Backend
+from pauseable.errors import (
+    BackendError,
+    ConsumerClosedError,
+    InvalidArgumentError,
+    NotAssignedError,
+    PauseableError,
+    ResumeError,
+)
+from pauseable.plugins import load_plugins
+from pauseable.report import SkippedRange, SkipReport
+from pauseable.strategies import Continue, Rebuild, ResumeFacts, SkipStrategy
+from pauseable.types import TopicPartition, as_partitions, check_offset, check_timestamp
+
+
+class ControllerCore:
+    """State and rules shared by both controllers."""
+
+    __slots__ = (
+        "backend", "closed", "default_strategy", "finished", "hooks", "last_report", "locate", "membership",
+        "paused", "paused_at", "paused_topics", "resume_at", "size", "skips",
+    )  # fmt: skip
+
+    def __init__(self, backend: Backend, adapter: AnyAdapter, default_strategy: SkipStrategy | None) -> None:
+        self.backend = backend
+        self.locate = adapter.locate
+        self.size = adapter.size
+        self.default_strategy: SkipStrategy = default_strategy or Continue()
+        #: partitions paused through this controller (pruned on revocation)
+        self.paused: set[TopicPartition] = set()
+        #: when each paused partition was paused, in ms since the epoch
+        self.paused_at: dict[TopicPartition, int] = {}
+        #: ranges being skipped as records arrive, by (topic, partition)
+        self.skips: dict[tuple[str, int], SkipRule] = {}
+        #: skipped ranges the consumer got past in the last screen, for the skipped hook
+        self.finished: list[SkippedRange] = []
+        #: timed pauses: when (time.monotonic()) to resume each partition, and with which strategy
+        self.resume_at: dict[TopicPartition, tuple[float, SkipStrategy | None]] = {}
+        self.last_report: SkipReport | None = None
+        self.hooks = load_plugins().hook
+        #: topics whose partitions start paused whenever assigned
+        self.paused_topics: set[str] = set()
+        self.closed = False
+        #: how the consumer got its partitions, to do the same again after a Rebuild:
+        #: ("subscribe", topics, on_assigned, on_revoked) or ("assign", partitions)
+        self.membership: tuple[Any, ...] = ()
+
+    @contextmanager
+    def call(self, operation: str, adapter: AnyAdapter) -> Iterator[None]:
+        """Run native calls, turning native exceptions into pauseable's (the native one chained)."""
+        if self.closed or adapter.is_closed():
+            self.closed = True
+            raise ConsumerClosedError(
+                f"cannot {operation}: the {self.backend.name} consumer is closed; create a new consumer"
+            )
+        try:
+            yield
+        except PauseableError:
+            raise
+        except Exception as exc:
+            if adapter.is_closed_error(exc):
+                self.closed = True
+                raise ConsumerClosedError(
+                    f"cannot {operation}: the {self.backend.name} consumer is closed; create a new consumer"
+                ) from exc
+            raise BackendError(
+                f"{self.backend.name} failed to {operation}: {type(exc).__name__}: {exc} "
+                "(the client's exception is chained; check the broker connection and the arguments)"
+            ) from exc
+
+    @staticmethod
+    def require_assigned(partitions: Iterable[TopicPartition], assignment: set[TopicPartition], op: str) -> None:
+        missing = sorted(set(partitions) - assignment)
+        if missing:
+            names = ", ".join(map(str, missing))
+            raise NotAssignedError(
+                f"cannot {op} {names}: not assigned to this consumer (assigned: "
+                f"{', '.join(map(str, sorted(assignment))) or 'nothing'}); subscribe or assign first, "
+                "or use pause_topics() to pause partitions assigned later"
+            )
+
+    def reconcile(self, assigned: Iterable[TopicPartition]) -> tuple[list[TopicPartition], list[TopicPartition]]:
+        """Newly assigned partitions split into (to pause, to resume), and the paused set updated.
+
+        Paused: partitions of paused topics (sticky), and partitions still paused from before. Every
+        other one is resumed explicitly, because clients disagree on what a reassigned partition
+        remembers: librdkafka keeps a revoked partition's pause flag, kafka-python keeps it for
+        partitions it retains, aiokafka drops it.
+        """
+        to_pause: list[TopicPartition] = []
+        to_resume: list[TopicPartition] = []
+        for tp in sorted(set(assigned)):
+            (to_pause if tp.topic in self.paused_topics or tp in self.paused else to_resume).append(tp)
+        self.mark_paused(to_pause)
+        return to_pause, to_resume
+
+    def of_topics(self, assignment: Iterable[TopicPartition], topics: Iterable[str]) -> list[TopicPartition]:
+        wanted = set(topics)
+        return sorted(tp for tp in assignment if tp.topic in wanted)
+
+    def mark_paused(self, partitions: Iterable[TopicPartition]) -> None:
+        now = now_ms()
+        for tp in partitions:
+            self.paused.add(tp)
+            self.paused_at.setdefault(tp, now)
+
+    def mark_resumed(self, partitions: Iterable[TopicPartition]) -> None:
+        for tp in partitions:
+            self.paused.discard(tp)
+            self.paused_at.pop(tp, None)
+            self.resume_at.pop(tp, None)
+
+    def schedule(self, partitions: Iterable[TopicPartition], seconds: float | None, then: SkipStrategy | None) -> None:
+        if seconds is None:
+            return
+        at = time.monotonic() + seconds
+        for tp in partitions:
+            self.resume_at[tp] = (at, then)
+
+    def due(self) -> list[tuple[list[TopicPartition], SkipStrategy | None]]:
+        """Timed pauses that ran out, grouped by strategy."""
+        if not self.resume_at:
+            return []
+        now = time.monotonic()
+        groups: dict[int, tuple[list[TopicPartition], SkipStrategy | None]] = {}
+        for tp, (at, then) in sorted(self.resume_at.items()):
+            if at <= now:
+                groups.setdefault(id(then), ([], then))[0].append(tp)
+        return list(groups.values())
+
+    def resume_failed(
+        self, strategy: SkipStrategy, tps: list[TopicPartition], report: SkipReport | None, exc: Exception
+    ) -> ResumeError:
+        """Roll back a failed resume: its skip rules go, its partitions stay paused, the seeks done are reported."""
+        for tp in tps:
+            self.skips.pop((tp.topic, tp.partition), None)
+        done = {
+            tp: r for tp, r in (report.ranges.items() if report else []) if r.done and not isinstance(strategy, Rebuild)
+        }
+        partial = SkipReport(strategy.name, (), done)
+        names = ", ".join(map(str, tps))
+        cause = exc if isinstance(exc, PauseableError) else f"{type(exc).__name__}: {exc}"
+        return ResumeError(
+            f"resume with {strategy.name} failed ({cause}); still paused: {names}; skipped before the failure: "
+            f"{partial.skipped} record(s); resume again to retry",
+            partial,
+            tps,
+        )
+
+    def rebuilt(self, adapter: AnyAdapter, resumed: list[TopicPartition]) -> None:
+        """A Rebuild put a new consumer in place: it starts with no skip rules, the resumed unpaused."""
+        self.locate, self.size = adapter.locate, adapter.size
+        self.skips.clear()
+        self.mark_resumed(resumed)
+        self.closed = False
+
+    def announce_paused(self, controller: Any, partitions: list[TopicPartition]) -> None:
+        if partitions:
+            self.hooks.pauseable_paused(controller=controller, partitions=partitions)
+
+    def announce_resumed(self, controller: Any, report: SkipReport) -> None:
+        self.last_report = report
+        self.hooks.pauseable_resumed(controller=controller, report=report)
+        for skipped in report.ranges.values():
+            if skipped.done:  # sought past at once
+                self.hooks.pauseable_skipped(controller=controller, skipped=skipped)
+
+    def announce_finished(self, controller: Any) -> None:
+        finished, self.finished = self.finished, []
+        for skipped in finished:
+            self.hooks.pauseable_skipped(controller=controller, skipped=skipped)
+
+    @staticmethod
+    def check_seconds(seconds: float | None) -> None:
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0):
+            raise InvalidArgumentError(f"for_seconds must be a number of seconds >= 0, got {seconds!r}")
+
+    def forget(self, partitions: Iterable[TopicPartition]) -> None:
+        """Partitions revoked, or sought by hand: their pause and skip state ends."""
+        for tp in partitions:
+            self.paused.discard(tp)
+            self.paused_at.pop(tp, None)
+            self.resume_at.pop(tp, None)
+            self.skips.pop((tp.topic, tp.partition), None)
+
+    def plan(self, strategy: SkipStrategy, facts: list[ResumeFacts]) -> tuple[SkipReport, dict[TopicPartition, int]]:
+        """The report of a resume, and the seeks it needs now; ranges to drop later become rules."""
+        report = SkipReport(strategy.name, tuple(f.partition for f in facts))
+        seeks: dict[TopicPartition, int] = {}
+        for f in facts:
+            step = strategy.plan(f)
+            if not step.skips:
+                continue
+            skipped = SkippedRange(f.partition, step.skip_from, step.skip_to, strategy.name, strategy.reason)
+            report.ranges[f.partition] = skipped
+            key = (f.partition.topic, f.partition.partition)
+            if step.discard:
+                self.skips[key] = SkipRule(skipped, jump=False)
+            elif step.skip_from <= f.position:
+                seeks[f.partition] = step.skip_to
+                skipped.done = True
+            else:  # deliver the backlog before the range, then jump over it
+                self.skips[key] = SkipRule(skipped, jump=True)
+        return report, seeks
+
+    def screen(self, records: list[Any]) -> tuple[list[Any], dict[TopicPartition, int]]:
+        """Drop records of paused partitions and of skipped ranges; return the rest and the seeks due.
+
+        A paused partition is rewound to its first dropped record, so it is delivered after resume.
+        """
+        paused = {(tp.topic, tp.partition) for tp in self.paused}
+        kept: list[Any] = []
+        seeks: dict[TopicPartition, int] = {}
+        jumped: set[tuple[str, int]] = set()  # partitions whose jump seek is due after this batch
+        for record in records:
+            topic, partition, offset = self.locate(record)
+            key = (topic, partition)
+            if key in paused:
+                tp = TopicPartition(topic, partition)
+                seeks[tp] = min(offset, seeks.get(tp, offset))
+                continue
+            rule = self.skips.get(key)
+            if rule is not None and offset >= rule.skipped.start:
+                if offset < rule.skipped.end:
+                    rule.skipped.records_fetched += 1
+                    rule.skipped.bytes_fetched += self.size(record)
+                    if rule.jump and not rule.jumped:
+                        seeks[TopicPartition(topic, partition)] = rule.skipped.end
+                        rule.jumped = True
+                        jumped.add(key)
+                    if offset == rule.skipped.end - 1 or (rule.jump and not rule.skipped.done):
+                        rule.skipped.done = True
+                        self.finished.append(rule.skipped)
+                    if offset == rule.skipped.end - 1:
+                        del self.skips[key]
+                    continue
+                if not rule.skipped.done:
+                    rule.skipped.done = True
+                    self.finished.append(rule.skipped)
+                del self.skips[key]
+            if key in jumped:  # the batch already went past the range: no seek back to its end
+                seeks.pop(TopicPartition(topic, partition), None)
+                jumped.discard(key)
+            kept.append(record)
+        return kept, seeks
+
+    @staticmethod
+    def check_poll(timeout: float, max_records: int) -> None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+            raise InvalidArgumentError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
+            raise InvalidArgumentError(f"max_records must be an int >= 1, got {max_records!r}")
+
+    @staticmethod
+    def check_offsets(offsets: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+        if not isinstance(offsets, Mapping):
+            raise InvalidArgumentError(f"expected a mapping TopicPartition -> offset, got {type(offsets).__name__}")
+        as_partitions(offsets.keys())
+        return {tp: check_offset(off, allow_sentinels=False) for tp, off in offsets.items()}
+
+    @staticmethod
+    def check_timestamps(timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+        if not isinstance(timestamps, Mapping):
+            raise InvalidArgumentError(
+                f"expected a mapping TopicPartition -> timestamp (ms), got {type(timestamps).__name__}"
+            )
+        as_partitions(timestamps.keys())
+        return {tp: check_timestamp(ts) for tp, ts in timestamps.items()}
+
+
+class SkipRule:
+    """A skipped range still ahead of the consumer: records in it are dropped as they arrive."""
+
+    __slots__ = ("jump", "jumped", "skipped")
+
+    def __init__(self, skipped: SkippedRange, *, jump: bool) -> None:
+        self.skipped = skipped
+        #: seek past the range at its first record (else fetch and drop all of it)
+        self.jump = jump
+        self.jumped = False
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def fallback_position(position: int | None, committed: int | None, beginning: int) -> int:
+    """Where delivery would start: the position, else the committed offset, else the log's start."""
+    if position is not None:
+        return position
+    return committed if committed is not None else beginning
+
+
+def facts_of(
+    tp: TopicPartition,
+    positions: Mapping[TopicPartition, int | None],
+    ends: Mapping[TopicPartition, int],
+    windows: Mapping[TopicPartition, int | None],
+    paused_at: Mapping[TopicPartition, int],
+) -> ResumeFacts:
+    position = positions[tp]
+    assert position is not None
+    return ResumeFacts(tp, position, ends.get(tp), windows.get(tp), paused_at.get(tp))
