@@ -156,9 +156,25 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from pauseable.bench.smoke import run
+    from pathlib import Path
 
-    return run(records=args.records)
+    from pauseable.bench.runner import ALL_STRATEGIES, Profile, run
+    from pauseable.registry import backends, get_backend
+
+    chosen = args.backend or list(backends())
+    for name in chosen:
+        get_backend(name)
+    profile = (Profile.full if args.full else Profile.tiny if args.tiny else Profile.quick)(chosen)
+    if args.strategy:
+        unknown = sorted(set(args.strategy) - set(ALL_STRATEGIES))
+        if unknown:
+            _err(f"pauseable: error: unknown strategy {', '.join(unknown)}; choose from {', '.join(ALL_STRATEGIES)}")
+            return 2
+        profile.strategies = args.strategy
+    if args.repeats:
+        profile.repeats = args.repeats
+    run(profile, Path(args.out))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,8 +230,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--records", type=int, default=5, help="records produced while paused (default: 5)")
     demo.set_defaults(func=_demo)
 
-    bench = commands.add_parser("bench", help="pause/resume each installed client against a real broker")
-    bench.add_argument("--records", type=int, default=1000, help="records produced while paused")
+    bench = commands.add_parser(
+        "bench",
+        help="benchmark the skip strategies on every installed backend, on a real broker",
+        description="Backends x strategies x backlog sizes: resume -> first fresh record latency, stale records "
+        "delivered, records and bytes fetched to get past the backlog, CPU and memory of the consumer process. "
+        "Each sample runs in its own process.",
+    )
+    size = bench.add_mutually_exclusive_group()
+    size.add_argument(
+        "--full", action="store_true", help="backlogs up to 1,000,000 records, 100 B and 1 KiB, 5 repeats"
+    )
+    size.add_argument("--tiny", action="store_true", help="one small backlog, one repeat (checks the machinery)")
+    bench.add_argument("--backend", action="append", metavar="NAME", help="a backend (repeatable; default: all)")
+    bench.add_argument("--strategy", action="append", metavar="NAME", help="a strategy (repeatable; default: all)")
+    bench.add_argument("--repeats", type=int, help="samples per combination (default: 3; 5 with --full)")
+    bench.add_argument("--out", default="benchmarks/results", help="where to write bench.json")
     bench.set_defaults(func=_bench)
     return parser
 

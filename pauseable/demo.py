@@ -11,8 +11,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from pauseable.bench.smoke import bootstrap_servers
-from pauseable.broker import create_topic
+from pauseable.broker import create_topic, running_cluster
 from pauseable.registry import get_backend
 from pauseable.strategies import STRATEGIES, Rebuild, SkipStrategy
 from pauseable.testing.cluster import KafkaCluster, unique_name
@@ -25,7 +24,7 @@ _BEFORE, _CONSUMED, _AFTER = 6, 4, 3
 def run(backend: str, strategy: str, during: int = 5, console: Console | None = None) -> int:
     """Run the demo; return the process exit status."""
     console = console or Console()
-    with bootstrap_servers() as bootstrap:
+    with running_cluster() as bootstrap:
         topic = unique_name(f"demo-{backend}-{strategy}")
         create_topic(bootstrap, topic, partitions=1)
         tp = TopicPartition(topic, 0)

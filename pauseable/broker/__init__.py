@@ -8,6 +8,10 @@ existing cluster instead.
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from pauseable.broker.cluster import LocalCluster, Node, default_root
 from pauseable.broker.jars import KAFKA_VERSION, cache_dir, kafka_jars
@@ -25,9 +29,24 @@ __all__ = [
     "external_bootstrap",
     "kafka_jars",
     "metadata",
+    "running_cluster",
 ]
 
 
 def external_bootstrap() -> str | None:
     """The cluster the user chose with ``PAUSEABLE_BOOTSTRAP_SERVERS``, or None to start one locally."""
     return os.environ.get("PAUSEABLE_BOOTSTRAP_SERVERS", "").strip() or None
+
+
+@contextmanager
+def running_cluster() -> Iterator[str]:
+    """The bootstrap address of the user's cluster (``PAUSEABLE_BOOTSTRAP_SERVERS``), else of a
+    single-node local cluster started for the duration and stopped afterwards."""
+    if (external := external_bootstrap()) is not None:
+        yield external
+        return
+    cluster = LocalCluster.start(Path(tempfile.mkdtemp(prefix="pauseable-run-")))
+    try:
+        yield cluster.bootstrap_servers
+    finally:
+        cluster.stop()

@@ -129,6 +129,16 @@ class BackendHarness:
         """Produce ``count`` records to one partition; return their offsets."""
         return self._producer.produce(topic, count, partition, timestamp_ms)
 
+    def produce_bulk(self, topic: str, count: int, size: int, value_prefix: bytes = b"", partition: int = 0) -> None:
+        """Produce ``count`` records of ``size`` value bytes as fast as possible (no offsets kept)."""
+        self._producer.produce_bulk(topic, count, size, value_prefix, partition)
+
+    @staticmethod
+    def value_of(ctl: Blocking, record: Any) -> bytes:
+        """A native record's value (a method on confluent-kafka's records, an attribute elsewhere)."""
+        value = record.value
+        return bytes((value() if callable(value) else value) or b"")
+
     def consume(
         self,
         ctl: Blocking,
@@ -243,6 +253,36 @@ class Producer:
         if errors or remaining:
             raise AssertionError(f"producing to {topic}[{partition}] failed: {errors or f'{remaining} undelivered'}")
         return sorted(offsets)
+
+    def produce_bulk(self, topic: str, count: int, size: int, prefix: bytes, partition: int) -> None:
+        value = (prefix + b"x" * size)[: max(size, len(prefix))]
+        try:
+            import confluent_kafka
+        except ImportError:
+            import kafka
+
+            producer = kafka.KafkaProducer(bootstrap_servers=self._bootstrap, linger_ms=5)
+            for _ in range(count):
+                producer.send(topic, value=value, partition=partition)
+            producer.flush(120)
+            producer.close()
+            return
+        if self._native is None:
+            self._native = confluent_kafka.Producer({"bootstrap.servers": self._bootstrap, "linger.ms": 2})
+        bulk = confluent_kafka.Producer(
+            {"bootstrap.servers": self._bootstrap, "linger.ms": 20, "batch.size": 1_000_000}
+        )
+        for i in range(count):
+            while True:
+                try:
+                    bulk.produce(topic, value=value, partition=partition)
+                    break
+                except BufferError:  # the local queue is full: let deliveries drain
+                    bulk.poll(0.05)
+            if i % 10_000 == 0:
+                bulk.poll(0)
+        if bulk.flush(120):
+            raise AssertionError(f"producing {count} records to {topic}[{partition}] did not finish in 120 s")
 
     def _produce_kafka_python(self, topic: str, count: int, partition: int, timestamp_ms: int | None) -> list[int]:
         import kafka

@@ -1,0 +1,185 @@
+"""``pauseable bench``: skip strategies by backends by backlog sizes, on a real broker.
+
+Each sample runs in a fresh process (:mod:`pauseable.bench.worker`) so its CPU time and peak memory
+are that consumer's alone. Results: a terminal table of medians and p99, and a JSON file with the
+machine, the versions, the configuration and every raw sample (``schema`` 1, described in
+``benchmarks/README.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from pauseable import __version__
+from pauseable.broker import KAFKA_VERSION, create_topic, running_cluster
+from pauseable.registry import backends
+from pauseable.testing.cluster import unique_name
+
+SCHEMA = 1
+ALL_STRATEGIES = ("continue", "seek-to-end", "discard-until", "skip-pause-window", "rebuild")
+
+
+@dataclass
+class Profile:
+    """What one run measures."""
+
+    backends: list[str]
+    strategies: list[str] = field(default_factory=lambda: list(ALL_STRATEGIES))
+    backlogs: list[int] = field(default_factory=lambda: [1_000, 100_000])
+    record_sizes: list[int] = field(default_factory=lambda: [100])
+    repeats: int = 3
+
+    @classmethod
+    def quick(cls, backends: list[str]) -> Profile:
+        return cls(backends)
+
+    @classmethod
+    def full(cls, backends: list[str]) -> Profile:
+        return cls(backends, backlogs=[1_000, 100_000, 1_000_000], record_sizes=[100, 1024], repeats=5)
+
+    @classmethod
+    def tiny(cls, backends: list[str]) -> Profile:
+        """For the test of the machinery: seconds, not minutes."""
+        return cls(backends, backlogs=[200], repeats=1)
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summarize(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Medians and p99 per (backend, strategy, backlog, record size)."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for s in samples:
+        groups.setdefault((s["backend"], s["strategy"], s["backlog"], s["record_size"]), []).append(s)
+    rows = []
+    for (backend, strategy, backlog, size), group in sorted(groups.items()):
+        latencies = [s["latency_s"] for s in group]
+        rows.append(
+            {
+                "backend": backend,
+                "strategy": strategy,
+                "backlog": backlog,
+                "record_size": size,
+                "runs": len(group),
+                "latency_p50_s": statistics.median(latencies),
+                "latency_p99_s": _percentile(latencies, 0.99),
+                "stale_delivered_max": max(s["stale_delivered"] for s in group),
+                "bytes_fetched_p50": statistics.median(s["bytes_fetched"] for s in group),
+                "records_fetched_p50": statistics.median(s["records_fetched"] for s in group),
+                "cpu_p50_s": statistics.median(s["cpu_s"] for s in group),
+                "resume_p50_s": statistics.median(s["resume_s"] for s in group),
+                "max_rss_kb_p50": statistics.median(s["max_rss_kb"] for s in group),
+            }
+        )
+    return rows
+
+
+def _versions() -> dict[str, Any]:
+    found = backends()
+    return {
+        "pauseable": __version__,
+        "kafka": KAFKA_VERSION,
+        "python": platform.python_version(),
+        "clients": {b.client: b.client_version for b in found.values()},
+    }
+
+
+def _machine() -> dict[str, Any]:
+    return {"platform": platform.platform(), "cpus": os.cpu_count(), "machine": platform.machine()}
+
+
+def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict[str, Any]:
+    """Run every sample of ``profile``, write ``out_dir/bench.json`` and print the table."""
+    console = console or Console()
+    combos = [
+        (backend, strategy, backlog, size)
+        for backlog in profile.backlogs
+        for size in profile.record_sizes
+        for backend in profile.backends
+        for strategy in profile.strategies
+        for _ in range(profile.repeats)
+    ]
+    samples: list[dict[str, Any]] = []
+    began = time.time()
+    with running_cluster() as bootstrap, Progress(console=console, transient=True) as progress:
+        task = progress.add_task("benchmark", total=len(combos))
+        for backend, strategy, backlog, size in combos:
+            progress.update(task, description=f"{backend} {strategy} backlog={backlog:,}")
+            topic = unique_name(f"bench-{backend}-{strategy}")
+            create_topic(bootstrap, topic, partitions=1)
+            config = {
+                "bootstrap": bootstrap, "backend": backend, "strategy": strategy,
+                "backlog": backlog, "record_size": size, "topic": topic,
+            }  # fmt: skip
+            result = subprocess.run(
+                [sys.executable, "-m", "pauseable.bench.worker", json.dumps(config)],
+                capture_output=True, text=True, timeout=900, check=False,
+            )  # fmt: skip
+            if result.returncode != 0:
+                raise RuntimeError(f"benchmark sample {config} failed:\n{result.stderr[-2000:]}")
+            samples.append(json.loads(result.stdout.strip().splitlines()[-1]))
+            progress.advance(task)
+    summary = summarize(samples)
+    document: dict[str, Any] = {
+        "schema": SCHEMA,
+        "started": began,
+        "took_s": time.time() - began,
+        "machine": _machine(),
+        "versions": _versions(),
+        "config": asdict(profile),
+        "samples": samples,
+        "summary": summary,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
+    console.print(table(summary))
+    console.print(f"raw samples and summary: {out_dir / 'bench.json'}")
+    return document
+
+
+def table(summary: list[dict[str, Any]]) -> Table:
+    """Medians by backend and strategy; latency also as a ratio to seek-to-end on the same backend."""
+    anchor = {
+        (r["backend"], r["backlog"], r["record_size"]): r["latency_p50_s"]
+        for r in summary
+        if r["strategy"] == "seek-to-end"
+    }
+    out = Table(title="resume → first fresh record (medians; p99 over the repeats)")
+    for column in ("backlog", "backend", "strategy", "latency p50", "p99", "vs seek-to-end", "stale", "fetched",
+                   "CPU p50", "resume call"):  # fmt: skip
+        out.add_column(column, justify="left" if column in ("backend", "strategy") else "right", no_wrap=True)
+    for r in summary:
+        base = anchor.get((r["backend"], r["backlog"], r["record_size"]))
+        ratio = f"{r['latency_p50_s'] / base:.1f}" if base else "-"
+        out.add_row(
+            f"{r['backlog']:,}", r["backend"], r["strategy"],
+            f"{r['latency_p50_s'] * 1000:.1f} ms", f"{r['latency_p99_s'] * 1000:.1f} ms", ratio,
+            str(r["stale_delivered_max"]), _bytes(r["bytes_fetched_p50"]),
+            f"{r['cpu_p50_s'] * 1000:.0f} ms", f"{r['resume_p50_s'] * 1000:.1f} ms",
+        )  # fmt: skip
+    return out
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
