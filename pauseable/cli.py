@@ -173,6 +173,8 @@ def _bench(args: argparse.Namespace) -> int:
         profile.strategies = args.strategy
     if args.repeats:
         profile.repeats = args.repeats
+    if args.no_anchor:
+        profile.anchor = False
     run(profile, Path(args.out))
     return 0
 
@@ -245,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--backend", action="append", metavar="NAME", help="a backend (repeatable; default: all)")
     bench.add_argument("--strategy", action="append", metavar="NAME", help="a strategy (repeatable; default: all)")
     bench.add_argument("--repeats", type=int, help="samples per combination (default: 3; 5 with --full)")
+    bench.add_argument("--no-anchor", action="store_true", help="skip franz-go (built with Go from benchmarks/franz)")
     bench.add_argument("--out", default="benchmarks/results", help="where to write bench.json")
     bench.set_defaults(func=_bench)
     return parser

@@ -189,7 +189,7 @@ class ControllerCore:
             raise InvalidArgumentError(f"for_seconds must be a number of seconds >= 0, got {seconds!r}")
 
     def forget(self, partitions: Iterable[TopicPartition]) -> None:
-        """Partitions revoked, or sought by hand: their pause and skip state ends."""
+        """Partitions revoked: their pause, timed pause and skip state end."""
         for tp in partitions:
             self.paused.discard(tp)
             self.paused_at.pop(tp, None)

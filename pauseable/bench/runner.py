@@ -25,6 +25,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from pauseable import __version__
+from pauseable.bench import anchor
 from pauseable.broker import KAFKA_VERSION, create_topic, running_cluster
 from pauseable.registry import backends
 from pauseable.testing.cluster import unique_name
@@ -42,6 +43,8 @@ class Profile:
     backlogs: list[int] = field(default_factory=lambda: [1_000, 100_000])
     record_sizes: list[int] = field(default_factory=lambda: [100])
     repeats: int = 3
+    #: also run franz-go (the Go client the idea comes from) on the same scenario, as the anchor
+    anchor: bool = True
 
     @classmethod
     def quick(cls, backends: list[str]) -> Profile:
@@ -54,7 +57,7 @@ class Profile:
     @classmethod
     def tiny(cls, backends: list[str]) -> Profile:
         """For the test of the machinery: seconds, not minutes."""
-        return cls(backends, backlogs=[200], repeats=1)
+        return cls(backends, backlogs=[200], repeats=1, anchor=False)
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -108,12 +111,17 @@ def _machine() -> dict[str, Any]:
 def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict[str, Any]:
     """Run every sample of ``profile``, write ``out_dir/bench.json`` and print the table."""
     console = console or Console()
+    franz = anchor.build() if profile.anchor else None
+    if profile.anchor and franz is None:
+        console.print("franz-go anchor skipped: needs `go` on PATH and benchmarks/franz/ (a source checkout)")
+    runners = [*profile.backends, *(["franz-go"] if franz else [])]
     combos = [
         (backend, strategy, backlog, size)
         for backlog in profile.backlogs
         for size in profile.record_sizes
-        for backend in profile.backends
+        for backend in runners
         for strategy in profile.strategies
+        if backend != "franz-go" or strategy in anchor.STRATEGIES
         for _ in range(profile.repeats)
     ]
     samples: list[dict[str, Any]] = []
@@ -128,13 +136,11 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
                 "bootstrap": bootstrap, "backend": backend, "strategy": strategy,
                 "backlog": backlog, "record_size": size, "topic": topic,
             }  # fmt: skip
-            result = subprocess.run(
-                [sys.executable, "-m", "pauseable.bench.worker", json.dumps(config)],
-                capture_output=True, text=True, timeout=900, check=False,
-            )  # fmt: skip
-            if result.returncode != 0:
-                raise RuntimeError(f"benchmark sample {config} failed:\n{result.stderr[-2000:]}")
-            samples.append(json.loads(result.stdout.strip().splitlines()[-1]))
+            if backend == "franz-go":
+                assert franz is not None
+                samples.append(anchor.sample(franz, config))
+            else:
+                samples.append(_python_sample(config))
             progress.advance(task)
     summary = summarize(samples)
     document: dict[str, Any] = {
@@ -154,19 +160,30 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     return document
 
 
+def _python_sample(config: dict[str, Any]) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "pauseable.bench.worker", json.dumps(config)],
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark sample {config} failed:\n{result.stderr[-2000:]}")
+    sample: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return sample
+
+
 def table(summary: list[dict[str, Any]]) -> Table:
-    """Medians by backend and strategy; latency also as a ratio to seek-to-end on the same backend."""
-    anchor = {
-        (r["backend"], r["backlog"], r["record_size"]): r["latency_p50_s"]
+    """Medians by backend and strategy; latency also as a ratio to franz-go's seek-to-end (the anchor)."""
+    franz = {
+        (r["backlog"], r["record_size"]): r["latency_p50_s"]
         for r in summary
-        if r["strategy"] == "seek-to-end"
+        if r["backend"] == "franz-go" and r["strategy"] == "seek-to-end"
     }
     out = Table(title="resume → first fresh record (medians; p99 over the repeats)")
-    for column in ("backlog", "backend", "strategy", "latency p50", "p99", "vs seek-to-end", "stale", "fetched",
+    for column in ("backlog", "backend", "strategy", "latency p50", "p99", "vs franz-go", "stale", "fetched",
                    "CPU p50", "resume call"):  # fmt: skip
         out.add_column(column, justify="left" if column in ("backend", "strategy") else "right", no_wrap=True)
     for r in summary:
-        base = anchor.get((r["backend"], r["backlog"], r["record_size"]))
+        base = franz.get((r["backlog"], r["record_size"]))
         ratio = f"{r['latency_p50_s'] / base:.1f}" if base else "-"
         out.add_row(
             f"{r['backlog']:,}", r["backend"], r["strategy"],

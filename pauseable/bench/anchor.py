@@ -1,0 +1,42 @@
+"""The franz-go anchor: the same scenario in Go (``benchmarks/franz/``), built with the machine's Go."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from pauseable.broker.jars import cache_dir
+
+#: the strategies the Go program implements
+STRATEGIES = ("continue", "seek-to-end", "discard-until")
+SOURCE = Path(__file__).resolve().parents[2] / "benchmarks" / "franz"
+
+
+def build() -> Path | None:
+    """The franz-go benchmark binary, built once per source version; None without Go or the source."""
+    go = shutil.which("go")
+    if go is None or not (SOURCE / "main.go").is_file():
+        return None
+    digest = hashlib.sha256(b"".join((SOURCE / name).read_bytes() for name in ("go.mod", "go.sum", "main.go")))
+    binary = cache_dir() / "franz-bench" / digest.hexdigest()[:16] / "franz-bench"
+    if not binary.is_file():
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([go, "build", "-o", str(binary), "."], cwd=SOURCE, check=True, capture_output=True, timeout=600)
+    return binary
+
+
+def sample(binary: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """One sample of the Go program (the same fields as :func:`pauseable.bench.worker.sample`)."""
+    args = [
+        str(binary), "-bootstrap", config["bootstrap"], "-topic", config["topic"], "-backlog", str(config["backlog"]),
+        "-record-size", str(config["record_size"]), "-strategy", config["strategy"],
+    ]  # fmt: skip
+    result = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"franz-go sample {config} failed:\n{result.stderr[-2000:]}")
+    loaded: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
