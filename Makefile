@@ -13,6 +13,7 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/pauseable bench
+	$(BIN)/python scripts/splice_readme.py bench-table benchmarks/results/bench.md
 
 # Runs the conformance suite on every installed backend and puts the matrix into README.md.
 matrix: $(STAMP)

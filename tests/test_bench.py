@@ -21,12 +21,13 @@ def test_a_tiny_benchmark_writes_every_sample_and_skipping_strategies_deliver_no
     kafka_cluster: KafkaCluster, tmp_path: Path
 ) -> None:
     env = {**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers, "COLUMNS": "160"}
-    args = [sys.executable, "-m", "pauseable", "bench", "--tiny", "--out", str(tmp_path)]
+    args = [sys.executable, "-m", "pauseable", "bench", "--tiny", "--no-anchor", "--out", str(tmp_path)]
     args += [f"--backend={name}" for name in FIRST_PARTY]
     result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "resume → first fresh record" in result.stdout
     document = json.loads((tmp_path / "bench.json").read_text())
+    assert (tmp_path / "bench.md").read_text().startswith("Profile: backlogs 200;")
     assert document["schema"] == SCHEMA
     assert set(document) >= {"machine", "versions", "config", "samples", "summary", "took_s"}
     assert document["versions"]["clients"].keys() == {"aiokafka", "confluent-kafka", "kafka-python"}

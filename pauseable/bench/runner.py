@@ -155,9 +155,46 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
+    (out_dir / "bench.md").write_text(markdown(document))
     console.print(table(summary))
     console.print(f"raw samples and summary: {out_dir / 'bench.json'}")
     return document
+
+
+def markdown(document: dict[str, Any]) -> str:
+    """The summary as a Markdown table (one row per backlog and backend), with its conditions."""
+    config, summary = document["config"], document["summary"]
+    strategies = [s for s in ALL_STRATEGIES if any(r["strategy"] == s for r in summary)]
+    by = {(r["backlog"], r["record_size"], r["backend"], r["strategy"]): r for r in summary}
+    franz = {(r["backlog"], r["record_size"]): r["latency_p50_s"] for r in summary
+             if r["backend"] == "franz-go" and r["strategy"] == "seek-to-end"}  # fmt: skip
+    lines = [
+        f"Profile: backlogs {', '.join(f'{b:,}' for b in config['backlogs'])}; {config['repeats']} repeats; "
+        f"Kafka {document['versions']['kafka']}; {document['machine']['cpus']} cores shared by the broker and the "
+        f"clients; run took {document['took_s']:.0f} s. Each cell: resume → first fresh record (median, and "
+        "x franz-go's seek-to-end median) · bytes fetched to get past the backlog · stale records delivered (max).",
+        "",
+        "| backlog | backend | " + " | ".join(strategies) + " |",
+        "|---:|---|" + "---:|" * len(strategies),
+    ]
+    backends = sorted({r["backend"] for r in summary}, key=lambda b: (b == "franz-go", b))
+    for backlog in config["backlogs"]:
+        for size in config["record_sizes"]:
+            for backend in backends:
+                cells = []
+                for strategy in strategies:
+                    r = by.get((backlog, size, backend, strategy))
+                    if r is None:
+                        cells.append("-")
+                        continue
+                    base = franz.get((backlog, size))
+                    ratio = f" ({r['latency_p50_s'] / base:.1f}x)" if base else ""
+                    cells.append(
+                        f"{r['latency_p50_s'] * 1000:.0f} ms{ratio} · {_bytes(r['bytes_fetched_p50'])}"
+                        f" · {r['stale_delivered_max']}"
+                    )
+                lines.append(f"| {backlog:,} | {backend} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _python_sample(config: dict[str, Any]) -> dict[str, Any]:
