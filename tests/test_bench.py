@@ -28,6 +28,8 @@ def test_a_tiny_benchmark_writes_every_sample_and_skipping_strategies_deliver_no
     assert "resume → first fresh record" in result.stdout
     document = json.loads((tmp_path / "bench.json").read_text())
     assert (tmp_path / "bench.md").read_text().startswith("Profile: backlogs 200;")
+    for plot in ("latency.png", "bytes.png"):
+        assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG"), plot
     assert document["schema"] == SCHEMA
     assert set(document) >= {"machine", "versions", "config", "samples", "summary", "took_s"}
     assert document["versions"]["clients"].keys() == {"aiokafka", "confluent-kafka", "kafka-python"}

@@ -25,7 +25,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from pauseable import __version__
-from pauseable.bench import anchor
+from pauseable.bench import anchor, plots
 from pauseable.broker import KAFKA_VERSION, create_topic, running_cluster
 from pauseable.registry import backends
 from pauseable.testing.cluster import unique_name
@@ -156,6 +156,8 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
     (out_dir / "bench.md").write_text(markdown(document))
+    for path in plots.write(document, out_dir):
+        console.print(f"plot: {path}")
     console.print(table(summary))
     console.print(f"raw samples and summary: {out_dir / 'bench.json'}")
     return document
