@@ -112,6 +112,22 @@ class ConsumerSettings:
     #: native configuration passed through unchanged (the client's own key names)
     native: Mapping[str, Any] = field(default_factory=dict)
 
+    def keyword_config(self) -> dict[str, Any]:
+        """The settings as the keyword arguments kafka-python and aiokafka share (unset ones left out),
+        with ``native`` on top."""
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "group_id": self.group_id,
+            "auto_offset_reset": self.auto_offset_reset,
+            "enable_auto_commit": self.enable_auto_commit,
+            "client_id": self.client_id,
+        }
+        for key in ("max_poll_interval_ms", "session_timeout_ms", "heartbeat_interval_ms", "metadata_max_age_ms"):
+            if (value := getattr(self, key)) is not None:
+                config[key] = value
+        config.update(self.native)
+        return config
+
 
 @dataclass(frozen=True)
 class Backend:

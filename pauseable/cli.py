@@ -158,8 +158,9 @@ def _demo(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pauseable.bench.runner import ALL_STRATEGIES, Profile, run
+    from pauseable.bench.runner import Profile, run
     from pauseable.registry import backends, get_backend
+    from pauseable.strategies import ALL_STRATEGIES
 
     chosen = args.backend or list(backends())
     for name in chosen:
@@ -219,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     conformance.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     conformance.set_defaults(func=_conformance)
 
-    from pauseable.strategies import STRATEGIES
+    from pauseable.strategies import ALL_STRATEGIES
 
     demo = commands.add_parser(
         "demo",
@@ -228,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         "which offsets were delivered and which skipped.",
     )
     demo.add_argument("--backend", default="kafka-python", help="an installed backend (default: kafka-python)")
-    demo.add_argument("--strategy", default="skip-pause-window", choices=sorted([*STRATEGIES, "rebuild"]))
+    demo.add_argument("--strategy", default="skip-pause-window", choices=ALL_STRATEGIES)
     demo.add_argument("--records", type=int, default=5, help="records produced while paused (default: 5)")
     demo.set_defaults(func=_demo)
 

@@ -155,7 +155,7 @@ class Controller(Generic[R]):
         if unknown := [tp for tp, position in positions.items() if position is None]:
             committed = self._adapter.committed(unknown)
             beginning = self._adapter.beginning_offsets(unknown)
-            positions.update({tp: fallback_position(None, committed[tp], beginning[tp]) for tp in unknown})
+            positions.update({tp: fallback_position(committed[tp], beginning[tp]) for tp in unknown})
         ends = self._adapter.end_offsets(tps)
         paused_at = {tp: self._core.paused_at[tp] for tp in tps if tp in self._core.paused_at}
         windows = self._adapter.offsets_for_times(paused_at) if strategy.needs_window and paused_at else {}
@@ -419,7 +419,7 @@ class AsyncController(Generic[R]):
         if unknown := [tp for tp, position in positions.items() if position is None]:
             committed = await self._adapter.committed(unknown)
             beginning = await self._adapter.beginning_offsets(unknown)
-            positions.update({tp: fallback_position(None, committed[tp], beginning[tp]) for tp in unknown})
+            positions.update({tp: fallback_position(committed[tp], beginning[tp]) for tp in unknown})
         ends = await self._adapter.end_offsets(tps)
         paused_at = {tp: self._core.paused_at[tp] for tp in tps if tp in self._core.paused_at}
         windows = await self._adapter.offsets_for_times(paused_at) if strategy.needs_window and paused_at else {}

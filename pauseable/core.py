@@ -61,11 +61,10 @@ class ControllerCore:
     @contextmanager
     def call(self, operation: str, adapter: AnyAdapter) -> Iterator[None]:
         """Run native calls, turning native exceptions into pauseable's (the native one chained)."""
+        closed = f"cannot {operation}: the {self.backend.name} consumer is closed; create a new consumer"
         if self.closed or adapter.is_closed():
             self.closed = True
-            raise ConsumerClosedError(
-                f"cannot {operation}: the {self.backend.name} consumer is closed; create a new consumer"
-            )
+            raise ConsumerClosedError(closed)
         try:
             yield
         except PauseableError:
@@ -73,9 +72,7 @@ class ControllerCore:
         except Exception as exc:
             if adapter.is_closed_error(exc):
                 self.closed = True
-                raise ConsumerClosedError(
-                    f"cannot {operation}: the {self.backend.name} consumer is closed; create a new consumer"
-                ) from exc
+                raise ConsumerClosedError(closed) from exc
             raise BackendError(
                 f"{self.backend.name} failed to {operation}: {type(exc).__name__}: {exc} "
                 "(the client's exception is chained; check the broker connection and the arguments)"
@@ -297,10 +294,8 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def fallback_position(position: int | None, committed: int | None, beginning: int) -> int:
-    """Where delivery would start: the position, else the committed offset, else the log's start."""
-    if position is not None:
-        return position
+def fallback_position(committed: int | None, beginning: int) -> int:
+    """Where delivery starts without a position: the committed offset, else the log's start."""
     return committed if committed is not None else beginning
 
 

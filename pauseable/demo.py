@@ -13,7 +13,6 @@ from rich.table import Table
 
 from pauseable.broker import create_topic, running_cluster
 from pauseable.registry import get_backend
-from pauseable.strategies import STRATEGIES, Rebuild, SkipStrategy
 from pauseable.testing.cluster import KafkaCluster, unique_name
 from pauseable.testing.harness import BackendHarness, count
 from pauseable.types import TopicPartition
@@ -30,7 +29,7 @@ def run(backend: str, strategy: str, during: int = 5, console: Console | None = 
         tp = TopicPartition(topic, 0)
         harness = BackendHarness(get_backend(backend), KafkaCluster(bootstrap))
         group = unique_name("demo")
-        chosen = _strategy(strategy, harness, group)
+        chosen = harness.strategy(strategy, group)
         try:
             ctl = harness.controller(group)
             ctl.assign([tp])
@@ -64,11 +63,3 @@ def run(backend: str, strategy: str, during: int = 5, console: Console | None = 
     console.print(table)
     console.print(f"SkipReport: {report}  (took {report.took_s * 1000:.1f} ms)")
     return 0
-
-
-def _strategy(name: str, harness: BackendHarness, group: str) -> SkipStrategy:
-    if name == Rebuild.name:
-        build = harness.backend.build_consumer
-        assert build is not None
-        return Rebuild(lambda: build(harness.settings(group)))
-    return STRATEGIES[name]()

@@ -166,3 +166,5 @@ class Rebuild:
 STRATEGIES: dict[str, type[SkipStrategy]] = {
     cls.name: cls for cls in (Continue, SeekToEnd, DiscardUntil, SkipPauseWindow)
 }
+#: Every built-in strategy's name, Rebuild (which needs a consumer factory) last.
+ALL_STRATEGIES: tuple[str, ...] = (*STRATEGIES, Rebuild.name)

@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pauseable.bench.runner import ALL_STRATEGIES, SCHEMA
+from pauseable.bench.runner import SCHEMA
+from pauseable.strategies import ALL_STRATEGIES
 from pauseable.testing import KafkaCluster
 
 FIRST_PARTY = ["aiokafka", "confluent-kafka", "confluent-kafka-aio", "kafka-python"]

@@ -11,22 +11,11 @@ import time
 
 import pytest
 
-from pauseable import Continue, DiscardUntil, Rebuild, SeekToEnd, SkipPauseWindow, SkipReport, TopicPartition
-from pauseable.strategies import SkipStrategy
+from pauseable import SkipReport, TopicPartition
 from pauseable.testing.harness import BackendHarness, Delivered, NewTopic, count
 
 STRATEGIES = ["continue", "seek-to-end", "discard-until", "skip-pause-window", "rebuild"]
 SEEDS = [1, 2]
-
-
-def _strategy(name: str, harness: BackendHarness, group_id: str) -> SkipStrategy:
-    if name == "rebuild":
-        build = harness.backend.build_consumer
-        assert build is not None
-        return Rebuild(lambda: build(harness.settings(group_id)))  # a coroutine for async backends
-    return {"continue": Continue(), "seek-to-end": SeekToEnd(), "discard-until": DiscardUntil()}.get(
-        name, SkipPauseWindow()
-    )
 
 
 def _covered(delivered: Delivered, report: SkipReport, tp: TopicPartition) -> set[int]:
@@ -39,7 +28,7 @@ def _covered(delivered: Delivered, report: SkipReport, tp: TopicPartition) -> se
 def test_every_produced_offset_is_delivered_or_reported_skipped(
     harness: BackendHarness, new_topic: NewTopic, group_id: str, strategy_name: str, seed: int
 ) -> None:
-    strategy = _strategy(strategy_name, harness, group_id)
+    strategy = harness.strategy(strategy_name, group_id)
     rng = random.Random(seed)
     schedule = {
         "partitions": rng.randint(1, 3),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-STRATEGY_ORDER = ("continue", "seek-to-end", "discard-until", "skip-pause-window", "rebuild")
+from pauseable.strategies import ALL_STRATEGIES
 
 
 def write(document: dict[str, Any], out_dir: Path) -> list[Path]:
@@ -21,7 +21,7 @@ def write(document: dict[str, Any], out_dir: Path) -> list[Path]:
     size = document["config"]["record_sizes"][0]
     backlog = max(document["config"]["backlogs"])
     backends = sorted({r["backend"] for r in summary}, key=lambda b: (b == "franz-go", b))
-    strategies = [s for s in STRATEGY_ORDER if any(r["strategy"] == s for r in summary)]
+    strategies = [s for s in ALL_STRATEGIES if any(r["strategy"] == s for r in summary)]
     by = {(r["backend"], r["strategy"], r["backlog"], r["record_size"]): r for r in summary}
 
     fig, ax = plt.subplots(figsize=(10, 4.5))

@@ -28,10 +28,10 @@ from pauseable import __version__
 from pauseable.bench import anchor, plots
 from pauseable.broker import KAFKA_VERSION, create_topic, running_cluster
 from pauseable.registry import backends
+from pauseable.strategies import ALL_STRATEGIES
 from pauseable.testing.cluster import unique_name
 
 SCHEMA = 1
-ALL_STRATEGIES = ("continue", "seek-to-end", "discard-until", "skip-pause-window", "rebuild")
 
 
 @dataclass

@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 from pauseable.registry import get_backend
-from pauseable.strategies import STRATEGIES, Rebuild, SkipStrategy
 from pauseable.testing.cluster import KafkaCluster, unique_name
 from pauseable.testing.harness import BackendHarness, count
 from pauseable.types import TopicPartition
@@ -30,14 +29,6 @@ _TIMEOUT_S = 300.0
 def _cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def _strategy(name: str, harness: BackendHarness, group: str) -> SkipStrategy:
-    if name == Rebuild.name:
-        build = harness.backend.build_consumer
-        assert build is not None
-        return Rebuild(lambda: build(harness.settings(group)))
-    return STRATEGIES[name]()
 
 
 def sample(config: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +43,7 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         harness.consume(ctl, lambda d: count(d) >= 10)
         ctl.pause(tp)
         harness.produce_bulk(config["topic"], config["backlog"], config["record_size"], value_prefix=b"S")
-        strategy = _strategy(config["strategy"], harness, group)
+        strategy = harness.strategy(config["strategy"], group)
         locate, size = ctl.target._adapter.locate, ctl.target._adapter.size
         cpu0, t0 = _cpu_s(), time.perf_counter()
         report = ctl.resume(tp, strategy=strategy)

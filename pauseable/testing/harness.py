@@ -17,6 +17,7 @@ from typing import Any
 
 from pauseable.adapter import Backend, ConsumerSettings
 from pauseable.controller import AsyncController, Controller
+from pauseable.strategies import STRATEGIES, Rebuild, SkipStrategy
 from pauseable.testing.cluster import KafkaCluster, unique_name
 from pauseable.types import TopicPartition
 
@@ -100,6 +101,14 @@ class BackendHarness:
 
     def settings(self, group_id: str | None = None, **overrides: Any) -> ConsumerSettings:
         return ConsumerSettings(self.cluster.bootstrap_servers, group_id=group_id, **overrides)
+
+    def strategy(self, name: str, group_id: str | None = None) -> SkipStrategy:
+        """A built-in strategy by name; ``rebuild`` builds its new consumers like :meth:`native_consumer`."""
+        if name == Rebuild.name:
+            build = self.backend.build_consumer
+            assert build is not None, f"backend {self.name!r} registers no build_consumer"
+            return Rebuild(lambda: build(self.settings(group_id)))  # a coroutine for async backends
+        return STRATEGIES[name]()
 
     def native_consumer(self, group_id: str | None = None, **overrides: Any) -> Any:
         """A new native consumer of this backend (started, for async clients)."""

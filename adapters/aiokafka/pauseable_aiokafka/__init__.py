@@ -118,18 +118,7 @@ if HAVE_CLIENT:
 
 async def build_consumer(settings: ConsumerSettings) -> Any:
     """A started :class:`aiokafka.AIOKafkaConsumer` from client-neutral settings."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": settings.bootstrap_servers,
-        "group_id": settings.group_id,
-        "auto_offset_reset": settings.auto_offset_reset,
-        "enable_auto_commit": settings.enable_auto_commit,
-        "client_id": settings.client_id,
-    }
-    for key in ("max_poll_interval_ms", "session_timeout_ms", "heartbeat_interval_ms", "metadata_max_age_ms"):
-        if (value := getattr(settings, key)) is not None:
-            config[key] = value
-    config.update(settings.native)
-    consumer = aiokafka.AIOKafkaConsumer(**config)
+    consumer = aiokafka.AIOKafkaConsumer(**settings.keyword_config())
     await consumer.start()
     return consumer
 

@@ -140,18 +140,7 @@ if HAVE_CLIENT:
 
 def build_consumer(settings: ConsumerSettings) -> Any:
     """A :class:`kafka.KafkaConsumer` from client-neutral settings."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": settings.bootstrap_servers,
-        "group_id": settings.group_id,
-        "auto_offset_reset": settings.auto_offset_reset,
-        "enable_auto_commit": settings.enable_auto_commit,
-        "client_id": settings.client_id,
-    }
-    for key in ("max_poll_interval_ms", "session_timeout_ms", "heartbeat_interval_ms", "metadata_max_age_ms"):
-        if (value := getattr(settings, key)) is not None:
-            config[key] = value
-    config.update(settings.native)
-    return kafka.KafkaConsumer(**config)
+    return kafka.KafkaConsumer(**settings.keyword_config())
 
 
 def _claims(consumer: object) -> bool:

@@ -42,17 +42,7 @@ class BrokenAdapter(KafkaPythonAdapter):
 
 
 def build_consumer(settings: ConsumerSettings) -> Any:
-    return BrokenKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        group_id=settings.group_id,
-        auto_offset_reset=settings.auto_offset_reset,
-        enable_auto_commit=settings.enable_auto_commit,
-        **{
-            k: v
-            for k in ("max_poll_interval_ms", "session_timeout_ms", "heartbeat_interval_ms", "metadata_max_age_ms")
-            if (v := getattr(settings, k)) is not None
-        },
-    )
+    return BrokenKafkaConsumer(**settings.keyword_config())
 
 
 @pauseable.hookimpl
