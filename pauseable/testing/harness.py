@@ -134,9 +134,11 @@ class BackendHarness:
         closer = getattr(native, "close", None) or native.stop  # aiokafka's consumer has stop()
         self.run(closer())
 
-    def produce(self, topic: str, count: int, partition: int = 0, timestamp_ms: int | None = None) -> list[int]:
-        """Produce ``count`` records to one partition; return their offsets."""
-        return self._producer.produce(topic, count, partition, timestamp_ms)
+    def produce(
+        self, topic: str, count: int, partition: int = 0, timestamp_ms: int | None = None, value: bytes | None = None
+    ) -> list[int]:
+        """Produce ``count`` records to one partition (each a unique value unless ``value``); return their offsets."""
+        return self._producer.produce(topic, count, partition, timestamp_ms, value)
 
     def produce_bulk(self, topic: str, count: int, size: int, value_prefix: bytes = b"", partition: int = 0) -> None:
         """Produce ``count`` records of ``size`` value bytes as fast as possible (no offsets kept)."""
@@ -221,6 +223,11 @@ def record_into(delivered: Delivered, ctl: Blocking, records: Iterable[Any]) -> 
             delivered.setdefault(TopicPartition(topic, partition), []).append(offset)
 
 
+def payload(prefix: bytes, size: int) -> bytes:
+    """A record value of ``size`` bytes starting with ``prefix`` (all of the prefix, if it is longer)."""
+    return (prefix + b"x" * size)[: max(size, len(prefix))]
+
+
 def paused_now(ctl: Blocking) -> frozenset[TopicPartition]:
     """The controller's paused set without I/O: usable inside a rebalance callback, sync or async."""
     return frozenset(ctl.target._core.paused)
@@ -238,13 +245,16 @@ class Producer:
 
     def __init__(self, bootstrap_servers: str) -> None:
         self._bootstrap = bootstrap_servers
-        self._native: Any = None
+        self._native: Any = None  # low latency, for test records
+        self._bulk: Any = None  # large batches, for backlogs
 
-    def produce(self, topic: str, count: int, partition: int = 0, timestamp_ms: int | None = None) -> list[int]:
+    def produce(
+        self, topic: str, count: int, partition: int = 0, timestamp_ms: int | None = None, value: bytes | None = None
+    ) -> list[int]:
         try:
             import confluent_kafka
         except ImportError:
-            return self._produce_kafka_python(topic, count, partition, timestamp_ms)
+            return self._produce_kafka_python(topic, count, partition, timestamp_ms, value)
         if self._native is None:
             self._native = confluent_kafka.Producer({"bootstrap.servers": self._bootstrap, "linger.ms": 2})
         offsets: list[int] = []
@@ -255,8 +265,8 @@ class Producer:
 
         for i in range(count):
             extra = {"timestamp": timestamp_ms} if timestamp_ms is not None else {}
-            value = f"{unique_name('v')}-{i}".encode()
-            self._native.produce(topic, value=value, partition=partition, on_delivery=delivered, **extra)
+            record = value if value is not None else f"{unique_name('v')}-{i}".encode()
+            self._native.produce(topic, value=record, partition=partition, on_delivery=delivered, **extra)
             self._native.poll(0)
         remaining = self._native.flush(30)
         if errors or remaining:
@@ -264,7 +274,7 @@ class Producer:
         return sorted(offsets)
 
     def produce_bulk(self, topic: str, count: int, size: int, prefix: bytes, partition: int) -> None:
-        value = (prefix + b"x" * size)[: max(size, len(prefix))]
+        value = payload(prefix, size)
         try:
             import confluent_kafka
         except ImportError:
@@ -276,11 +286,11 @@ class Producer:
             producer.flush(120)
             producer.close()
             return
-        if self._native is None:
-            self._native = confluent_kafka.Producer({"bootstrap.servers": self._bootstrap, "linger.ms": 2})
-        bulk = confluent_kafka.Producer(
-            {"bootstrap.servers": self._bootstrap, "linger.ms": 20, "batch.size": 1_000_000}
-        )
+        if self._bulk is None:
+            self._bulk = confluent_kafka.Producer(
+                {"bootstrap.servers": self._bootstrap, "linger.ms": 20, "batch.size": 1_000_000}
+            )
+        bulk = self._bulk
         for i in range(count):
             while True:
                 try:
@@ -293,19 +303,22 @@ class Producer:
         if bulk.flush(120):
             raise AssertionError(f"producing {count} records to {topic}[{partition}] did not finish in 120 s")
 
-    def _produce_kafka_python(self, topic: str, count: int, partition: int, timestamp_ms: int | None) -> list[int]:
+    def _produce_kafka_python(
+        self, topic: str, count: int, partition: int, timestamp_ms: int | None, value: bytes | None
+    ) -> list[int]:
         import kafka
 
         if self._native is None:
             self._native = kafka.KafkaProducer(bootstrap_servers=self._bootstrap, linger_ms=2)
         futures = [
-            self._native.send(topic, value=f"v-{i}".encode(), partition=partition, timestamp_ms=timestamp_ms)
+            self._native.send(topic, value=value or f"v-{i}".encode(), partition=partition, timestamp_ms=timestamp_ms)
             for i in range(count)
         ]
         self._native.flush(30)
         return sorted(f.get(timeout=30).offset for f in futures)
 
     def close(self) -> None:
-        if self._native is not None and hasattr(self._native, "close"):
-            self._native.close()
-        self._native = None
+        for producer in (self._native, self._bulk):
+            if producer is not None and hasattr(producer, "close"):
+                producer.close()
+        self._native = self._bulk = None
