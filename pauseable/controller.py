@@ -124,8 +124,6 @@ class Controller(Generic[R]):
             report: SkipReport | None = None
             try:
                 report, seeks = self._core.plan(chosen, self._facts(tps, chosen))
-                for skipped in report.ranges.values():
-                    skipped.done = False  # until its seek has happened
                 if isinstance(chosen, Rebuild):
                     self._rebuild(chosen, tps, seeks)
                 else:
@@ -388,8 +386,6 @@ class AsyncController(Generic[R]):
             report: SkipReport | None = None
             try:
                 report, seeks = self._core.plan(chosen, await self._facts(tps, chosen))
-                for skipped in report.ranges.values():
-                    skipped.done = False  # until its seek has happened
                 if isinstance(chosen, Rebuild):
                     await self._rebuild(chosen, tps, seeks)
                 else:

@@ -207,8 +207,7 @@ class ControllerCore:
             if step.discard:
                 self.skips[key] = SkipRule(skipped, jump=False)
             elif step.skip_from <= f.position:
-                seeks[f.partition] = step.skip_to
-                skipped.done = True
+                seeks[f.partition] = step.skip_to  # done once the controller has sought
             else:  # deliver the backlog before the range, then jump over it
                 self.skips[key] = SkipRule(skipped, jump=True)
         return report, seeks

@@ -60,7 +60,7 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
                     continue
                 delivered += 1
                 delivered_bytes += size(record)
-                if harness.value_of(ctl, record).startswith(_FRESH):
+                if harness.value_of(record).startswith(_FRESH):
                     latency = time.perf_counter() - t0
                     break
                 stale += 1

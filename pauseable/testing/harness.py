@@ -145,7 +145,7 @@ class BackendHarness:
         self._producer.produce_bulk(topic, count, size, value_prefix, partition)
 
     @staticmethod
-    def value_of(ctl: Blocking, record: Any) -> bytes:
+    def value_of(record: Any) -> bytes:
         """A native record's value (a method on confluent-kafka's records, an attribute elsewhere)."""
         value = record.value
         return bytes((value() if callable(value) else value) or b"")
