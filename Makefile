@@ -7,9 +7,13 @@ ADAPTERS := $(patsubst %/pyproject.toml,%,$(wildcard adapters/*/pyproject.toml))
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test bench matrix lint typecheck pytest venv clean
+.PHONY: test test-slow bench matrix lint typecheck pytest venv clean
 
 test: lint typecheck pytest
+
+# The long randomized schedules (issue 7): 50+ seeded fault + pause/resume schedules per run.
+test-slow: $(STAMP)
+	$(BIN)/pytest -m slow $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/pauseable bench
@@ -40,4 +44,4 @@ pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -211,7 +211,6 @@ def test_external_bootstrap_starts_nothing(kafka_cluster: KafkaCluster, tmp_path
 
 
 @needs_local
-@pytest.mark.slow
 def test_three_node_cluster_survives_a_node_restart(kafka_cluster: KafkaCluster, tmp_path: Path) -> None:
     cluster = LocalCluster.start(tmp_path / "three", brokers=3)
     try:
