@@ -1,1 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from pauseable.registry import get_backend
+from pauseable.testing.cluster import REPLICATED, KafkaCluster, unique_name
+from pauseable.testing.harness import BackendHarness, Capabilities
+from pauseable.testing.ledger import LedgerFigures
+from pauseable.testing.schedule import Outcome
+
 pytest_plugins = ["pytester"]
+
+_OUTCOMES = pytest.StashKey[list[Outcome]]()
+
+
+@pytest.fixture
+def fault_harness(
+    backend_name: str,
+    kafka_cluster3: KafkaCluster,
+    pauseable_capabilities: Capabilities,
+    request: pytest.FixtureRequest,
+) -> Iterator[BackendHarness]:
+    """Consumers of the backend under test on the three-node cluster."""
+    timeout = request.config.getoption("--pauseable-timeout")
+    h = BackendHarness(get_backend(backend_name), kafka_cluster3, pauseable_capabilities, timeout=timeout)
+    try:
+        yield h
+    finally:
+        h.close()
+
+
+@pytest.fixture
+def replicated_topic(kafka_cluster3: KafkaCluster, request: pytest.FixtureRequest) -> Callable[[int], str]:
+    """A factory of topics on the three-node cluster, replicated three times, min.insync.replicas=2."""
+
+    def make(partitions: int = 1) -> str:
+        name = unique_name(request.node.name)
+        return kafka_cluster3.create_topic(name, partitions, replication_factor=3, configs=REPLICATED)
+
+    return make
+
+
+@pytest.fixture
+def record_outcome(request: pytest.FixtureRequest) -> Callable[[Outcome], None]:
+    """Keep a schedule's outcome for the totals printed at the end of the run."""
+    return request.config.stash.setdefault(_OUTCOMES, []).append
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    outcomes = config.stash.get(_OUTCOMES, [])
+    if not outcomes:
+        return
+    figures = LedgerFigures()
+    for outcome in outcomes:
+        figures += outcome.figures
+    resumes: dict[str, int] = {}
+    for outcome in outcomes:
+        for name, n in outcome.resumes.items():
+            resumes[name] = resumes.get(name, 0) + n
+    failed = len(terminalreporter.stats.get("failed", []))
+    terminalreporter.write_sep("=", "pauseable random schedules")
+    terminalreporter.write_line(
+        f"schedules passed: {len(outcomes)}, steps: {sum(len(o.steps) for o in outcomes)}, "
+        f"faults injected: {sum(o.faults for o in outcomes)}, resume errors (typed, retried): "
+        f"{sum(o.resume_errors for o in outcomes)}, failed tests in this run: {failed}"
+    )
+    terminalreporter.write_line(
+        f"records produced: {figures.produced}, delivered: {figures.delivered}, skipped (reported): "
+        f"{figures.skipped}, redelivered after a takeover: {figures.redelivered}"
+    )
+    terminalreporter.write_line("resumes by strategy: " + ", ".join(f"{k} {v}" for k, v in sorted(resumes.items())))

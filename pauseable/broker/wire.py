@@ -43,6 +43,8 @@ class ClusterMetadata:
     controller_id: int
     #: topic name → number of partitions that have a leader (topics with an error are left out)
     topics: Mapping[str, int]
+    #: (topic, partition) → the node id of its leader, -1 while it has none
+    leaders: Mapping[tuple[str, int], int]
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -138,20 +140,22 @@ def metadata(address: str, timeout: float = 5.0) -> ClusterMetadata:
     r.string()  # cluster id
     controller_id = r.int32()
     topics: dict[str, int] = {}
+    leaders: dict[tuple[str, int], int] = {}
     for _ in r.array():
         error, name = r.int16(), r.string() or ""
         r.int8()  # is_internal
         count = 0  # partitions that have a leader: the ones a client can use
         for _ in r.array():
-            part_error, _partition, leader = r.int16(), r.int32(), r.int32()
+            part_error, partition, leader = r.int16(), r.int32(), r.int32()
             count += part_error == 0 and leader >= 0
+            leaders[(name, partition)] = leader
             for _ in r.array():  # replicas
                 r.int32()
             for _ in r.array():  # in-sync replicas
                 r.int32()
         if error == 0:
             topics[name] = count
-    return ClusterMetadata(tuple(sorted(brokers, key=lambda b: b.node_id)), controller_id, topics)
+    return ClusterMetadata(tuple(sorted(brokers, key=lambda b: b.node_id)), controller_id, topics, leaders)
 
 
 def create_topic(

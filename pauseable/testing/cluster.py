@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import uuid
 from collections.abc import Mapping
@@ -10,6 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pauseable.broker import LocalCluster, create_partitions, create_topic, external_bootstrap
+
+#: broker settings of the fault-test cluster: a dead node is fenced (and leaves the ISRs) in seconds
+FAULT_TOLERANT = {
+    "broker.session.timeout.ms": "3000",
+    "broker.heartbeat.interval.ms": "500",
+    "replica.lag.time.max.ms": "5000",
+    "default.replication.factor": "3",
+}
+#: topic settings of the fault tests: replicated three times, writable with one node down
+REPLICATED = {"min.insync.replicas": "2"}
 
 
 def unique_name(hint: str = "t") -> str:
@@ -31,7 +42,17 @@ class KafkaCluster:
         """Use ``PAUSEABLE_BOOTSTRAP_SERVERS`` if set, else start a single-node local cluster."""
         if (bootstrap := external_bootstrap()) is not None:
             return cls(bootstrap)
-        local = LocalCluster.start(Path(tempfile.mkdtemp(prefix="pauseable-pytest-")))
+        return cls.start_local()
+
+    @classmethod
+    def start_local(cls, brokers: int = 1, overrides: Mapping[str, str] | None = None) -> KafkaCluster:
+        """Start a local cluster of ``brokers`` nodes in a fresh temporary directory."""
+        root = Path(tempfile.mkdtemp(prefix="pauseable-pytest-"))
+        try:
+            local = LocalCluster.start(root, brokers=brokers, overrides=overrides)
+        except BaseException:
+            shutil.rmtree(root, ignore_errors=True)  # a failed start leaves no directory behind
+            raise
         return cls(local.bootstrap_servers, local)
 
     def close(self) -> None:

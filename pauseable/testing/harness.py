@@ -256,7 +256,10 @@ class Producer:
         except ImportError:
             return self._produce_kafka_python(topic, count, partition, timestamp_ms, value)
         if self._native is None:
-            self._native = confluent_kafka.Producer({"bootstrap.servers": self._bootstrap, "linger.ms": 2})
+            # Idempotent: a retry after a broker fault must not write a record twice (the ledger would see a stranger).
+            self._native = confluent_kafka.Producer(
+                {"bootstrap.servers": self._bootstrap, "linger.ms": 2, "enable.idempotence": True}
+            )
         offsets: list[int] = []
         errors: list[Any] = []
 
@@ -309,7 +312,7 @@ class Producer:
         import kafka
 
         if self._native is None:
-            self._native = kafka.KafkaProducer(bootstrap_servers=self._bootstrap, linger_ms=2)
+            self._native = kafka.KafkaProducer(bootstrap_servers=self._bootstrap, linger_ms=2, enable_idempotence=True)
         futures = [
             self._native.send(topic, value=value or f"v-{i}".encode(), partition=partition, timestamp_ms=timestamp_ms)
             for i in range(count)

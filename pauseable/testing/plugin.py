@@ -4,6 +4,7 @@ Registered by installing pauseable (entry point ``pytest11``). Fixtures:
 
 - ``kafka_cluster`` (session): started once per run and stopped at its end, or the cluster named by
   ``PAUSEABLE_BOOTSTRAP_SERVERS``.
+- ``kafka_cluster3`` (session): a local three-node cluster for fault tests, started on first use.
 - ``new_topic(partitions=1, configs=None)``: makes a fresh, uniquely named topic; ``topic``: one
   fresh single-partition topic; ``group_id``: a fresh consumer group id.
 - ``backend_name``: parametrized over the backends to test: ``--pauseable-backend NAME``
@@ -25,8 +26,9 @@ from typing import Any
 
 import pytest
 
+from pauseable.broker import external_bootstrap
 from pauseable.registry import backends, get_backend
-from pauseable.testing.cluster import KafkaCluster, unique_name
+from pauseable.testing.cluster import FAULT_TOLERANT, KafkaCluster, unique_name
 from pauseable.testing.harness import BackendHarness, Capabilities
 from pauseable.testing.matrix import Matrix, behaviour_name
 
@@ -119,6 +121,24 @@ def kafka_cluster(request: pytest.FixtureRequest) -> Iterator[KafkaCluster]:
     # Uncaptured, so the one-time "fetching the jars" line shows while it happens.
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
         cluster = KafkaCluster.open()
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster3(request: pytest.FixtureRequest) -> Iterator[KafkaCluster]:
+    """A local three-node cluster for fault tests: started on first use, stopped at the end of the run.
+
+    Tests using it are skipped when ``PAUSEABLE_BOOTSTRAP_SERVERS`` is set: pauseable stops and starts
+    nodes only of clusters it started itself.
+    """
+    if external_bootstrap() is not None:
+        pytest.skip("fault tests need a local three-node cluster; PAUSEABLE_BOOTSTRAP_SERVERS is set")
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        cluster = KafkaCluster.start_local(brokers=3, overrides=FAULT_TOLERANT)
     try:
         yield cluster
     finally:

@@ -1,0 +1,67 @@
+"""Seeded random schedules: produce, pause, timed pause, resume with every strategy, takeovers and, on
+the three-node cluster, nodes stopped or killed and started again — checked by the delivery ledger.
+
+A failure names the seed and the whole schedule; ``generate(seed, ...)`` replays it. ``make test-slow``
+runs the long set (52 schedules on the three-node cluster).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from pauseable.testing.cluster import KafkaCluster
+from pauseable.testing.harness import BackendHarness, NewTopic
+from pauseable.testing.schedule import Outcome, generate, run
+
+SLOW_SEEDS = range(200, 213)  # times 4 backends = 52 schedules
+
+
+def _partitions(seed: int) -> int:
+    return 1 + seed % 3
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_schedule_holds_the_ledger(
+    harness: BackendHarness, new_topic: NewTopic, group_id: str, seed: int, record_outcome: Callable[[Outcome], None]
+) -> None:
+    partitions = _partitions(seed)
+    schedule = generate(seed, partitions)
+    record_outcome(run(harness, new_topic(partitions=partitions), partitions, group_id, seed, schedule))
+
+
+def _with_faults(
+    harness: BackendHarness, cluster: KafkaCluster, topic: Callable[[int], str], group_id: str, seed: int
+) -> Outcome:
+    assert cluster.local is not None
+    partitions = _partitions(seed)
+    schedule = generate(seed, partitions, steps=16, nodes=[n.node_id for n in cluster.local.nodes])
+    return run(harness, topic(partitions), partitions, group_id, seed, schedule, cluster.local)
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("seed", [101])
+def test_random_schedule_with_broker_faults_holds_the_ledger(
+    fault_harness: BackendHarness,
+    kafka_cluster3: KafkaCluster,
+    replicated_topic: Callable[[int], str],
+    group_id: str,
+    seed: int,
+    record_outcome: Callable[[Outcome], None],
+) -> None:
+    record_outcome(_with_faults(fault_harness, kafka_cluster3, replicated_topic, group_id, seed))
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+@pytest.mark.parametrize("seed", SLOW_SEEDS)
+def test_many_random_schedules_with_broker_faults(
+    fault_harness: BackendHarness,
+    kafka_cluster3: KafkaCluster,
+    replicated_topic: Callable[[int], str],
+    group_id: str,
+    seed: int,
+    record_outcome: Callable[[Outcome], None],
+) -> None:
+    record_outcome(_with_faults(fault_harness, kafka_cluster3, replicated_topic, group_id, seed))
