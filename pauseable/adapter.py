@@ -65,6 +65,10 @@ class ConsumerAdapter(Protocol):
         """Whether a native exception means the consumer is closed."""
         ...
 
+    # Optional: ``is_transient_error(exc) -> bool``, whether a failed lookup (position, committed,
+    # end offsets, offsets for times) may succeed if tried again, e.g. after a leader moved. A resume
+    # retries those with back-off (pauseable.core.LookupRetry); an adapter without it is never retried.
+
 
 class AsyncConsumerAdapter(Protocol):
     """An asyncio client, translated: the same methods as :class:`ConsumerAdapter`, awaited."""

@@ -6,13 +6,14 @@ controllers only order the adapter calls around it, so each rule is written once
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from pauseable.adapter import AsyncConsumerAdapter, Backend, ConsumerAdapter
-from pauseable.core import ControllerCore, facts_of, fallback_position
+from pauseable.core import ControllerCore, LookupRetry, facts_of, fallback_position
 from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
 from pauseable.report import SkipReport
 from pauseable.strategies import Rebuild, ResumeFacts, SkipStrategy
@@ -149,6 +150,16 @@ class Controller(Generic[R]):
     def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
             return []
+        retry = LookupRetry(self._adapter)
+        while True:
+            try:
+                return self._lookup(tps, strategy)
+            except Exception as exc:
+                if (delay := retry.delay(exc)) is None:
+                    raise
+                time.sleep(delay)
+
+    def _lookup(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         positions = {tp: self._adapter.position(tp) for tp in tps}
         if unknown := [tp for tp, position in positions.items() if position is None]:
             committed = self._adapter.committed(unknown)
@@ -411,6 +422,16 @@ class AsyncController(Generic[R]):
     async def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
             return []
+        retry = LookupRetry(self._adapter)
+        while True:
+            try:
+                return await self._lookup(tps, strategy)
+            except Exception as exc:
+                if (delay := retry.delay(exc)) is None:
+                    raise
+                await asyncio.sleep(delay)
+
+    async def _lookup(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         positions = {tp: await self._adapter.position(tp) for tp in tps}
         if unknown := [tp for tp, position in positions.items() if position is None]:
             committed = await self._adapter.committed(unknown)

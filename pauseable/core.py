@@ -289,6 +289,34 @@ class SkipRule:
         self.jumped = False
 
 
+class LookupRetry:
+    """Back-off for the lookups of a resume (positions, end offsets, offsets for times) that failed
+    with an error the adapter calls transient: a partition's leader moved or a broker restarted while
+    the consumer was paused, so the client's metadata is stale until it refreshes.
+
+    Adapters opt in with ``is_transient_error(exc) -> bool``; without it nothing is retried.
+    """
+
+    #: the whole budget of one resume's retries, and the first and longest pause between attempts
+    BUDGET_S = 30.0
+    FIRST_S = 0.1
+    LONGEST_S = 2.0
+
+    def __init__(self, adapter: AnyAdapter) -> None:
+        self._transient = getattr(adapter, "is_transient_error", None)
+        self._deadline = time.monotonic() + self.BUDGET_S
+        self._next = self.FIRST_S
+        self.retries = 0
+
+    def delay(self, exc: BaseException) -> float | None:
+        """How long to wait before trying again after ``exc``, or None to give up (and raise it)."""
+        if self._transient is None or not self._transient(exc) or time.monotonic() + self._next > self._deadline:
+            return None
+        delay, self._next = self._next, min(self.LONGEST_S, 2 * self._next)
+        self.retries += 1
+        return delay
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 

@@ -85,6 +85,41 @@ def test_kafka_python_resume_stalls_a_partition_whose_buffered_records_were_park
         consumer.close()
 
 
+def test_kafka_python_leaves_the_socket_of_a_refused_connection_open() -> None:
+    """kafka-python 3.0.12 bug: ``KafkaNetSocket.sock_connect`` raises on ECONNREFUSED without closing
+    the socket (kafka/net/inet.py), so every reconnect attempt to a stopped broker leaves a socket to the
+    garbage collector (a ResourceWarning, raised in the client's network thread). Harmless for the fd
+    count in CPython, noisy under ``-W error``: the fault tests, which stop brokers, ignore that warning."""
+    import select
+    import socket
+
+    from kafka.errors import KafkaConnectionError
+    from kafka.net.inet import KafkaNetSocket
+
+    made: list[socket.socket] = []
+
+    class Recording(KafkaNetSocket):  # type: ignore[misc]
+        SCHEMES = ()  # kafka-python registers every subclass as a proxy scheme handler
+        def socket(self, *args: Any, **kwargs: Any) -> socket.socket:
+            made.append(super().socket(*args, **kwargs))
+            return made[-1]
+
+    class Net:  # the one call sock_connect makes on kafka-python's event loop
+        async def wait_write(self, sock: socket.socket, timeout_at: float | None = None) -> None:
+            select.select([], [sock], [], 5)
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    addrinfo = socket.getaddrinfo("127.0.0.1", port, socket.AF_INET, socket.SOCK_STREAM)[0]
+    with pytest.raises(KafkaConnectionError, match="ECONNREFUSED"):
+        asyncio.run(Recording().connect(Net(), addrinfo))
+    try:
+        assert made[0].fileno() != -1, "kafka-python now closes refused sockets: drop the fault tests' filter"
+    finally:
+        made[0].close()
+
+
 # -- confluent-kafka -------------------------------------------------------------------------
 
 

@@ -101,6 +101,9 @@ class AIOKafkaAdapter:
     def is_closed_error(self, exc: BaseException) -> bool:
         return isinstance(exc, ConsumerStoppedError) or self.is_closed()
 
+    def is_transient_error(self, exc: BaseException) -> bool:
+        return bool(getattr(exc, "retriable", False))  # aiokafka.errors: a leader moved, a timeout, ...
+
 
 if HAVE_CLIENT:
 

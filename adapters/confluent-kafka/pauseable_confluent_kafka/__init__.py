@@ -56,6 +56,16 @@ except ImportError:  # pragma: no cover - releases before 2.12 have no asyncio c
     HAVE_AIO = False
 
 _OFFSET_INVALID = -1001
+if HAVE_CLIENT:
+    _TRANSIENT_CODES = frozenset(
+        getattr(KafkaError, name)
+        for name in (
+            "NOT_LEADER_FOR_PARTITION", "LEADER_NOT_AVAILABLE", "FENCED_LEADER_EPOCH", "UNKNOWN_LEADER_EPOCH",
+            "OFFSET_NOT_AVAILABLE", "REQUEST_TIMED_OUT", "NOT_COORDINATOR", "COORDINATOR_NOT_AVAILABLE",
+            "COORDINATOR_LOAD_IN_PROGRESS", "_TRANSPORT", "_DESTROY_BROKER", "_ALL_BROKERS_DOWN", "_TIMED_OUT",
+            "_WAIT_COORD",
+        )
+    )  # fmt: skip
 _TIMEOUT_S = 30.0
 
 
@@ -93,6 +103,14 @@ def _is_state_error(exc: BaseException) -> bool:
 
 def _is_closed_message(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and "closed" in str(exc).lower()
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """A lookup error that a retry may cure. librdkafka answers a lookup for a partition whose leader
+    moved while it was paused with NOT_LEADER_FOR_PARTITION or _DESTROY_BROKER, and does not retry it
+    itself (it refreshes its metadata meanwhile)."""
+    error = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    return isinstance(error, KafkaError) and (error.retriable() or error.code() in _TRANSIENT_CODES)
 
 
 _SEEK_RETRY_S = 10.0
@@ -233,6 +251,9 @@ class ConfluentAdapter:
     def is_closed_error(self, exc: BaseException) -> bool:
         return _is_closed_message(exc)
 
+    def is_transient_error(self, exc: BaseException) -> bool:
+        return _is_transient(exc)
+
 
 class ConfluentAsyncAdapter:
     """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
@@ -336,6 +357,9 @@ class ConfluentAsyncAdapter:
 
     def is_closed_error(self, exc: BaseException) -> bool:
         return _is_closed_message(exc)
+
+    def is_transient_error(self, exc: BaseException) -> bool:
+        return _is_transient(exc)
 
 
 def consumer_config(settings: ConsumerSettings) -> dict[str, Any]:

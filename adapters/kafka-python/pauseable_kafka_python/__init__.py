@@ -33,6 +33,11 @@ except ImportError:  # pragma: no cover - the backend is then simply not listed
     HAVE_CLIENT = False
 
 
+#: per lookup: the client's default (request_timeout_ms, 30 s) would spend a resume's whole retry budget
+#: on one attempt against a leader that is gone (pauseable.core.LookupRetry retries transient errors)
+_LOOKUP_TIMEOUT_MS = 10_000
+
+
 class KafkaPythonAdapter:
     """The translation table from pauseable to :class:`kafka.KafkaConsumer`."""
 
@@ -78,19 +83,24 @@ class KafkaPythonAdapter:
         return position
 
     def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
-        return {tp: self._consumer.committed(NativeTP(tp.topic, tp.partition)) for tp in partitions}
+        committed = self._consumer.committed
+        return {tp: committed(NativeTP(tp.topic, tp.partition), timeout_ms=_LOOKUP_TIMEOUT_MS) for tp in partitions}
 
     def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        found = self._consumer.beginning_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
+        found = self._consumer.beginning_offsets(
+            [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
+        )
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        found = self._consumer.end_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
+        found = self._consumer.end_offsets(
+            [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
+        )
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         native = {NativeTP(tp.topic, tp.partition): ts for tp, ts in timestamps.items()}
-        found = self._consumer.offsets_for_times(native)
+        found = self._consumer.offsets_for_times(native, timeout_ms=_LOOKUP_TIMEOUT_MS)
         return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
 
     def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
@@ -119,6 +129,9 @@ class KafkaPythonAdapter:
 
     def is_closed_error(self, exc: BaseException) -> bool:
         return isinstance(exc, IllegalStateError) and self.is_closed()
+
+    def is_transient_error(self, exc: BaseException) -> bool:
+        return bool(getattr(exc, "retriable", False))  # kafka.errors: a leader moved, a timeout, ...
 
 
 if HAVE_CLIENT:

@@ -1,0 +1,235 @@
+"""Faults while a consumer is paused, checked by the delivery ledger.
+
+On the three-node cluster (topics replicated three times, ``min.insync.replicas=2``): the partition
+leader killed while paused, back before resume or not; the leader killed just before a resume with
+``SeekToEnd``. On the shared cluster: a group member crashing (SIGKILL, no LeaveGroup) while the
+survivor's topic is paused; a paused consumer closed and a new one taking over its group. (A pause
+longer than ``max.poll.interval.ms`` and ``session.timeout.ms`` is in the conformance suite.)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pauseable import ResumeError, SeekToEnd, SkipReport, TopicPartition
+from pauseable.broker import metadata
+from pauseable.testing.cluster import KafkaCluster
+from pauseable.testing.harness import BackendHarness, Blocking, NewTopic
+from pauseable.testing.ledger import Ledger
+
+# kafka-python 3.0.12 leaves the socket of a refused connection to a stopped broker to the garbage
+# collector (tests/test_native_behaviour.py shows it); only that warning is ignored here.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
+)
+
+_MEMBER = Path(__file__).with_name("crash_member.py")
+
+
+@pytest.fixture
+def cluster3(kafka_cluster3: KafkaCluster) -> Iterator[KafkaCluster]:
+    """The three-node cluster, with every node running again after the test, whatever it stopped."""
+    yield kafka_cluster3
+    local = kafka_cluster3.local
+    assert local is not None
+    for node in local.nodes:
+        if node not in local.running_nodes():
+            local.start_node(node.node_id)
+
+
+def _leader(cluster: KafkaCluster, tp: TopicPartition) -> int:
+    assert cluster.local is not None
+    address = cluster.local.running_nodes()[0].address
+    return metadata(address).leaders[(tp.topic, tp.partition)]
+
+
+def _settle(harness: BackendHarness, ctl: Blocking, ledger: Ledger, what: str) -> None:
+    """Poll until every produced offset is delivered or skipped, then a little longer for strays."""
+    harness.consume(ctl, lambda _: ledger.complete(), into=ledger.delivered, timeout=60, what=what)
+    harness.poll_for(ctl, 0.5, into=ledger.delivered)
+
+
+def _paused_consumer(
+    harness: BackendHarness, topic: str, group_id: str, ledger: Ledger
+) -> tuple[Blocking, TopicPartition, list[int]]:
+    """A consumer caught up on ``topic``[0], then paused, then records produced: (controller, tp, during)."""
+    tp = TopicPartition(topic, 0)
+    ctl = harness.controller(group_id)
+    ctl.assign([tp])
+    ledger.produce(tp, harness.produce(topic, 5))
+    harness.consume(ctl, lambda _: ledger.complete(), into=ledger.delivered)
+    time.sleep(0.02)  # the pause instant falls after the earlier records' timestamps
+    ctl.pause(tp)
+    time.sleep(0.02)
+    during = harness.produce(topic, 10)
+    ledger.produce(tp, during)
+    return ctl, tp, during
+
+
+def _finish(harness: BackendHarness, ctl: Blocking, tp: TopicPartition, ledger: Ledger, during: list[int]) -> None:
+    after = harness.produce(tp.topic, 3, tp.partition)
+    ledger.produce(tp, after)
+    _settle(harness, ctl, ledger, "every offset delivered or skipped")
+    ledger.check()
+    got = set(ledger.delivered.get(tp, []))
+    assert not got & set(during), f"records produced while paused were delivered: {sorted(got & set(during))}"
+    assert set(after) <= got, "a record produced after the resume was not delivered"
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize(
+    ("comes_back", "strategy_name"), [(True, "skip-pause-window"), (False, "seek-to-end"), (False, "discard-until")]
+)
+def test_the_leader_killed_while_paused_loses_nothing_and_skips_only_what_is_reported(
+    fault_harness: BackendHarness,
+    cluster3: KafkaCluster,
+    replicated_topic: Callable[[int], str],
+    group_id: str,
+    comes_back: bool,
+    strategy_name: str,
+) -> None:
+    assert cluster3.local is not None
+    ledger = Ledger()
+    ctl, tp, during = _paused_consumer(fault_harness, replicated_topic(1), group_id, ledger)
+    leader = _leader(cluster3, tp)
+    cluster3.local.stop_node(leader, kill=True)
+    more = fault_harness.produce(tp.topic, 5)  # to the new leader, once elected
+    ledger.produce(tp, more)
+    during += more
+    assert _leader(cluster3, tp) != leader
+    if comes_back:
+        cluster3.local.start_node(leader)
+    fault_harness.poll_for(ctl, 0.5, into=ledger.delivered)
+    assert not ledger.delivered.get(tp, [])[5:], "a paused partition delivered records"
+    report = ctl.resume(tp, strategy=fault_harness.strategy(strategy_name, group_id))
+    ledger.report(report)
+    assert report.ranges[tp].start <= min(during) and report.ranges[tp].end == max(during) + 1, str(report)
+    _finish(fault_harness, ctl, tp, ledger, during)
+
+
+@pytest.mark.cluster
+def test_the_leader_killed_during_a_seek_to_end_resume_gives_a_typed_error_or_a_retry(
+    fault_harness: BackendHarness, cluster3: KafkaCluster, replicated_topic: Callable[[int], str], group_id: str
+) -> None:
+    assert cluster3.local is not None
+    ledger = Ledger()
+    ctl, tp, during = _paused_consumer(fault_harness, replicated_topic(1), group_id, ledger)
+    cluster3.local.stop_node(_leader(cluster3, tp), kill=True)
+    failures: list[ResumeError] = []
+    report: SkipReport | None = None
+    deadline = time.monotonic() + 60
+    while report is None:
+        try:
+            report = ctl.resume(tp, strategy=SeekToEnd())
+        except ResumeError as exc:  # typed; the partition stays paused and a retry may succeed
+            assert ctl.paused() == {tp}, "a failed resume must leave the partition paused"
+            ledger.report(exc.report)
+            failures.append(exc)
+            assert time.monotonic() < deadline, f"resume kept failing: {failures}"
+            time.sleep(1.0)
+    ledger.report(report)
+    print(f"{fault_harness.name}: resume after killing the leader: {len(failures)} ResumeError(s) before success")
+    _finish(fault_harness, ctl, tp, ledger, during)
+
+
+class _Member:
+    """A group member in another process (tests/crash_member.py), killed without leaving the group."""
+
+    def __init__(self, harness: BackendHarness, group_id: str, topic: str) -> None:
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, str(_MEMBER), harness.name, harness.cluster.bootstrap_servers, group_id, topic],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        stdout = self.proc.stdout
+        self._reader = threading.Thread(target=lambda: self.lines.extend(iter(stdout.readline, "")), daemon=True)
+        self._reader.start()
+
+    def assigned(self) -> bool:
+        return any(line.startswith("assigned") and line.strip() != "assigned 0" for line in self.lines)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        self._reader.join(5)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
+def test_a_member_crashing_while_the_survivor_is_paused_keeps_the_topic_pause_and_the_ledger(
+    harness: BackendHarness, new_topic: NewTopic, group_id: str
+) -> None:
+    topic = new_topic(partitions=2)
+    tps = [TopicPartition(topic, 0), TopicPartition(topic, 1)]
+    ledger = Ledger()
+    a = harness.controller(group_id, session_timeout_ms=3000, heartbeat_interval_ms=1000, max_poll_interval_ms=10000)
+    a.subscribe(topic)
+    harness.join(a, set(tps), ledger.delivered)
+    for tp in tps:
+        ledger.produce(tp, harness.produce(topic, 5, tp.partition))
+    harness.consume(a, lambda _: ledger.complete(), into=ledger.delivered)
+    a.commit()  # the member that takes a partition back starts from here
+    a.pause_topics(topic)
+    during: dict[TopicPartition, list[int]] = {tp: harness.produce(topic, 5, tp.partition) for tp in tps}
+    member = _Member(harness, group_id, topic)
+    try:
+        harness.consume(
+            a, lambda _: member.assigned() and len(a.assignment()) == 1, into=ledger.delivered, what="b joining"
+        )
+        assert a.paused() == a.assignment(), "the topic pause did not stick through the rebalance"
+        for tp in tps:
+            during[tp] += harness.produce(topic, 5, tp.partition)
+    finally:
+        member.kill()
+    assert not [line for line in member.lines if line.startswith("delivered")], member.lines
+    harness.consume(a, lambda _: a.assignment() == set(tps), into=ledger.delivered, what="b's partition back")
+    assert a.paused() == set(tps), "the topic pause did not stick after the crashed member's partition came back"
+    for tp, offsets in during.items():
+        ledger.produce(tp, offsets)
+    assert all(len(ledger.delivered.get(tp, [])) == 5 for tp in tps), "a paused topic delivered records"
+    ledger.report(a.resume_topics(topic, strategy=SeekToEnd()))
+    after = {tp: harness.produce(topic, 3, tp.partition) for tp in tps}
+    for tp, offsets in after.items():
+        ledger.produce(tp, offsets)
+    _settle(harness, a, ledger, "every offset delivered or skipped")
+    ledger.check()
+    for tp in tps:
+        assert set(ledger.delivered[tp]) == set(range(5)) | set(after[tp]), ledger.delivered
+
+
+@pytest.mark.parametrize("commit", [True, False], ids=["committed", "crashed"])
+def test_a_consumer_closed_while_paused_hands_over_to_a_new_one_at_the_committed_offsets(
+    harness: BackendHarness, topic: str, group_id: str, commit: bool
+) -> None:
+    tp = TopicPartition(topic, 0)
+    ledger = Ledger()
+    a = harness.controller(group_id)
+    a.subscribe(topic)
+    harness.join(a, {tp}, ledger.delivered)
+    ledger.produce(tp, harness.produce(topic, 5))
+    harness.consume(a, lambda _: ledger.complete(), into=ledger.delivered)
+    a.pause(tp)
+    ledger.produce(tp, harness.produce(topic, 5))
+    if commit:
+        a.commit()
+    a.close()
+    b = harness.controller(group_id)
+    b.subscribe(topic)
+    harness.join(b, {tp}, ledger.delivered)
+    assert b.paused() == set(), "a pause belongs to its consumer; the new one starts unpaused"
+    ledger.handover(b.committed([tp]))
+    _settle(harness, b, ledger, "the new member catching up")
+    ledger.check()
+    figures = ledger.figures()
+    assert (figures.delivered, figures.redelivered) == (10, 0 if commit else 5), figures
