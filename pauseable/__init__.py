@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from pauseable.adapter import Backend
+from pauseable.backoff import Backoff
 from pauseable.controller import AsyncController, Controller
 from pauseable.errors import (
     BackendError,
@@ -35,6 +36,7 @@ __all__ = [
     "AsyncPauseController",
     "Backend",
     "BackendError",
+    "Backoff",
     "BrokerError",
     "BrokerSetupError",
     "BrokerStartError",

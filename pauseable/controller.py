@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from pauseable.adapter import AsyncConsumerAdapter, Backend, ConsumerAdapter
+from pauseable.backoff import Backoff
 from pauseable.core import ControllerCore, LookupRetry, facts_of, fallback_position
 from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
 from pauseable.report import SkipReport
@@ -103,7 +104,7 @@ class Controller(Generic[R]):
     # -- pause and resume ------------------------------------------------------------------
 
     def pause(
-        self, partitions: Partitions, *, for_seconds: float | None = None, then: SkipStrategy | None = None
+        self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
     ) -> None:
         tps = as_partitions(partitions)
         self._core.check_seconds(for_seconds)
@@ -375,7 +376,7 @@ class AsyncController(Generic[R]):
             return frozenset(await self._adapter.assignment())
 
     async def pause(
-        self, partitions: Partitions, *, for_seconds: float | None = None, then: SkipStrategy | None = None
+        self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
     ) -> None:
         tps = as_partitions(partitions)
         self._core.check_seconds(for_seconds)

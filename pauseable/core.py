@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pauseable.adapter import AnyAdapter, Backend
+from pauseable.backoff import Backoff
 from pauseable.errors import (
     BackendError,
     ConsumerClosedError,
@@ -120,12 +121,14 @@ class ControllerCore:
             self.paused_at.pop(tp, None)
             self.resume_at.pop(tp, None)
 
-    def schedule(self, partitions: Iterable[TopicPartition], seconds: float | None, then: SkipStrategy | None) -> None:
+    def schedule(
+        self, partitions: Iterable[TopicPartition], seconds: float | Backoff | None, then: SkipStrategy | None
+    ) -> None:
         if seconds is None:
             return
-        at = time.monotonic() + seconds
+        now = time.monotonic()
         for tp in partitions:
-            self.resume_at[tp] = (at, then)
+            self.resume_at[tp] = (now + (seconds.next(tp, now) if isinstance(seconds, Backoff) else seconds), then)
 
     def due(self) -> list[tuple[list[TopicPartition], SkipStrategy | None]]:
         """Timed pauses that ran out, grouped by strategy."""
@@ -181,9 +184,11 @@ class ControllerCore:
             self.hooks.pauseable_skipped(controller=controller, skipped=skipped)
 
     @staticmethod
-    def check_seconds(seconds: float | None) -> None:
-        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0):
-            raise InvalidArgumentError(f"for_seconds must be a number of seconds >= 0, got {seconds!r}")
+    def check_seconds(seconds: float | Backoff | None) -> None:
+        if seconds is None or isinstance(seconds, Backoff):
+            return
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+            raise InvalidArgumentError(f"for_seconds must be a number of seconds >= 0 or a Backoff, got {seconds!r}")
 
     def forget(self, partitions: Iterable[TopicPartition]) -> None:
         """Partitions revoked: their pause, timed pause and skip state end."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from pauseable.backoff import Backoff
 from pauseable.report import SkipReport
 from pauseable.strategies import SkipStrategy
 from pauseable.types import Offset, TopicPartition
@@ -71,12 +72,14 @@ class PauseController(Protocol[R]):
         ...
 
     def pause(
-        self, partitions: Partitions, *, for_seconds: float | None = None, then: SkipStrategy | None = None
+        self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
     ) -> None:
         """Stop delivering records of these assigned partitions, at once; idempotent.
 
         With ``for_seconds``, the partitions resume by themselves at the first ``poll`` after that
         long, with the strategy ``then`` (the controller's default when None); no thread involved.
+        A :class:`~pauseable.Backoff` as ``for_seconds`` makes repeated pauses of a partition longer
+        and longer (exponential back-off).
         """
         ...
 
@@ -163,7 +166,7 @@ class AsyncPauseController(Protocol[R]):
     async def assign(self, partitions: Partitions) -> None: ...
     async def assignment(self) -> frozenset[TopicPartition]: ...
     async def pause(
-        self, partitions: Partitions, *, for_seconds: float | None = None, then: SkipStrategy | None = None
+        self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
     ) -> None: ...
     async def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport: ...
     async def pause_topics(self, topics: Topics) -> None: ...

@@ -63,7 +63,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     failed = len(terminalreporter.stats.get("failed", []))
     terminalreporter.write_sep("=", "pauseable random schedules")
     terminalreporter.write_line(
-        f"schedules passed: {len(outcomes)}, steps: {sum(len(o.steps) for o in outcomes)}, "
+        f"schedules played to the end: {len(outcomes)}, steps: {sum(len(o.steps) for o in outcomes)}, "
         f"faults injected: {sum(o.faults for o in outcomes)}, resume errors (typed, retried): "
         f"{sum(o.resume_errors for o in outcomes)}, failed tests in this run: {failed}"
     )

@@ -85,7 +85,12 @@ def _finish(harness: BackendHarness, ctl: Blocking, tp: TopicPartition, ledger: 
 
 @pytest.mark.cluster
 @pytest.mark.parametrize(
-    ("comes_back", "strategy_name"), [(True, "skip-pause-window"), (False, "seek-to-end"), (False, "discard-until")]
+    ("comes_back", "strategy_name"),
+    [
+        (False, "seek-to-end"),
+        pytest.param(True, "skip-pause-window", marks=pytest.mark.slow),
+        pytest.param(False, "discard-until", marks=pytest.mark.slow),
+    ],
 )
 def test_the_leader_killed_while_paused_loses_nothing_and_skips_only_what_is_reported(
     fault_harness: BackendHarness,

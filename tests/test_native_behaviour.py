@@ -100,6 +100,7 @@ def test_kafka_python_leaves_the_socket_of_a_refused_connection_open() -> None:
 
     class Recording(KafkaNetSocket):  # type: ignore[misc]
         SCHEMES = ()  # kafka-python registers every subclass as a proxy scheme handler
+
         def socket(self, *args: Any, **kwargs: Any) -> socket.socket:
             made.append(super().socket(*args, **kwargs))
             return made[-1]

@@ -28,7 +28,7 @@ def _partitions(seed: int) -> int:
     return 1 + seed % 3
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow)])
 def test_random_schedule_holds_the_ledger(
     harness: BackendHarness, new_topic: NewTopic, group_id: str, seed: int, record_outcome: Callable[[Outcome], None]
 ) -> None:

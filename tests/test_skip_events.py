@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import pauseable
-from pauseable import DiscardUntil, SeekToEnd, SkippedRange, SkipReport, TopicPartition
+from pauseable import Backoff, DiscardUntil, SeekToEnd, SkippedRange, SkipReport, TopicPartition
 from pauseable.plugins import load_plugins
 from pauseable.testing.harness import BackendHarness, count
 
@@ -42,9 +42,37 @@ def test_a_bad_duration_is_refused_before_anything_is_paused(
     tp = TopicPartition(topic, 0)
     ctl = harness.controller(group_id)
     ctl.assign([tp])
-    with pytest.raises(pauseable.InvalidArgumentError, match="for_seconds"):
-        ctl.pause(tp, for_seconds=-1)
+    for bad in (-1, float("nan"), "1", True):
+        with pytest.raises(pauseable.InvalidArgumentError, match="for_seconds"):
+            ctl.pause(tp, for_seconds=bad)
     assert ctl.paused() == set()
+
+
+def test_a_backoff_makes_each_repeated_timed_pause_longer(harness: BackendHarness, topic: str, group_id: str) -> None:
+    tp = TopicPartition(topic, 0)
+    ctl = harness.controller(group_id)
+    ctl.assign([tp])
+    backoff = Backoff(first=0.3, factor=2, longest=1.0, reset_after=30)
+    lasted = []
+    for _ in range(4):
+        ctl.pause(tp, for_seconds=backoff)
+        began = time.monotonic()
+        harness.consume(ctl, lambda _: ctl.paused() == set(), what="the timed pause to run out")
+        lasted.append(time.monotonic() - began)
+    # Lower bounds only: a busy machine makes pauses longer, never shorter (20 ms: the clock read in pause()).
+    assert all(x > want - 0.02 for x, want in zip(lasted, (0.3, 0.6, 1.0, 1.0), strict=True)), lasted
+    assert backoff.streak(tp) == 4
+
+
+def test_a_backoff_starts_over_after_a_quiet_spell_and_refuses_bad_settings() -> None:
+    tp = TopicPartition("t", 0)
+    backoff = Backoff(first=1, factor=3, longest=20, reset_after=5)
+    assert [backoff.next(tp, now) for now in (0, 1, 4, 13)] == [1, 3, 9, 20]  # each within 5 s of the last end
+    assert backoff.next(tp, 33 + 5.1) == 1  # the last pause ended at 33; 5.1 s quiet: a new streak
+    assert backoff.next(TopicPartition("t", 1), 0) == 1  # streaks are per partition
+    for bad in ({"first": 0}, {"factor": 0.5}, {"longest": 0.5}, {"reset_after": -1}, {"first": float("nan")}):
+        with pytest.raises(pauseable.InvalidArgumentError, match="Backoff"):
+            Backoff(**bad)  # type: ignore[arg-type]
 
 
 class _Recorder:

@@ -191,7 +191,11 @@ class _Player:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             before = self.ctl.paused()
-            records = self.ctl.poll(0.1)
+            try:
+                records = self.ctl.poll(0.1)
+            except ResumeError as exc:  # a timed pause ran out but could not resume: it is tried again
+                self.failed_resume(exc)
+                continue
             paused = before & self.ctl.paused()  # a timed pause may end inside the poll
             self.ledger.deliver(records, self.ctl.locate)
             for record in records:
@@ -238,10 +242,14 @@ class _Player:
         try:
             self.ctl.resume(tps, strategy=self.harness.strategy(strategy, self.group_id))
         except ResumeError as exc:
-            self.outcome.resume_errors += 1
-            self.ledger.report(exc.report)
+            self.failed_resume(exc)
             return False
         return True
+
+    def failed_resume(self, exc: ResumeError) -> None:
+        """A resume failed (a fault): its partitions stay paused; what it skipped before failing counts."""
+        self.outcome.resume_errors += 1
+        self.ledger.report(exc.report)
 
     def takeover(self, *, commit: bool) -> None:
         if commit:
