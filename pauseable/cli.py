@@ -20,6 +20,8 @@ _ENV = "PAUSEABLE_BOOTSTRAP_SERVERS"
 
 
 def _broker_start(args: argparse.Namespace) -> int:
+    if args.node is not None:
+        return _node_start(args)
     if (bootstrap := external_bootstrap()) is not None:
         brokers = metadata(bootstrap).brokers
         _err(f"{_ENV} is set: using the cluster at {bootstrap} ({len(brokers)} broker(s)); nothing started")
@@ -74,9 +76,29 @@ def _broker_stop(args: argparse.Namespace) -> int:
         note = f" ({_ENV} is set; pauseable never stops a cluster it did not start)" if external_bootstrap() else ""
         _err(f"nothing to stop: no cluster {args.name!r} in {root}{note}")
         return 0
+    if args.kill and args.node is None:
+        _err("--kill stops one node: add --node ID (a whole cluster always stops cleanly)")
+        return 2
+    if args.node is not None:
+        cluster.stop_node(args.node, kill=args.kill)
+        how = "killed" if args.kill else "stopped"
+        _err(f"{how} node {args.node}; its data is kept: `pauseable broker start --node {args.node}` restarts it")
+        return 0
     running = len(cluster.running_nodes())
     cluster.stop()
     _err(f"stopped {running} node(s) and removed {root}")
+    return 0
+
+
+def _node_start(args: argparse.Namespace) -> int:
+    root = default_root(args.name)
+    cluster = LocalCluster.load(root)
+    if cluster is None:
+        _err(f"no cluster {args.name!r} in {root}: start one with `pauseable broker start --brokers 3` first")
+        return 1
+    cluster.start_node(args.node, timeout=args.timeout)
+    _err(f"node {args.node} is running again")
+    print(f"{_ENV}={cluster.bootstrap_servers}")
     return 0
 
 
@@ -199,7 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--brokers", type=int, default=1, choices=(1, 3), help="number of nodes (default: 1)")
     start.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for it to answer")
     status = actions.add_parser("status", help="show whether the cluster runs (exit 3 when it does not)")
+    start.add_argument("--node", type=int, metavar="ID", help="start this stopped node of a running cluster again")
     stop = actions.add_parser("stop", help="stop the cluster and remove its files")
+    stop.add_argument("--node", type=int, metavar="ID", help="stop only this node, keeping its data (fault tests)")
+    stop.add_argument("--kill", action="store_true", help="with --node: SIGKILL, no controlled shutdown")
     for action, func in ((start, _broker_start), (status, _broker_status), (stop, _broker_stop)):
         action.add_argument("--name", default="default", help="which local cluster (default: default)")
         action.set_defaults(func=func)

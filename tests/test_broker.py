@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -211,16 +212,34 @@ def test_external_bootstrap_starts_nothing(kafka_cluster: KafkaCluster, tmp_path
 
 
 @needs_local
-def test_three_node_cluster_survives_a_node_restart(kafka_cluster: KafkaCluster, tmp_path: Path) -> None:
-    cluster = LocalCluster.start(tmp_path / "three", brokers=3)
+def test_three_node_cluster_stops_and_restarts_one_node_from_the_cli(tmp_path: Path) -> None:
+    env = {**os.environ, "PAUSEABLE_RUN_DIR": str(tmp_path / "run")}
+    env.pop("PAUSEABLE_BOOTSTRAP_SERVERS", None)
+    started = _cli("broker", "start", "--brokers", "3", "--name", "three", env=env)
+    assert started.returncode == 0, started.stderr
+    bootstrap = started.stdout.strip().split("=", 1)[1]
     try:
-        assert [b.node_id for b in metadata(cluster.bootstrap_servers).brokers] == [1, 2, 3]
-        create_topic(cluster.bootstrap_servers, "replicated", partitions=3, replication_factor=3)
-        cluster.stop_node(2)
-        assert [n.node_id for n in cluster.running_nodes()] == [1, 3]
-        assert [b.node_id for b in metadata(cluster.nodes[0].address).brokers] == [1, 3]
-        cluster.start_node(2)
-        assert [b.node_id for b in metadata(cluster.nodes[0].address).brokers] == [1, 2, 3]
+        first = bootstrap.split(",")[0]
+        assert [b.node_id for b in metadata(first).brokers] == [1, 2, 3]
+        create_topic(first, "replicated", partitions=3)  # replication factor 3: the cluster's default
+        killed = _cli("broker", "stop", "--name", "three", "--node", "2", "--kill", env=env)
+        assert killed.returncode == 0 and "killed node 2" in killed.stderr, killed.stderr
+        status = _cli("broker", "status", "--name", "three", env=env)
+        assert [line.split()[-1] for line in status.stdout.splitlines() if line.startswith("node 2")] == ["stopped"]
+        deadline = time.monotonic() + 30  # a killed node is fenced after broker.session.timeout.ms (3 s)
+        while [b.node_id for b in metadata(first).brokers] != [1, 3]:
+            assert time.monotonic() < deadline, metadata(first).brokers
+            time.sleep(0.2)
+        assert _cli("broker", "stop", "--name", "three", "--kill", env=env).returncode == 2  # --kill needs --node
+        again = _cli("broker", "start", "--name", "three", "--node", "2", env=env)
+        assert again.returncode == 0, again.stderr
+        assert [b.node_id for b in metadata(first).brokers] == [1, 2, 3]
+        assert metadata(first).topics["replicated"] == 3
+        status = _cli("broker", "status", "--name", "three", env=env).stdout
+        pids = [int(pid) for pid in re.findall(r"running \(pid (\d+)\)", status)]
+        assert len(pids) == 3, status
     finally:
-        cluster.stop()
-    assert not (tmp_path / "three").exists()
+        stopped = _cli("broker", "stop", "--name", "three", env=env)
+    assert stopped.returncode == 0 and "stopped 3 node(s)" in stopped.stderr, stopped.stderr
+    assert not set(pids) & _java_processes()  # only this cluster's: other runs may share the machine
+    assert not (tmp_path / "run" / "three").exists()

@@ -272,6 +272,18 @@ class LocalCluster:
             "group.initial.rebalance.delay.ms": "0",
             "group.min.session.timeout.ms": "1000",
         }
+        if len(self.nodes) > 1:
+            config.update(
+                {
+                    # A node that dies is fenced, and leaves the in-sync replicas, in seconds, not 9 s + 30 s.
+                    "broker.session.timeout.ms": "3000",
+                    "broker.heartbeat.interval.ms": "500",
+                    "replica.lag.time.max.ms": "5000",
+                    # Topics survive one node down and stay writable with acks=all.
+                    "default.replication.factor": replication,
+                    "min.insync.replicas": "2",
+                }
+            )
         config.update(overrides)
         lines = [f"{key}={value}" for key, value in config.items()]
         (directory / "server.properties").write_text("\n".join(lines) + "\n")

@@ -12,13 +12,6 @@ from pathlib import Path
 
 from pauseable.broker import LocalCluster, create_partitions, create_topic, external_bootstrap
 
-#: broker settings of the fault-test cluster: a dead node is fenced (and leaves the ISRs) in seconds
-FAULT_TOLERANT = {
-    "broker.session.timeout.ms": "3000",
-    "broker.heartbeat.interval.ms": "500",
-    "replica.lag.time.max.ms": "5000",
-    "default.replication.factor": "3",
-}
 #: topic settings of the fault tests: replicated three times, writable with one node down
 REPLICATED = {"min.insync.replicas": "2"}
 

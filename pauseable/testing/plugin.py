@@ -28,7 +28,7 @@ import pytest
 
 from pauseable.broker import external_bootstrap
 from pauseable.registry import backends, get_backend
-from pauseable.testing.cluster import FAULT_TOLERANT, KafkaCluster, unique_name
+from pauseable.testing.cluster import KafkaCluster, unique_name
 from pauseable.testing.harness import BackendHarness, Capabilities
 from pauseable.testing.matrix import Matrix, behaviour_name
 
@@ -138,7 +138,7 @@ def kafka_cluster3(request: pytest.FixtureRequest) -> Iterator[KafkaCluster]:
         pytest.skip("fault tests need a local three-node cluster; PAUSEABLE_BOOTSTRAP_SERVERS is set")
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        cluster = KafkaCluster.start_local(brokers=3, overrides=FAULT_TOLERANT)
+        cluster = KafkaCluster.start_local(brokers=3)
     try:
         yield cluster
     finally:
