@@ -273,7 +273,8 @@ class Controller(Generic[R]):
         with self._call("commit"):
             if checked:  # only the owner of a partition commits it (aiokafka insists; the others let it through)
                 self._assigned(list(checked), "commit")
-            self._adapter.commit(checked)
+            if checked != {}:  # an empty mapping commits nothing (aiokafka would raise ValueError)
+                self._adapter.commit(checked)
 
     # -- records ---------------------------------------------------------------------------
 
@@ -549,7 +550,8 @@ class AsyncController(Generic[R]):
         with self._call("commit"):
             if checked:
                 await self._assigned(list(checked), "commit")
-            await self._adapter.commit(checked)
+            if checked != {}:
+                await self._adapter.commit(checked)
 
     async def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[R]:
         self._core.check_poll(timeout, max_records)

@@ -244,6 +244,13 @@ CASES: tuple[Case, ...] = (
         "<Offset.END: -1> is not allowed here; pass an absolute offset >= 0",
     ),
     _c(
+        "ctl.commit({})",
+        lambda c: c.ctl.commit({}),
+        None,
+        "no error: an empty mapping commits nothing (aiokafka's own commit raises ValueError for it)",
+        returns=lambda r: r is None,
+    ),
+    _c(
         'ctl.commit({TopicPartition("t", 0): "5"})',
         lambda c: c.ctl.commit({c.tp(): "5"}),
         _IAE,
