@@ -7,7 +7,7 @@ ADAPTERS := $(patsubst %/pyproject.toml,%,$(wildcard adapters/*/pyproject.toml))
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test test-slow bench matrix lint typecheck pytest venv clean
+.PHONY: test test-slow bench matrix readme-bad-input lint typecheck pytest venv clean
 
 test: lint typecheck pytest
 
@@ -24,6 +24,12 @@ matrix: $(STAMP)
 	$(BIN)/pauseable conformance --markdown .conformance.md
 	$(BIN)/python scripts/splice_readme.py conformance-matrix .conformance.md
 	rm -f .conformance.md
+
+# The README's "Bad input" table, rendered from the rows that tests/test_bad_input.py runs.
+readme-bad-input: $(STAMP)
+	$(BIN)/python tests/bad_input.py > .bad-input.md
+	$(BIN)/python scripts/splice_readme.py bad-input .bad-input.md
+	rm -f .bad-input.md
 
 venv: $(STAMP)
 

@@ -21,6 +21,7 @@ from pauseable.errors import (
     PauseableError,
     ResumeError,
     UnknownBackendError,
+    UnknownPartitionError,
 )
 from pauseable.hookspecs import hookimpl
 from pauseable.protocol import AsyncPauseController, PauseController
@@ -59,6 +60,7 @@ __all__ = [
     "SkippedRange",
     "TopicPartition",
     "UnknownBackendError",
+    "UnknownPartitionError",
     "__version__",
     "async_controller",
     "backends",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from pauseable.adapter import AsyncConsumerAdapter, Backend, ConsumerAdapter
@@ -66,6 +66,7 @@ class Controller(Generic[R]):
         on_revoked: RebalanceCallback | None = None,
     ) -> None:
         names = as_topics(topics)
+        self._core.check_callbacks(sync=True, on_assigned=on_assigned, on_revoked=on_revoked)
 
         def assigned(partitions: list[TopicPartition]) -> None:
             self._reconcile(partitions)
@@ -107,7 +108,7 @@ class Controller(Generic[R]):
         self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
     ) -> None:
         tps = as_partitions(partitions)
-        self._core.check_seconds(for_seconds)
+        self._core.check_timed_pause(for_seconds, then)
         with self._call("pause"):
             self._assigned(tps, "pause")
             self._adapter.pause(tps)
@@ -119,6 +120,7 @@ class Controller(Generic[R]):
         return self._resume(as_partitions(partitions), strategy, "resume")
 
     def _resume(self, tps: list[TopicPartition], strategy: SkipStrategy | None, op: str) -> SkipReport:
+        self._core.check_strategy(strategy)
         chosen = strategy or self._core.default_strategy
         began = time.monotonic()
         with self._call(op):
@@ -180,6 +182,7 @@ class Controller(Generic[R]):
         self._adapter.close()
         self._core.closed = True  # until the new consumer is in place
         consumer = strategy.factory()
+        self._core.check_rebuilt(consumer, sync=True)
         assert self._core.backend.sync_adapter is not None
         self._consumer, self._adapter = consumer, self._core.backend.sync_adapter(consumer)
         self._core.rebuilt(self._adapter, tps)
@@ -252,25 +255,38 @@ class Controller(Generic[R]):
             self._assigned([tp], "read the position of")
             return self._adapter.position(tp)
 
+    def _existing(self, partitions: Iterable[TopicPartition], op: str) -> None:
+        """UnknownPartitionError for partitions the cluster does not have (clients time out or answer 0)."""
+        assignment = self._adapter.assignment()
+        topics = self._core.unassigned_topics(partitions, assignment)
+        known = {topic: self._adapter.partitions_of(topic) for topic in topics}
+        self._core.require_existing(partitions, assignment, known, op)
+
     def committed(self, partitions: Partitions) -> dict[TopicPartition, int | None]:
         tps = as_partitions(partitions)
         with self._call("read committed offsets"):
+            self._existing(tps, "read the committed offset of")
             return self._adapter.committed(tps) if tps else {}
 
     def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
+            self._existing(tps, "read the end offset of")
             return self._adapter.end_offsets(tps) if tps else {}
 
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
+            self._existing(checked, "look up offsets for times in")
             return self._adapter.offsets_for_times(checked) if checked else {}
 
     def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
         checked = None if offsets is None else self._core.check_offsets(offsets)
         with self._call("commit"):
-            self._adapter.commit(checked)
+            if checked:  # only the owner of a partition commits it (aiokafka insists; the others let it through)
+                self._assigned(list(checked), "commit")
+            if checked != {}:  # an empty mapping commits nothing (aiokafka would raise ValueError)
+                self._adapter.commit(checked)
 
     # -- records ---------------------------------------------------------------------------
 
@@ -342,6 +358,7 @@ class AsyncController(Generic[R]):
         on_revoked: AsyncRebalanceCallback | None = None,
     ) -> None:
         names = as_topics(topics)
+        self._core.check_callbacks(sync=False, on_assigned=on_assigned, on_revoked=on_revoked)
 
         async def assigned(partitions: list[TopicPartition]) -> None:
             await self._reconcile(partitions)
@@ -379,7 +396,7 @@ class AsyncController(Generic[R]):
         self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
     ) -> None:
         tps = as_partitions(partitions)
-        self._core.check_seconds(for_seconds)
+        self._core.check_timed_pause(for_seconds, then)
         with self._call("pause"):
             await self._assigned(tps, "pause")
             await self._adapter.pause(tps)
@@ -391,6 +408,7 @@ class AsyncController(Generic[R]):
         return await self._resume(as_partitions(partitions), strategy, "resume")
 
     async def _resume(self, tps: list[TopicPartition], strategy: SkipStrategy | None, op: str) -> SkipReport:
+        self._core.check_strategy(strategy)
         chosen = strategy or self._core.default_strategy
         began = time.monotonic()
         with self._call(op):
@@ -454,6 +472,7 @@ class AsyncController(Generic[R]):
         self._core.closed = True  # until the new consumer is in place
         made = strategy.factory()
         consumer = await made if inspect.isawaitable(made) else made
+        self._core.check_rebuilt(consumer, sync=False)
         assert self._core.backend.async_adapter is not None
         self._consumer, self._adapter = consumer, self._core.backend.async_adapter(consumer)
         self._core.rebuilt(self._adapter, tps)
@@ -524,25 +543,37 @@ class AsyncController(Generic[R]):
             await self._assigned([tp], "read the position of")
             return await self._adapter.position(tp)
 
+    async def _existing(self, partitions: Iterable[TopicPartition], op: str) -> None:
+        assignment = await self._adapter.assignment()
+        topics = self._core.unassigned_topics(partitions, assignment)
+        known = {topic: await self._adapter.partitions_of(topic) for topic in topics}
+        self._core.require_existing(partitions, assignment, known, op)
+
     async def committed(self, partitions: Partitions) -> dict[TopicPartition, int | None]:
         tps = as_partitions(partitions)
         with self._call("read committed offsets"):
+            await self._existing(tps, "read the committed offset of")
             return await self._adapter.committed(tps) if tps else {}
 
     async def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
+            await self._existing(tps, "read the end offset of")
             return await self._adapter.end_offsets(tps) if tps else {}
 
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
+            await self._existing(checked, "look up offsets for times in")
             return await self._adapter.offsets_for_times(checked) if checked else {}
 
     async def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
         checked = None if offsets is None else self._core.check_offsets(offsets)
         with self._call("commit"):
-            await self._adapter.commit(checked)
+            if checked:
+                await self._assigned(list(checked), "commit")
+            if checked != {}:
+                await self._adapter.commit(checked)
 
     async def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[R]:
         self._core.check_poll(timeout, max_records)

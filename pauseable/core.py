@@ -6,8 +6,10 @@ holding back records of paused partitions, skip rules, timed pauses, hooks and e
 
 from __future__ import annotations
 
+import inspect
+import math
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,6 +22,7 @@ from pauseable.errors import (
     NotAssignedError,
     PauseableError,
     ResumeError,
+    UnknownPartitionError,
 )
 from pauseable.plugins import load_plugins
 from pauseable.report import SkippedRange, SkipReport
@@ -184,11 +187,102 @@ class ControllerCore:
             self.hooks.pauseable_skipped(controller=controller, skipped=skipped)
 
     @staticmethod
-    def check_seconds(seconds: float | Backoff | None) -> None:
-        if seconds is None or isinstance(seconds, Backoff):
+    def check_timed_pause(seconds: float | Backoff | None, then: SkipStrategy | None) -> None:
+        """``pause(for_seconds=, then=)``: a finite number of seconds or a Backoff, and ``then`` only with it."""
+        if seconds is None:
+            if then is not None:  # it would be ignored: the pause never ends by itself
+                raise InvalidArgumentError(
+                    "then= is the strategy of a timed pause and needs for_seconds=; pass both, "
+                    "or pass the strategy to resume() later"
+                )
             return
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
-            raise InvalidArgumentError(f"for_seconds must be a number of seconds >= 0 or a Backoff, got {seconds!r}")
+        if isinstance(seconds, Backoff):
+            pass
+        elif isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
+            raise InvalidArgumentError(
+                f"for_seconds must be a finite number of seconds >= 0 or a Backoff, got {seconds!r}; "
+                "omit it to pause until resume()"
+            )
+        ControllerCore.check_strategy(then, "then")
+
+    @staticmethod
+    def check_strategy(strategy: object, argument: str = "strategy") -> None:
+        """``strategy`` is None or a skip strategy object (not its class, not its name)."""
+        if strategy is None:
+            return
+        if isinstance(strategy, type):
+            raise InvalidArgumentError(
+                f"{argument}= takes a strategy object: {strategy.__name__}(), not the class {strategy.__name__}"
+            )
+        if not all(hasattr(strategy, a) for a in ("name", "reason", "needs_end", "needs_window")) or not callable(
+            getattr(strategy, "plan", None)
+        ):
+            raise InvalidArgumentError(
+                f"{argument}= takes a skip strategy such as pauseable.SeekToEnd(), got "
+                f"{type(strategy).__name__} ({strategy!r}); the built-in ones are Continue(), SeekToEnd(), "
+                "DiscardUntil(), SkipPauseWindow() and Rebuild(factory)"
+            )
+
+    @staticmethod
+    def check_callbacks(sync: bool, **callbacks: object) -> None:
+        """Rebalance callbacks: None or callable, and for a synchronous controller not coroutine functions."""
+        for argument, callback in callbacks.items():
+            if callback is None:
+                continue
+            if not callable(callback):
+                raise InvalidArgumentError(
+                    f"{argument}= takes a function of the list of partitions, got {type(callback).__name__} "
+                    f"({callback!r})"
+                )
+            if sync and inspect.iscoroutinefunction(callback):  # its coroutine would never run
+                raise InvalidArgumentError(
+                    f"{argument}= is a coroutine function, but a synchronous Controller cannot await it; pass a "
+                    "plain function, or use pauseable.async_controller() with an asyncio client"
+                )
+
+    def check_rebuilt(self, consumer: object, sync: bool) -> None:
+        """What a Rebuild's factory returned is a consumer of this controller's backend."""
+        if self.backend.claims(consumer):
+            return
+        if inspect.iscoroutine(consumer):
+            consumer.close()  # never awaited, on purpose: no "never awaited" warning
+        kind = f"{type(consumer).__module__}.{type(consumer).__qualname__}"
+        fix = (
+            "a synchronous Controller calls it without awaiting: pass a plain function"
+            if sync and inspect.isawaitable(consumer)
+            else "make it return the new native consumer"
+        )
+        raise InvalidArgumentError(
+            f"Rebuild's factory returned a {kind}, not a {self.backend.consumer_class}; {fix}. The old consumer is "
+            "closed (its positions committed): create a new controller"
+        )
+
+    @staticmethod
+    def unassigned_topics(partitions: Iterable[TopicPartition], assignment: Collection[TopicPartition]) -> list[str]:
+        """The topics to look up in the cluster's metadata: those of partitions not assigned (which exist)."""
+        return sorted({tp.topic for tp in partitions if tp not in assignment})
+
+    @staticmethod
+    def require_existing(
+        partitions: Iterable[TopicPartition],
+        assignment: Collection[TopicPartition],
+        known: Mapping[str, Collection[int]],
+        op: str,
+    ) -> None:
+        """UnknownPartitionError unless the cluster has every partition (``known``: partition ids by topic)."""
+        for tp in partitions:
+            if tp in assignment or tp.partition in known[tp.topic]:
+                continue
+            have = sorted(known[tp.topic])
+            if not have:
+                raise UnknownPartitionError(
+                    f"cannot {op} {tp}: the cluster has no topic {tp.topic!r}; "
+                    "check the name, or create the topic first"
+                )
+            raise UnknownPartitionError(
+                f"cannot {op} {tp}: topic {tp.topic!r} has {len(have)} partition(s), {tp.topic}[0] to "
+                f"{tp.topic}[{have[-1]}]; use one of those, or add partitions to the topic first"
+            )
 
     def forget(self, partitions: Iterable[TopicPartition]) -> None:
         """Partitions revoked: their pause, timed pause and skip state end."""
@@ -260,10 +354,12 @@ class ControllerCore:
 
     @staticmethod
     def check_poll(timeout: float, max_records: int) -> None:
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
-            raise InvalidArgumentError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout < math.inf:
+            raise InvalidArgumentError(
+                f"timeout must be a finite number of seconds >= 0, got {timeout!r}; poll in a loop to wait longer"
+            )
         if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
-            raise InvalidArgumentError(f"max_records must be an int >= 1, got {max_records!r}")
+            raise InvalidArgumentError(f"max_records must be an int >= 1, got {max_records!r}; e.g. 500")
 
     @staticmethod
     def check_offsets(offsets: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:

@@ -25,6 +25,10 @@ class NotAssignedError(PauseableError, ValueError):
     """A partition is not assigned to this consumer; nothing was done."""
 
 
+class UnknownPartitionError(PauseableError, LookupError):
+    """The cluster has no such topic, or the topic has no such partition; nothing was done."""
+
+
 class ConsumerClosedError(PauseableError):
     """The consumer is closed; create a new one."""
 

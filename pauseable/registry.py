@@ -37,9 +37,13 @@ def backends() -> dict[str, Backend]:
 def get_backend(name: str) -> Backend:
     """The installed backend called ``name``; UnknownBackendError lists the alternatives."""
     installed = backends()
+    have = ", ".join(installed) or "none"
+    if not isinstance(name, str):  # an unhashable name would fail the lookup with a bare TypeError
+        raise InvalidArgumentError(
+            f"a backend name is a str, got {type(name).__name__} ({name!r}); installed backends: {have}"
+        )
     if name in installed:
         return installed[name]
-    have = ", ".join(installed) or "none"
     package = KNOWN_PACKAGES.get(name)
     hint = f"pip install {package}" if package else "install the plugin that provides it"
     raise UnknownBackendError(f"no backend {name!r} is installed ({hint}); installed backends: {have}")

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from pauseable.errors import InvalidArgumentError
 from pauseable.types import TopicPartition
 
 
@@ -103,6 +104,10 @@ class SeekToEnd:
     needs_end: ClassVar[bool] = True
     needs_window: ClassVar[bool] = False
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.commit, bool):  # commit="no" would be truthy, and commit
+            raise InvalidArgumentError(f"SeekToEnd(commit=...) takes True or False, got {self.commit!r}")
+
     def plan(self, facts: ResumeFacts) -> Step:
         assert facts.end is not None
         return Step(facts.position, max(facts.position, facts.end))
@@ -139,6 +144,11 @@ class SkipPauseWindow:
         return Step(start, facts.end)
 
 
+def _no_factory() -> Any:
+    """Rebuild's default factory: a marker that Rebuild() was given none (rejected on construction)."""
+    raise AssertionError("unreachable: Rebuild rejects a missing factory when it is made")
+
+
 @dataclass(frozen=True)
 class Rebuild:
     """Close the consumer and build a new one with ``factory``, positioned past the backlog.
@@ -151,11 +161,24 @@ class Rebuild:
     controller is left closed.
     """
 
-    factory: Callable[[], Any] = field(repr=False)
+    # The default only lets Rebuild() reach __post_init__, which names the fix (a bare TypeError would not).
+    factory: Callable[[], Any] = field(default=_no_factory, repr=False)
     name: ClassVar[str] = "rebuild"
     reason: ClassVar[str] = "not delivered before resume: committed past, then the consumer was rebuilt"
     needs_end: ClassVar[bool] = True
     needs_window: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        if self.factory is _no_factory:
+            raise InvalidArgumentError(
+                "Rebuild needs a factory that builds the new consumer, e.g. Rebuild(lambda: KafkaConsumer(...)) "
+                "(for an asyncio client, a coroutine function returning it started)"
+            )
+        if not callable(self.factory):
+            raise InvalidArgumentError(
+                f"Rebuild's factory must be a callable that builds the new consumer, got "
+                f"{type(self.factory).__name__} ({self.factory!r}); e.g. Rebuild(lambda: KafkaConsumer(...))"
+            )
 
     def plan(self, facts: ResumeFacts) -> Step:
         assert facts.end is not None

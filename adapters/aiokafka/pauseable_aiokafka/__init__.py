@@ -76,6 +76,10 @@ class AIOKafkaAdapter:
         found = await self._consumer.offsets_for_times(native)
         return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
 
+    async def partitions_of(self, topic: str) -> frozenset[int]:
+        await self._consumer.topics()  # fresh metadata of every topic: asking for one topic could auto-create it
+        return frozenset(self._consumer.partitions_for_topic(topic) or ())
+
     async def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
         if offsets is None:
             await self._consumer.commit()

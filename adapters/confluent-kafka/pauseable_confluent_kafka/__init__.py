@@ -67,6 +67,8 @@ if HAVE_CLIENT:
         )
     )  # fmt: skip
 _TIMEOUT_S = 30.0
+#: consume() refuses more than this many messages per call; poll(max_records) promises "up to", so cap it
+_MAX_CONSUME = 1_000_000
 
 
 def _native(partitions: Sequence[TopicPartition]) -> list[Any]:
@@ -85,6 +87,14 @@ def _offsets(found: Sequence[Any], *, none_below: int = 0) -> dict[TopicPartitio
             raise KafkaException(tp.error)
         result[TopicPartition(tp.topic, tp.partition)] = tp.offset if tp.offset >= none_below else None
     return result
+
+
+def _partition_ids(metadata: Any, topic: str) -> frozenset[int]:
+    """The partition ids of ``topic`` in a ``list_topics`` answer; empty when the cluster has no such topic."""
+    found = metadata.topics.get(topic)
+    if found is None or (found.error is not None and found.error.code() == KafkaError.UNKNOWN_TOPIC_OR_PART):
+        return frozenset()
+    return frozenset(found.partitions)
 
 
 def _locate(record: Any) -> tuple[str, int, int]:
@@ -223,6 +233,10 @@ class ConfluentAdapter:
         query = [NativeTP(tp.topic, tp.partition, ts) for tp, ts in timestamps.items()]
         return _offsets(self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
 
+    def partitions_of(self, topic: str) -> frozenset[int]:
+        # A consumer's metadata request never creates the topic (allow.auto.create.topics is off by default).
+        return _partition_ids(self._consumer.list_topics(topic, timeout=_TIMEOUT_S), topic)
+
     def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
         if offsets is None:
             assigned = self._consumer.assignment()
@@ -232,7 +246,7 @@ class ConfluentAdapter:
             self._consumer.commit(offsets=native, asynchronous=False)
 
     def poll(self, timeout: float, max_records: int) -> list[Any]:
-        records: list[Any] = self._consumer.consume(num_messages=max_records, timeout=timeout)
+        records: list[Any] = self._consumer.consume(num_messages=min(max_records, _MAX_CONSUME), timeout=timeout)
         self._sought.note_delivered(records)
         return records
 
@@ -329,6 +343,9 @@ class ConfluentAsyncAdapter:
         query = [NativeTP(tp.topic, tp.partition, ts) for tp, ts in timestamps.items()]
         return _offsets(await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
 
+    async def partitions_of(self, topic: str) -> frozenset[int]:
+        return _partition_ids(await self._consumer.list_topics(topic, timeout=_TIMEOUT_S), topic)
+
     async def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
         if offsets is None:
             assigned = await self._consumer.assignment()
@@ -339,7 +356,7 @@ class ConfluentAsyncAdapter:
             await self._consumer.commit(offsets=native, asynchronous=False)
 
     async def poll(self, timeout: float, max_records: int) -> list[Any]:
-        records: list[Any] = await self._consumer.consume(num_messages=max_records, timeout=timeout)
+        records: list[Any] = await self._consumer.consume(num_messages=min(max_records, _MAX_CONSUME), timeout=timeout)
         self._sought.note_delivered(records)
         return records
 

@@ -103,6 +103,10 @@ class KafkaPythonAdapter:
         found = self._consumer.offsets_for_times(native, timeout_ms=_LOOKUP_TIMEOUT_MS)
         return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
 
+    def partitions_of(self, topic: str) -> frozenset[int]:
+        self._consumer.topics()  # fresh metadata of every topic: asking for one topic could auto-create it
+        return frozenset(self._consumer.partitions_for_topic(topic) or ())
+
     def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
         if offsets is None:
             self._consumer.commit()
