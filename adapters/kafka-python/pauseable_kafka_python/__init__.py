@@ -14,7 +14,7 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pauseable
@@ -86,19 +86,34 @@ class KafkaPythonAdapter:
         committed = self._consumer.committed
         return {tp: committed(NativeTP(tp.topic, tp.partition), timeout_ms=_LOOKUP_TIMEOUT_MS) for tp in partitions}
 
+    def _refresh_if_paused(self, partitions: Iterable[TopicPartition]) -> None:
+        """kafka-python 3.0.12 bug: a ListOffsets answered NOT_LEADER_OR_FOLLOWER is retried at once, with no
+        metadata refresh and no back-off, until the timeout — so a lookup for a partition whose leader moved
+        while it was paused (no fetches to notice it) spins against the old leader (thousands of requests a
+        second). Flag the metadata stale first: the loop picks up the new leader as soon as it lands (one
+        Metadata request; only when a partition looked up is paused)."""
+        paused = self._consumer.paused()
+        if any(NativeTP(tp.topic, tp.partition) in paused for tp in partitions):
+            cluster = getattr(getattr(self._consumer, "_client", None), "cluster", None)
+            if cluster is not None:
+                cluster.request_update()
+
     def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        self._refresh_if_paused(partitions)
         found = self._consumer.beginning_offsets(
             [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
         )
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        self._refresh_if_paused(partitions)
         found = self._consumer.end_offsets(
             [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
         )
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        self._refresh_if_paused(timestamps)
         native = {NativeTP(tp.topic, tp.partition): ts for tp, ts in timestamps.items()}
         found = self._consumer.offsets_for_times(native, timeout_ms=_LOOKUP_TIMEOUT_MS)
         return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
