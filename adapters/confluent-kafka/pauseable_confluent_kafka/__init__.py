@@ -14,7 +14,9 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   ``_NO_OFFSET`` when there are none. The adapter commits the current positions (sought or consumed)
   explicitly, like the other clients do; with no known position it is a no-op.
 - there is no seek-to-end call; ``seek`` with ``OFFSET_END`` is resolved lazily by the fetcher. The core
-  resolves the end offsets (``get_watermark_offsets``) and seeks to them (eager).
+  resolves the end offsets and seeks to them (eager). The adapter looks beginning and end offsets up
+  with ``offsets_for_times`` at the logical ``OFFSET_BEGINNING``/``OFFSET_END``: one ListOffsets request
+  per leader for all the partitions, where ``get_watermark_offsets`` sends two per partition (low and high).
 - ``on_assign`` assigns automatically only after the callback returns, so the adapter assigns itself
   (``assign``, or ``incremental_assign`` under a cooperative protocol) and then lets the core pause
   partitions of paused topics, before any of their records can be fetched.
@@ -81,6 +83,20 @@ def _offsets(found: Sequence[Any], *, none_below: int = 0) -> dict[TopicPartitio
         if tp.error is not None:
             raise KafkaException(tp.error)
         result[TopicPartition(tp.topic, tp.partition)] = tp.offset if tp.offset >= none_below else None
+    return result
+
+
+def _logical(partitions: Sequence[TopicPartition], offset: int) -> list[Any]:
+    """A ListOffsets query: ``offset`` is OFFSET_BEGINNING or OFFSET_END, which the broker resolves."""
+    return [NativeTP(tp.topic, tp.partition, offset) for tp in partitions]
+
+
+def _resolved(found: Sequence[Any]) -> dict[TopicPartition, int]:
+    result: dict[TopicPartition, int] = {}
+    for tp in found:
+        if tp.error is not None:
+            raise KafkaException(tp.error)
+        result[TopicPartition(tp.topic, tp.partition)] = int(tp.offset)
     return result
 
 
@@ -229,14 +245,13 @@ class ConfluentAdapter:
         return _offsets(self._consumer.committed(_native(partitions), timeout=_TIMEOUT_S))
 
     def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        return {tp: self._watermarks(tp)[0] for tp in partitions}
+        query = _logical(partitions, confluent_kafka.OFFSET_BEGINNING)
+        return _resolved(self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
 
     def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        return {tp: self._watermarks(tp)[1] for tp in partitions}
-
-    def _watermarks(self, tp: TopicPartition) -> tuple[int, int]:
-        low, high = self._consumer.get_watermark_offsets(NativeTP(tp.topic, tp.partition), timeout=_TIMEOUT_S)
-        return int(low), int(high)
+        return _resolved(
+            self._consumer.offsets_for_times(_logical(partitions, confluent_kafka.OFFSET_END), timeout=_TIMEOUT_S)
+        )
 
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         query = [NativeTP(tp.topic, tp.partition, ts) for tp, ts in timestamps.items()]
@@ -344,15 +359,12 @@ class ConfluentAsyncAdapter:
         return _offsets(await self._consumer.committed(_native(partitions), timeout=_TIMEOUT_S))
 
     async def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        return {tp: (await self._watermarks(tp))[0] for tp in partitions}
+        query = _logical(partitions, confluent_kafka.OFFSET_BEGINNING)
+        return _resolved(await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
 
     async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        return {tp: (await self._watermarks(tp))[1] for tp in partitions}
-
-    async def _watermarks(self, tp: TopicPartition) -> tuple[int, int]:
-        native = NativeTP(tp.topic, tp.partition)
-        low, high = await self._consumer.get_watermark_offsets(native, timeout=_TIMEOUT_S)
-        return int(low), int(high)
+        query = _logical(partitions, confluent_kafka.OFFSET_END)
+        return _resolved(await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
 
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         query = [NativeTP(tp.topic, tp.partition, ts) for tp, ts in timestamps.items()]
