@@ -157,8 +157,10 @@ class RequestCounter:
 
     def config(self) -> dict[str, Any]:
         """Native consumer settings the count needs (librdkafka's statistics; nothing elsewhere)."""
-        if self.backend.startswith("confluent-kafka"):
+        if self.backend == "confluent-kafka":
             return {"statistics.interval.ms": _STATS_INTERVAL_MS, "stats_cb": self._on_stats}
+        if self.backend == "confluent-kafka-aio":  # AIOConsumer awaits its callbacks on the event loop
+            return {"statistics.interval.ms": _STATS_INTERVAL_MS, "stats_cb": self._on_stats_async}
         return {}
 
     def install(self, consumer: Any) -> None:
@@ -185,6 +187,9 @@ class RequestCounter:
         for broker in stats.get("brokers", {}).values():
             sent.update({name: n for name, n in broker.get("req", {}).items() if n})
         self._stats = (int(stats["ts"]), sent)
+
+    async def _on_stats_async(self, blob: str) -> None:
+        self._on_stats(blob)
 
     def _confluent_counts(self) -> Counter[str]:
         # librdkafka's statistics clock (rd_clock, microseconds) is CLOCK_MONOTONIC, as time.monotonic
