@@ -10,7 +10,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from pauseable.bench.costs import THROUGHPUT_TARGET
+from pauseable.bench.overhead import OPERATIONS
 from pauseable.bench.runner import SCHEMA
 from pauseable.strategies import ALL_STRATEGIES
 from pauseable.testing import KafkaCluster
@@ -32,8 +37,11 @@ def test_a_tiny_benchmark_writes_every_sample_and_skipping_strategies_deliver_no
     for plot in ("latency.png", "bytes.png"):
         assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG"), plot
     assert document["schema"] == SCHEMA
-    assert set(document) >= {"machine", "versions", "config", "samples", "summary", "took_s"}
+    assert set(document) >= {"machine", "versions", "config", "samples", "summary", "took_s", "broker",
+                             "overhead", "throughput"}  # fmt: skip
     assert document["versions"]["clients"].keys() == {"aiokafka", "confluent-kafka", "kafka-python"}
+    check_overhead(document)
+    check_throughput(document)
     samples = document["samples"]
     assert {(s["backend"], s["strategy"]) for s in samples} == {(b, s) for b in FIRST_PARTY for s in ALL_STRATEGIES}
     for s in samples:
@@ -48,3 +56,52 @@ def test_a_tiny_benchmark_writes_every_sample_and_skipping_strategies_deliver_no
             assert s["records_fetched"] == backlog + 1, s
         assert s["latency_s"] > 0
         assert s["cpu_s"] > 0
+        assert s["broker_cpu_s"] is None or s["broker_cpu_s"] >= 0
+    assert "Control calls:" in (tmp_path / "bench.md").read_text()
+    assert "control calls: µs per call" in result.stdout
+
+
+# What each call needs from the broker by pauseable's contract, per call (Fetch requests left out):
+# pause and resume are local; seek_to_end looks the end offset up (one ListOffsets, eager); committed
+# asks the group coordinator (one OffsetFetch).
+EXPECTED_ROUND_TRIPS = {"pause": 0, "resume": 0, "seek-to-end": 1, "committed": 1}
+EXPECTED_REQUESTS = {"seek-to-end": "ListOffsets", "committed": "OffsetFetch"}
+
+
+def check_overhead(document: dict[str, Any]) -> None:
+    """The control-call section: every backend and operation, sane figures, the contract's round trips."""
+    rows = document["overhead"]["summary"]
+    assert {(r["backend"], r["operation"]) for r in rows} == {(b, op) for b in FIRST_PARTY for op in OPERATIONS}
+    for r in rows:
+        assert r["pauseable_us"] > 0 and r["native_us"] > 0 and r["ratio"] > 0, r
+        assert r["added_us"] == pytest.approx(r["pauseable_us"] - r["native_us"]), r
+        trips = r["round_trips"]
+        if r["operation"] == "seek-to-end-fetching":
+            assert set(trips.values()) == {None}, r  # counted once, as seek-to-end
+            continue
+        assert all(isinstance(n, int) and n >= 0 for n in trips.values() if n is not None), r
+        assert trips["pauseable"] == EXPECTED_ROUND_TRIPS[r["operation"]], r
+        if r["operation"] in EXPECTED_REQUESTS:
+            assert set(r["requests"]["pauseable"]) == {EXPECTED_REQUESTS[r["operation"]]}, r
+        if r["operation"] == "seek-to-end":
+            assert r["native_eager_us"] > 0 and trips["native-eager"] is not None and trips["native-eager"] >= 1, r
+        else:
+            assert r["native_eager_us"] is None and trips["native-eager"] is None, r
+    for sample in document["overhead"]["samples"]:
+        assert sample["cpu_s"] > 0, sample["backend"]
+
+
+def check_throughput(document: dict[str, Any]) -> None:
+    """The poll-loop section: every record consumed on both sides, a positive ratio, the target named."""
+    config = document["config"]
+    for s in document["throughput"]["samples"]:
+        assert s["side"] in ("pauseable", "raw"), s
+        assert s["records"] == config["throughput_records"], s  # all of them, none twice
+        assert s["records_per_s"] > 0 and s["cpu_s"] > 0, s
+        assert s["broker_cpu_s"] is None or s["broker_cpu_s"] >= 0, s
+    rows = document["throughput"]["summary"]
+    assert [r["backend"] for r in rows] == sorted(FIRST_PARTY)
+    for r in rows:
+        assert r["ratio"] > 0 and r["target"] == THROUGHPUT_TARGET, r
+        assert r["meets_target"] == (r["ratio"] >= THROUGHPUT_TARGET), r
+        assert r["pauseable_records_per_s"] > 0 and r["raw_records_per_s"] > 0, r

@@ -1,9 +1,10 @@
-"""``pauseable bench``: skip strategies by backends by backlog sizes, on a real broker.
+"""``pauseable bench``: skip strategies by backends by backlog sizes, on a real broker; then what
+pauseable costs: control-call overhead and poll-loop throughput against the native clients.
 
-Each sample runs in a fresh process (:mod:`pauseable.bench.worker`) so its CPU time and peak memory
-are that consumer's alone. Results: a terminal table of medians and p99, and a JSON file with the
-machine, the versions, the configuration and every raw sample (``schema`` 1, described in
-``benchmarks/README.md``).
+Each sample runs in a fresh process (:mod:`pauseable.bench.worker`, :mod:`~pauseable.bench.overhead`,
+:mod:`~pauseable.bench.throughput`) so its CPU time and peak memory are that consumer's alone; the
+broker's CPU is read apart. Results: terminal tables, and a JSON file with the machine, the
+versions, the configuration and every raw sample (``schema`` 2, described in ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from rich.progress import Progress
 from rich.table import Table
 
 from pauseable import __version__
-from pauseable.bench import anchor, plots
+from pauseable.bench import anchor, costs, plots
+from pauseable.bench.cpu import broker_pids
 from pauseable.broker import KAFKA_VERSION, create_topic, running_cluster
 from pauseable.registry import backends
 from pauseable.strategies import ALL_STRATEGIES
 from pauseable.testing.cluster import unique_name
+from pauseable.testing.harness import Producer
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 @dataclass
@@ -45,6 +48,15 @@ class Profile:
     repeats: int = 3
     #: also run franz-go (the Go client the idea comes from) on the same scenario, as the anchor
     anchor: bool = True
+    #: control calls: warm calls per timed run, runs per side, single-call windows counting requests
+    overhead_calls: int = 200
+    overhead_repeats: int = 5
+    count_windows: int = 5
+    #: poll loop: records consumed per run (a multiple of max_records), their size, runs per side
+    throughput_records: int = 200_000
+    throughput_record_size: int = 100
+    throughput_repeats: int = 5
+    max_records: int = 500
 
     @classmethod
     def quick(cls, backends: list[str]) -> Profile:
@@ -52,12 +64,18 @@ class Profile:
 
     @classmethod
     def full(cls, backends: list[str]) -> Profile:
-        return cls(backends, backlogs=[1_000, 100_000, 1_000_000], record_sizes=[100, 1024], repeats=5)
+        return cls(
+            backends, backlogs=[1_000, 100_000, 1_000_000], record_sizes=[100, 1024], repeats=5,
+            overhead_calls=1_000, overhead_repeats=7, count_windows=7, throughput_records=1_000_000,
+        )  # fmt: skip
 
     @classmethod
     def tiny(cls, backends: list[str]) -> Profile:
         """For the test of the machinery: seconds, not minutes."""
-        return cls(backends, backlogs=[200], repeats=1, anchor=False)
+        return cls(
+            backends, backlogs=[200], repeats=1, anchor=False, overhead_calls=20, overhead_repeats=1,
+            count_windows=3, throughput_records=5_000, throughput_repeats=1,
+        )  # fmt: skip
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -87,11 +105,17 @@ def summarize(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "bytes_fetched_p50": statistics.median(s["bytes_fetched"] for s in group),
                 "records_fetched_p50": statistics.median(s["records_fetched"] for s in group),
                 "cpu_p50_s": statistics.median(s["cpu_s"] for s in group),
+                "broker_cpu_p50_s": _median_known(s.get("broker_cpu_s") for s in group),
                 "resume_p50_s": statistics.median(s["resume_s"] for s in group),
                 "max_rss_kb_p50": statistics.median(s["max_rss_kb"] for s in group),
             }
         )
     return rows
+
+
+def _median_known(values: Any) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 def _versions() -> dict[str, Any]:
@@ -127,6 +151,7 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     samples: list[dict[str, Any]] = []
     began = time.time()
     with running_cluster() as bootstrap, Progress(console=console, transient=True) as progress:
+        pids = broker_pids(bootstrap)
         task = progress.add_task("benchmark", total=len(combos))
         for backend, strategy, backlog, size in combos:
             progress.update(task, description=f"{backend} {strategy} backlog={backlog:,}")
@@ -134,7 +159,7 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
             create_topic(bootstrap, topic, partitions=1)
             config = {
                 "bootstrap": bootstrap, "backend": backend, "strategy": strategy,
-                "backlog": backlog, "record_size": size, "topic": topic,
+                "backlog": backlog, "record_size": size, "topic": topic, "broker_pids": pids,
             }  # fmt: skip
             if backend == "franz-go":
                 assert franz is not None
@@ -142,6 +167,8 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
             else:
                 samples.append(_python_sample(config))
             progress.advance(task)
+        overhead = _overhead(profile, bootstrap, pids, progress)
+        throughput = _throughput(profile, bootstrap, pids, progress)
     summary = summarize(samples)
     document: dict[str, Any] = {
         "schema": SCHEMA,
@@ -150,8 +177,11 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         "machine": _machine(),
         "versions": _versions(),
         "config": asdict(profile),
+        "broker": {"pids": pids, "cpu_source": "/proc/PID/stat utime+stime" if pids else None},
         "samples": samples,
         "summary": summary,
+        "overhead": {"samples": overhead, "summary": costs.overhead_summary(overhead)},
+        "throughput": {"samples": throughput, "summary": costs.throughput_summary(throughput)},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
@@ -159,8 +189,51 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     for path in plots.write(document, out_dir):
         console.print(f"plot: {path}")
     console.print(table(summary))
+    console.print(costs.overhead_table(document["overhead"]["summary"]))
+    console.print(costs.throughput_table(document["throughput"]["summary"]))
     console.print(f"raw samples and summary: {out_dir / 'bench.json'}")
     return document
+
+
+def _overhead(profile: Profile, bootstrap: str, pids: list[int], progress: Progress) -> list[dict[str, Any]]:
+    """One control-call overhead sample per backend, each in its own process."""
+    task = progress.add_task("control calls", total=len(profile.backends))
+    found = []
+    for backend in profile.backends:
+        progress.update(task, description=f"{backend} control calls")
+        topic = unique_name(f"overhead-{backend}")
+        create_topic(bootstrap, topic, partitions=1)
+        config = {
+            "bootstrap": bootstrap, "backend": backend, "topic": topic, "calls": profile.overhead_calls,
+            "repeats": profile.overhead_repeats, "count_windows": profile.count_windows, "broker_pids": pids,
+        }  # fmt: skip
+        found.append(_run_worker("pauseable.bench.overhead", config))
+        progress.advance(task)
+    return found
+
+
+def _throughput(profile: Profile, bootstrap: str, pids: list[int], progress: Progress) -> list[dict[str, Any]]:
+    """Poll-loop samples: per repeat and backend, pauseable and raw back to back (alternating who goes first)."""
+    topic = unique_name("throughput")
+    create_topic(bootstrap, topic, partitions=1)
+    producer = Producer(bootstrap)
+    try:
+        producer.produce_bulk(topic, profile.throughput_records, profile.throughput_record_size, b"", 0)
+    finally:
+        producer.close()
+    runs = [(r, b) for r in range(profile.throughput_repeats) for b in profile.backends]
+    task = progress.add_task("poll loop", total=2 * len(runs))
+    found = []
+    for repeat, backend in runs:
+        for side in ("pauseable", "raw") if repeat % 2 == 0 else ("raw", "pauseable"):
+            progress.update(task, description=f"{backend} poll loop ({side})")
+            config = {
+                "bootstrap": bootstrap, "backend": backend, "side": side, "topic": topic,
+                "records": profile.throughput_records, "max_records": profile.max_records, "broker_pids": pids,
+            }  # fmt: skip
+            found.append({**_run_worker("pauseable.bench.throughput", config), "repeat": repeat})
+            progress.advance(task)
+    return found
 
 
 def markdown(document: dict[str, Any]) -> str:
@@ -196,16 +269,20 @@ def markdown(document: dict[str, Any]) -> str:
                         f" · {r['stale_delivered_max']}"
                     )
                 lines.append(f"| {backlog:,} | {backend} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + costs.markdown(document)
 
 
 def _python_sample(config: dict[str, Any]) -> dict[str, Any]:
+    return _run_worker("pauseable.bench.worker", config)
+
+
+def _run_worker(module: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Run ``python -m module CONFIG`` in a fresh process; its last line of output is the sample."""
     result = subprocess.run(
-        [sys.executable, "-m", "pauseable.bench.worker", json.dumps(config)],
-        capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", module, json.dumps(config)], capture_output=True, text=True, timeout=900, check=False
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"benchmark sample {config} failed:\n{result.stderr[-2000:]}")
+        raise RuntimeError(f"benchmark sample {module} {config} failed:\n{result.stderr[-2000:]}")
     sample: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return sample
 
@@ -219,7 +296,7 @@ def table(summary: list[dict[str, Any]]) -> Table:
     }
     out = Table(title="resume → first fresh record (medians; p99 over the repeats)")
     for column in ("backlog", "backend", "strategy", "latency p50", "p99", "vs franz-go", "stale", "fetched",
-                   "CPU p50", "resume call"):  # fmt: skip
+                   "CPU p50", "broker CPU", "resume call"):  # fmt: skip
         out.add_column(column, justify="left" if column in ("backend", "strategy") else "right", no_wrap=True)
     for r in summary:
         base = franz.get((r["backlog"], r["record_size"]))
@@ -228,9 +305,13 @@ def table(summary: list[dict[str, Any]]) -> Table:
             f"{r['backlog']:,}", r["backend"], r["strategy"],
             f"{r['latency_p50_s'] * 1000:.1f} ms", f"{r['latency_p99_s'] * 1000:.1f} ms", ratio,
             str(r["stale_delivered_max"]), _bytes(r["bytes_fetched_p50"]),
-            f"{r['cpu_p50_s'] * 1000:.0f} ms", f"{r['resume_p50_s'] * 1000:.1f} ms",
+            f"{r['cpu_p50_s'] * 1000:.0f} ms", _ms(r.get("broker_cpu_p50_s")), f"{r['resume_p50_s'] * 1000:.1f} ms",
         )  # fmt: skip
     return out
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f} ms"
 
 
 def _bytes(n: float) -> str:

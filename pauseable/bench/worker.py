@@ -17,6 +17,7 @@ import sys
 import time
 from typing import Any
 
+from pauseable.bench.cpu import client_cpu_s, processes_cpu_s
 from pauseable.registry import get_backend
 from pauseable.testing.cluster import KafkaCluster, unique_name
 from pauseable.testing.harness import BackendHarness, count, payload
@@ -24,11 +25,6 @@ from pauseable.types import TopicPartition
 
 _FRESH = b"fresh"
 _TIMEOUT_S = 300.0
-
-
-def _cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def sample(config: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +41,8 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         harness.produce_bulk(config["topic"], config["backlog"], config["record_size"], value_prefix=b"S")
         strategy = harness.strategy(config["strategy"], group)
         locate, size = ctl.target._adapter.locate, ctl.target._adapter.size
-        cpu0, t0 = _cpu_s(), time.perf_counter()
+        pids = config.get("broker_pids", [])
+        broker0, cpu0, t0 = processes_cpu_s(pids), client_cpu_s(), time.perf_counter()
         report = ctl.resume(tp, strategy=strategy)
         # The warm low-latency producer, as franz-go's: no client is created inside the timed interval.
         harness.produce(config["topic"], 1, value=payload(_FRESH, config["record_size"]))
@@ -64,7 +61,7 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
                     latency = time.perf_counter() - t0
                     break
                 stale += 1
-        cpu = _cpu_s() - cpu0
+        cpu, broker1 = client_cpu_s() - cpu0, processes_cpu_s(pids)
         skipped = report.ranges.get(tp)
         return {
             **{k: config[k] for k in ("backend", "strategy", "backlog", "record_size")},
@@ -75,6 +72,7 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
             "records_fetched": delivered + (skipped.records_fetched if skipped else 0),
             "bytes_fetched": delivered_bytes + (skipped.bytes_fetched if skipped else 0),
             "cpu_s": cpu,
+            "broker_cpu_s": None if broker0 is None or broker1 is None else broker1 - broker0,
             "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         }
     finally:

@@ -14,11 +14,20 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   ``_NO_OFFSET`` when there are none. The adapter commits the current positions (sought or consumed)
   explicitly, like the other clients do; with no known position it is a no-op.
 - there is no seek-to-end call; ``seek`` with ``OFFSET_END`` is resolved lazily by the fetcher. The core
-  resolves the end offsets (``get_watermark_offsets``) and seeks to them (eager).
+  resolves the end offsets and seeks to them (eager). The adapter looks beginning and end offsets up
+  with ``offsets_for_times`` at the logical ``OFFSET_BEGINNING``/``OFFSET_END``: one ListOffsets request
+  per leader for all the partitions, where ``get_watermark_offsets`` sends two per partition (low and high).
 - ``on_assign`` assigns automatically only after the callback returns, so the adapter assigns itself
   (``assign``, or ``incremental_assign`` under a cooperative protocol) and then lets the core pause
   partitions of paused topics, before any of their records can be fetched.
 - ``on_lost`` (forced eviction) is treated as a revocation.
+- ``resume`` does not wake librdkafka's fetcher: the partition's broker thread notices it only at
+  its next idle wake-up, up to 1 s later (``rd_kafka_max_block_ms``, not configurable), so the
+  first record after a resume came 0-1 s late, and ~1 s when a seek or an offset lookup had just
+  woken that thread. A seek does wake it (the fetch state turns active), so the adapter seeks every
+  partition it resumes to the position it resumes at: local, no round trip, nothing skipped or
+  repeated (the seek only discards records prefetched for the old fetch version, which a pause has
+  already purged).
 """
 
 from __future__ import annotations
@@ -97,6 +106,20 @@ def _partition_ids(metadata: Any, topic: str) -> frozenset[int]:
     return frozenset(found.partitions)
 
 
+def _logical(partitions: Sequence[TopicPartition], offset: int) -> list[Any]:
+    """A ListOffsets query: ``offset`` is OFFSET_BEGINNING or OFFSET_END, which the broker resolves."""
+    return [NativeTP(tp.topic, tp.partition, offset) for tp in partitions]
+
+
+def _resolved(found: Sequence[Any]) -> dict[TopicPartition, int]:
+    result: dict[TopicPartition, int] = {}
+    for tp in found:
+        if tp.error is not None:
+            raise KafkaException(tp.error)
+        result[TopicPartition(tp.topic, tp.partition)] = int(tp.offset)
+    return result
+
+
 def _locate(record: Any) -> tuple[str, int, int]:
     if record.error() is not None:  # an event (e.g. partition EOF), never held back
         return record.topic() or "", -1, -1
@@ -162,14 +185,33 @@ class _SoughtOffsets:
             self._sought.pop((tp.topic, tp.partition), None)
 
 
+def _take_paused(paused: set[tuple[str, int]], resumed: Sequence[TopicPartition]) -> list[TopicPartition]:
+    """The ``resumed`` partitions that were paused natively (removed from ``paused``)."""
+    taken = [tp for tp in resumed if (tp.topic, tp.partition) in paused]
+    paused.difference_update((tp.topic, tp.partition) for tp in taken)
+    return taken
+
+
+def _wake_seeks(sought: _SoughtOffsets, resumed: list[TopicPartition], positions: Sequence[Any]) -> list[Any]:
+    """Seeks to where ``resumed`` partitions resume (sought, else consumed): they wake the fetcher.
+
+    A partition with no known position (nothing delivered, nothing sought) resumes at a logical
+    offset, whose lookup wakes the fetcher by itself.
+    """
+    known = sought.known(_native(resumed), positions)
+    return [NativeTP(tp.topic, tp.partition, known[tp]) for tp in resumed if tp in known]
+
+
 class ConfluentAdapter:
     """The translation table from pauseable to :class:`confluent_kafka.Consumer`."""
 
-    __slots__ = ("_consumer", "_sought")
+    __slots__ = ("_consumer", "_paused", "_sought")
 
     def __init__(self, consumer: Any) -> None:
         self._consumer = consumer
         self._sought = _SoughtOffsets()
+        #: partitions this adapter paused natively, to wake the fetcher for at resume
+        self._paused: set[tuple[str, int]] = set()
 
     def assignment(self) -> set[TopicPartition]:
         return set(_ours(self._consumer.assignment()))
@@ -177,6 +219,7 @@ class ConfluentAdapter:
     def assign(self, partitions: Sequence[TopicPartition]) -> None:
         self._consumer.assign(_native(partitions))
         self._sought = _SoughtOffsets()
+        self._paused.clear()
 
     def subscribe(self, topics: Sequence[str], on_assigned: AssignedHook, on_revoked: RevokedHook) -> None:
         def on_assign(consumer: Any, partitions: list[Any]) -> None:
@@ -190,15 +233,25 @@ class ConfluentAdapter:
 
         def on_revoke(consumer: Any, partitions: list[Any]) -> None:
             self._sought.forget(partitions)
+            self._paused.difference_update((tp.topic, tp.partition) for tp in partitions)
             on_revoked(_ours(partitions))
 
         self._consumer.subscribe(list(topics), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
 
     def pause(self, partitions: Sequence[TopicPartition]) -> None:
         self._consumer.pause(_native(partitions))
+        self._paused.update((tp.topic, tp.partition) for tp in partitions)
 
     def resume(self, partitions: Sequence[TopicPartition]) -> None:
         self._consumer.resume(_native(partitions))
+        if not (was_paused := _take_paused(self._paused, partitions)):
+            return
+        for wake in _wake_seeks(self._sought, was_paused, self._consumer.position(_native(was_paused))):
+            try:
+                self._consumer.seek(wake)
+            except KafkaException as exc:
+                if not _is_state_error(exc):  # _STATE: the fetcher is still starting, and that wakes it
+                    raise
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
         native = NativeTP(partition.topic, partition.partition, offset)
@@ -220,14 +273,13 @@ class ConfluentAdapter:
         return _offsets(self._consumer.committed(_native(partitions), timeout=_TIMEOUT_S))
 
     def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        return {tp: self._watermarks(tp)[0] for tp in partitions}
+        query = _logical(partitions, confluent_kafka.OFFSET_BEGINNING)
+        return _resolved(self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
 
     def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        return {tp: self._watermarks(tp)[1] for tp in partitions}
-
-    def _watermarks(self, tp: TopicPartition) -> tuple[int, int]:
-        low, high = self._consumer.get_watermark_offsets(NativeTP(tp.topic, tp.partition), timeout=_TIMEOUT_S)
-        return int(low), int(high)
+        return _resolved(
+            self._consumer.offsets_for_times(_logical(partitions, confluent_kafka.OFFSET_END), timeout=_TIMEOUT_S)
+        )
 
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         query = [NativeTP(tp.topic, tp.partition, ts) for tp, ts in timestamps.items()]
@@ -272,11 +324,13 @@ class ConfluentAdapter:
 class ConfluentAsyncAdapter:
     """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
 
-    __slots__ = ("_consumer", "_sought")
+    __slots__ = ("_consumer", "_paused", "_sought")
 
     def __init__(self, consumer: Any) -> None:
         self._consumer = consumer
         self._sought = _SoughtOffsets()
+        #: partitions this adapter paused natively, to wake the fetcher for at resume
+        self._paused: set[tuple[str, int]] = set()
 
     async def assignment(self) -> set[TopicPartition]:
         return set(_ours(await self._consumer.assignment()))
@@ -284,6 +338,7 @@ class ConfluentAsyncAdapter:
     async def assign(self, partitions: Sequence[TopicPartition]) -> None:
         await self._consumer.assign(_native(partitions))
         self._sought = _SoughtOffsets()
+        self._paused.clear()
 
     async def subscribe(
         self, topics: Sequence[str], on_assigned: AsyncAssignedHook, on_revoked: AsyncRevokedHook
@@ -299,15 +354,25 @@ class ConfluentAsyncAdapter:
 
         async def on_revoke(consumer: Any, partitions: list[Any]) -> None:
             self._sought.forget(partitions)
+            self._paused.difference_update((tp.topic, tp.partition) for tp in partitions)
             await on_revoked(_ours(partitions))
 
         await self._consumer.subscribe(list(topics), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
 
     async def pause(self, partitions: Sequence[TopicPartition]) -> None:
         await self._consumer.pause(_native(partitions))
+        self._paused.update((tp.topic, tp.partition) for tp in partitions)
 
     async def resume(self, partitions: Sequence[TopicPartition]) -> None:
         await self._consumer.resume(_native(partitions))
+        if not (was_paused := _take_paused(self._paused, partitions)):
+            return
+        for wake in _wake_seeks(self._sought, was_paused, await self._consumer.position(_native(was_paused))):
+            try:
+                await self._consumer.seek(wake)
+            except KafkaException as exc:
+                if not _is_state_error(exc):  # _STATE: the fetcher is still starting, and that wakes it
+                    raise
 
     async def seek(self, partition: TopicPartition, offset: int) -> None:
         native = NativeTP(partition.topic, partition.partition, offset)
@@ -329,15 +394,12 @@ class ConfluentAsyncAdapter:
         return _offsets(await self._consumer.committed(_native(partitions), timeout=_TIMEOUT_S))
 
     async def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        return {tp: (await self._watermarks(tp))[0] for tp in partitions}
+        query = _logical(partitions, confluent_kafka.OFFSET_BEGINNING)
+        return _resolved(await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
 
     async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        return {tp: (await self._watermarks(tp))[1] for tp in partitions}
-
-    async def _watermarks(self, tp: TopicPartition) -> tuple[int, int]:
-        native = NativeTP(tp.topic, tp.partition)
-        low, high = await self._consumer.get_watermark_offsets(native, timeout=_TIMEOUT_S)
-        return int(low), int(high)
+        query = _logical(partitions, confluent_kafka.OFFSET_END)
+        return _resolved(await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
 
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         query = [NativeTP(tp.topic, tp.partition, ts) for tp, ts in timestamps.items()]

@@ -1,0 +1,189 @@
+"""What pauseable costs: summaries, terminal tables and Markdown of the overhead and throughput runs.
+
+The raw samples come from :mod:`pauseable.bench.overhead` (one per backend) and
+:mod:`pauseable.bench.throughput` (one per backend, side and repeat).
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from rich.table import Table
+
+from pauseable.bench.overhead import OPERATIONS
+
+#: the issue's target for the hot path: pauseable's poll loop delivers at least this share of the raw rate
+THROUGHPUT_TARGET = 0.95
+
+
+def overhead_summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per backend and operation: median µs per call on each side, µs added, ratio, broker requests."""
+    rows = []
+    for sample in samples:
+        times: dict[tuple[str, str], list[float]] = {}
+        for t in sample["timings"]:
+            times.setdefault((t["operation"], t["side"]), []).append(t["us_per_call"])
+        trips = {(r["operation"], r["side"]): r for r in sample["round_trips"]}
+        for operation in OPERATIONS:
+            if (operation, "pauseable") not in times:
+                continue
+            ours = statistics.median(times[operation, "pauseable"])
+            theirs = statistics.median(times[operation, "native"])
+            eagers = times.get((operation, "native-eager"))
+            eager = statistics.median(eagers) if eagers else None
+            counted = operation if operation in ("pause", "resume", "seek-to-end", "committed") else None
+            rows.append(
+                {
+                    "backend": sample["backend"],
+                    "operation": operation,
+                    "pauseable_us": ours,
+                    "native_us": theirs,
+                    "added_us": ours - theirs,
+                    "ratio": ours / theirs,
+                    "native_eager_us": eager,
+                    "added_vs_eager_us": None if eager is None else ours - eager,
+                    "ratio_vs_eager": None if eager is None else ours / eager,
+                    "round_trips": {
+                        side: trips[counted, side]["per_call"] if counted and (counted, side) in trips else None
+                        for side in ("pauseable", "native", "native-eager")
+                    },
+                    "requests": {
+                        side: trips[counted, side]["requests"]
+                        for side in ("pauseable", "native", "native-eager")
+                        if counted and (counted, side) in trips
+                    },
+                }
+            )
+    return rows
+
+
+def throughput_summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per backend: median records/s of each side, the median of the paired ratios, CPU of client and broker."""
+    by: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for s in samples:
+        by.setdefault(s["backend"], {}).setdefault(s["side"], []).append(s)
+    rows = []
+    for backend, sides in sorted(by.items()):
+        ours, raw = sides.get("pauseable", []), sides.get("raw", [])
+        if not ours or not raw:
+            continue
+        # repeat i of each side ran back to back: their ratio is the least disturbed by the machine's drift
+        ratio = statistics.median(o["records_per_s"] / r["records_per_s"] for o, r in zip(ours, raw, strict=False))
+        rows.append(
+            {
+                "backend": backend,
+                "runs": min(len(ours), len(raw)),
+                "pauseable_records_per_s": _median(ours, "records_per_s"),
+                "raw_records_per_s": _median(raw, "records_per_s"),
+                "ratio": ratio,
+                "target": THROUGHPUT_TARGET,
+                "meets_target": ratio >= THROUGHPUT_TARGET,
+                "pauseable_cpu_us_per_record": _median(ours, "cpu_us_per_record"),
+                "raw_cpu_us_per_record": _median(raw, "cpu_us_per_record"),
+                "cpu_ratio": _median(ours, "cpu_us_per_record") / _median(raw, "cpu_us_per_record"),
+                "pauseable_cpu_s": _median(ours, "cpu_s"),
+                "raw_cpu_s": _median(raw, "cpu_s"),
+                "pauseable_broker_cpu_s": _median(ours, "broker_cpu_s"),
+                "raw_broker_cpu_s": _median(raw, "broker_cpu_s"),
+            }
+        )
+    return rows
+
+
+def _median(samples: list[dict[str, Any]], key: str) -> Any:
+    values = [s[key] for s in samples if s[key] is not None]
+    return statistics.median(values) if values else None
+
+
+def overhead_table(summary: list[dict[str, Any]]) -> Table:
+    out = Table(title="control calls: µs per call (median), pauseable vs the native call, broker requests per call")
+    for column in ("backend", "operation", "pauseable", "native", "added", "ratio", "native eager", "vs eager",
+                   "requests p/n/e"):  # fmt: skip
+        out.add_column(column, justify="left" if column in ("backend", "operation") else "right", no_wrap=True)
+    for r in summary:
+        out.add_row(
+            r["backend"], r["operation"], _us(r["pauseable_us"]), _us(r["native_us"]), _us(r["added_us"]),
+            f"{r['ratio']:.2f}x", _us(r["native_eager_us"]),
+            "-" if r["ratio_vs_eager"] is None else f"{r['ratio_vs_eager']:.2f}x", _trips(r["round_trips"]),
+        )  # fmt: skip
+    return out
+
+
+def throughput_table(summary: list[dict[str, Any]]) -> Table:
+    out = Table(title=f"poll loop: records/s (median), pauseable / raw (target ≥ {THROUGHPUT_TARGET:.2f})")
+    for column in ("backend", "raw", "pauseable", "ratio", "target", "client CPU µs/rec raw/pauseable",
+                   "broker CPU raw/pauseable"):  # fmt: skip
+        out.add_column(column, justify="left" if column == "backend" else "right", no_wrap=True)
+    for r in summary:
+        out.add_row(
+            r["backend"], f"{r['raw_records_per_s']:,.0f}", f"{r['pauseable_records_per_s']:,.0f}",
+            f"{r['ratio']:.2f}", "met" if r["meets_target"] else "missed",
+            f"{r['raw_cpu_us_per_record']:.2f} / {r['pauseable_cpu_us_per_record']:.2f}",
+            f"{_seconds(r['raw_broker_cpu_s'])} / {_seconds(r['pauseable_broker_cpu_s'])}",
+        )  # fmt: skip
+    return out
+
+
+def markdown(document: dict[str, Any]) -> str:
+    """The overhead and throughput sections of ``bench.md`` (empty when the run had neither)."""
+    lines: list[str] = []
+    overhead = document.get("overhead", {}).get("summary", [])
+    if overhead:
+        config = document["config"]
+        lines += [
+            "",
+            f"Control calls: µs per call, median of {config['overhead_repeats']} runs of "
+            f"{config['overhead_calls']:,} warm calls each, in one process per backend; pauseable's call against the "
+            "client's own (seek-to-end: also against doing it eagerly by hand, end-offset lookup then seek). "
+            "seek-to-end and committed on a paused partition; seek-to-end-fetching on a fetching one. "
+            "Broker requests per call (Fetch left out): pauseable / native / native eager.",
+            "",
+            "| backend | operation | pauseable | native | added | ratio | native eager | vs eager | requests |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in overhead:
+            lines.append(
+                f"| {r['backend']} | {r['operation']} | {_us(r['pauseable_us'])} | {_us(r['native_us'])} | "
+                f"{_us(r['added_us'])} | {r['ratio']:.2f}x | {_us(r['native_eager_us'])} | "
+                f"{'-' if r['ratio_vs_eager'] is None else format(r['ratio_vs_eager'], '.2f') + 'x'} | "
+                f"{_trips(r['round_trips'])} |"
+            )
+    throughput = document.get("throughput", {}).get("summary", [])
+    if throughput:
+        config = document["config"]
+        lines += [
+            "",
+            f"Poll loop: {config['throughput_records']:,} records of {config['throughput_record_size']} B consumed "
+            f"{config['max_records']} at a time, {config['throughput_repeats']} runs per side, one process each, "
+            f"alternated; ratio = median of the paired pauseable/raw rates (target ≥ {THROUGHPUT_TARGET:.2f}). CPU "
+            "over the timed loop: the client process, and the broker process apart.",
+            "",
+            "| backend | raw records/s | pauseable records/s | ratio | target | client CPU µs/record raw / pauseable "
+            "| broker CPU raw / pauseable |",
+            "|---|---:|---:|---:|---|---:|---:|",
+        ]
+        for r in throughput:
+            lines.append(
+                f"| {r['backend']} | {r['raw_records_per_s']:,.0f} | {r['pauseable_records_per_s']:,.0f} | "
+                f"{r['ratio']:.2f} | {'met' if r['meets_target'] else 'missed'} | "
+                f"{r['raw_cpu_us_per_record']:.2f} / {r['pauseable_cpu_us_per_record']:.2f} | "
+                f"{_seconds(r['raw_broker_cpu_s'])} / {_seconds(r['pauseable_broker_cpu_s'])} |"
+            )
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _us(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f} µs" if abs(value) >= 100 else f"{value:.1f} µs"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} s"
+
+
+def _trips(trips: dict[str, int | None]) -> str:
+    if all(v is None for v in trips.values()):
+        return "-"
+    return " / ".join("-" if v is None else str(v) for v in trips.values())
