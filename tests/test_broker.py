@@ -243,3 +243,30 @@ def test_three_node_cluster_stops_and_restarts_one_node_from_the_cli(tmp_path: P
     assert stopped.returncode == 0 and "stopped 3 node(s)" in stopped.stderr, stopped.stderr
     assert not set(pids) & _java_processes()  # only this cluster's: other runs may share the machine
     assert not (tmp_path / "run" / "three").exists()
+
+
+_STARTS_AND_HANGS = """
+import sys, time
+from pathlib import Path
+from pauseable.broker import LocalCluster
+cluster = LocalCluster.start(Path(sys.argv[1]), die_with_parent=True)
+print(cluster.pid(cluster.nodes[0]), flush=True)
+time.sleep(600)
+"""
+
+
+@needs_local
+def test_a_test_run_killed_outright_takes_its_broker_with_it(tmp_path: Path) -> None:
+    run = subprocess.Popen(
+        [sys.executable, "-c", _STARTS_AND_HANGS, str(tmp_path / "cluster")], stdout=subprocess.PIPE, text=True
+    )
+    assert run.stdout is not None
+    broker = int(run.stdout.readline())
+    assert broker in _java_processes()
+    run.kill()  # SIGKILL: no finally, no atexit
+    run.wait()
+    run.stdout.close()
+    deadline = time.monotonic() + 15
+    while broker in _java_processes():
+        assert time.monotonic() < deadline, "the broker outlived the killed run"
+        time.sleep(0.1)

@@ -67,7 +67,7 @@ class LocalCluster:
     Use :meth:`start` to make one and :meth:`load` to find one a previous command started.
     """
 
-    __slots__ = ("_children", "cluster_id", "kafka_version", "nodes", "root")
+    __slots__ = ("_children", "cluster_id", "die_with_parent", "kafka_version", "nodes", "root")
 
     def __init__(self, root: Path, nodes: tuple[Node, ...], cluster_id: str, kafka_version: str) -> None:
         self.root = root
@@ -76,6 +76,8 @@ class LocalCluster:
         self.kafka_version = kafka_version
         #: the broker processes this object started, kept so they are reaped (no zombie, no ResourceWarning)
         self._children: dict[int, subprocess.Popen[bytes]] = {}
+        #: brokers get SIGKILL when the process that started them dies (tests: nothing outlives a killed run)
+        self.die_with_parent = False
 
     @property
     def bootstrap_servers(self) -> str:
@@ -94,12 +96,15 @@ class LocalCluster:
         heap: str | None = None,
         timeout: float = 120.0,
         overrides: Mapping[str, str] | None = None,
+        die_with_parent: bool = False,
     ) -> LocalCluster:
         """Format storage for ``brokers`` nodes under ``root`` and start them; wait until they answer.
 
         ``root`` must not hold a running cluster; a stale one (its processes gone) is removed.
-        ``overrides`` are extra ``server.properties`` lines. Raises :class:`BrokerSetupError` when
-        Java, Maven or the jars are missing, :class:`BrokerStartError` when a node does not come up.
+        ``overrides`` are extra ``server.properties`` lines. With ``die_with_parent`` (Linux, util-linux's
+        ``setpriv``) the brokers are killed when this process dies, even by SIGKILL. Raises
+        :class:`BrokerSetupError` when Java, Maven or the jars are missing, :class:`BrokerStartError` when a
+        node does not come up.
         """
         if brokers < 1:
             raise ValueError(f"brokers must be at least 1, got {brokers}")
@@ -118,6 +123,7 @@ class LocalCluster:
         nodes = tuple(Node(i + 1, ports[2 * i], ports[2 * i + 1]) for i in range(brokers))
         cluster_id = _new_cluster_id()
         cluster = cls(root, nodes, cluster_id, kafka_version)
+        cluster.die_with_parent = die_with_parent
         root.mkdir(parents=True, exist_ok=True)
         (root / "log4j2.properties").write_text(_LOG4J)
         cluster._write_state()
@@ -316,8 +322,9 @@ class LocalCluster:
         directory = self._node_dir(node)
         (directory / "starting").touch()
         with (directory / "broker.log").open("ab") as log:
+            tie = ["setpriv", "--pdeathsig", "KILL", "--"] if self.die_with_parent and shutil.which("setpriv") else []
             proc = subprocess.Popen(
-                [*self._java_cmd(java, libs, heap), "kafka.Kafka", str(directory / "server.properties")],
+                [*tie, *self._java_cmd(java, libs, heap), "kafka.Kafka", str(directory / "server.properties")],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

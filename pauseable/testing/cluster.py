@@ -5,12 +5,30 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pauseable.broker import LocalCluster, create_partitions, create_topic, external_bootstrap
+
+_PREFIX = "pauseable-pytest-"
+#: a test run's cluster directory this old, with no broker running, was left by a killed run
+_STALE_S = 600.0
+
+
+def _sweep_stale_roots() -> None:
+    """Remove the directories of test clusters whose run was killed (their brokers died with it)."""
+    for root in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+        try:
+            old = time.time() - root.stat().st_mtime > _STALE_S
+        except OSError:
+            continue
+        cluster = LocalCluster.load(root)
+        if old and (cluster is None or not cluster.running_nodes()):
+            shutil.rmtree(root, ignore_errors=True)
+
 
 #: topic settings of the fault tests: replicated three times, writable with one node down
 REPLICATED = {"min.insync.replicas": "2"}
@@ -40,9 +58,10 @@ class KafkaCluster:
     @classmethod
     def start_local(cls, brokers: int = 1, overrides: Mapping[str, str] | None = None) -> KafkaCluster:
         """Start a local cluster of ``brokers`` nodes in a fresh temporary directory."""
-        root = Path(tempfile.mkdtemp(prefix="pauseable-pytest-"))
+        _sweep_stale_roots()
+        root = Path(tempfile.mkdtemp(prefix=_PREFIX))
         try:
-            local = LocalCluster.start(root, brokers=brokers, overrides=overrides)
+            local = LocalCluster.start(root, brokers=brokers, overrides=overrides, die_with_parent=True)
         except BaseException:
             shutil.rmtree(root, ignore_errors=True)  # a failed start leaves no directory behind
             raise
