@@ -24,12 +24,6 @@ from pauseable.testing.cluster import KafkaCluster
 from pauseable.testing.harness import BackendHarness, Blocking, NewTopic
 from pauseable.testing.ledger import Ledger
 
-# kafka-python 3.0.12 leaves the socket of a refused connection to a stopped broker to the garbage
-# collector (tests/test_native_behaviour.py shows it); only that warning is ignored here.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
-)
-
 _MEMBER = Path(__file__).with_name("crash_member.py")
 
 
@@ -87,7 +81,7 @@ def _finish(harness: BackendHarness, ctl: Blocking, tp: TopicPartition, ledger: 
 @pytest.mark.parametrize(
     ("comes_back", "strategy_name"),
     [
-        (False, "seek-to-end"),
+        pytest.param(False, "seek-to-end", marks=pytest.mark.slow),
         pytest.param(True, "skip-pause-window", marks=pytest.mark.slow),
         pytest.param(False, "discard-until", marks=pytest.mark.slow),
     ],

@@ -89,7 +89,7 @@ def test_kafka_python_leaves_the_socket_of_a_refused_connection_open() -> None:
     """kafka-python 3.0.12 bug: ``KafkaNetSocket.sock_connect`` raises on ECONNREFUSED without closing
     the socket (kafka/net/inet.py), so every reconnect attempt to a stopped broker leaves a socket to the
     garbage collector (a ResourceWarning, raised in the client's network thread). Harmless for the fd
-    count in CPython, noisy under ``-W error``: the fault tests, which stop brokers, ignore that warning."""
+    count in CPython, noisy under ``-W error``: pyproject.toml ignores exactly that warning."""
     import select
     import socket
 
@@ -116,7 +116,7 @@ def test_kafka_python_leaves_the_socket_of_a_refused_connection_open() -> None:
     with pytest.raises(KafkaConnectionError, match="ECONNREFUSED"):
         asyncio.run(Recording().connect(Net(), addrinfo))
     try:
-        assert made[0].fileno() != -1, "kafka-python now closes refused sockets: drop the fault tests' filter"
+        assert made[0].fileno() != -1, "kafka-python closes refused sockets now: drop its pyproject.toml filter"
     finally:
         made[0].close()
 

@@ -15,12 +15,6 @@ from pauseable.testing.cluster import KafkaCluster
 from pauseable.testing.harness import BackendHarness, NewTopic
 from pauseable.testing.schedule import Outcome, generate, run
 
-# kafka-python 3.0.12 leaves the socket of a refused connection to a stopped broker to the garbage
-# collector (tests/test_native_behaviour.py shows it); only that warning is ignored here.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
-)
-
 SLOW_SEEDS = range(200, 213)  # times 4 backends = 52 schedules
 
 
