@@ -31,17 +31,8 @@ def test_random_schedule_holds_the_ledger(
     record_outcome(run(harness, new_topic(partitions=partitions), partitions, group_id, seed, schedule))
 
 
-def _with_faults(
-    harness: BackendHarness, cluster: KafkaCluster, topic: Callable[[int], str], group_id: str, seed: int
-) -> Outcome:
-    assert cluster.local is not None
-    partitions = _partitions(seed)
-    schedule = generate(seed, partitions, steps=16, nodes=[n.node_id for n in cluster.local.nodes])
-    return run(harness, topic(partitions), partitions, group_id, seed, schedule, cluster.local)
-
-
 @pytest.mark.cluster
-@pytest.mark.parametrize("seed", [101])
+@pytest.mark.parametrize("seed", [101, *(pytest.param(seed, marks=pytest.mark.slow) for seed in SLOW_SEEDS)])
 def test_random_schedule_with_broker_faults_holds_the_ledger(
     fault_harness: BackendHarness,
     kafka_cluster3: KafkaCluster,
@@ -50,18 +41,9 @@ def test_random_schedule_with_broker_faults_holds_the_ledger(
     seed: int,
     record_outcome: Callable[[Outcome], None],
 ) -> None:
-    record_outcome(_with_faults(fault_harness, kafka_cluster3, replicated_topic, group_id, seed))
-
-
-@pytest.mark.slow
-@pytest.mark.cluster
-@pytest.mark.parametrize("seed", SLOW_SEEDS)
-def test_many_random_schedules_with_broker_faults(
-    fault_harness: BackendHarness,
-    kafka_cluster3: KafkaCluster,
-    replicated_topic: Callable[[int], str],
-    group_id: str,
-    seed: int,
-    record_outcome: Callable[[Outcome], None],
-) -> None:
-    record_outcome(_with_faults(fault_harness, kafka_cluster3, replicated_topic, group_id, seed))
+    assert kafka_cluster3.local is not None
+    partitions = _partitions(seed)
+    schedule = generate(seed, partitions, steps=16, nodes=[n.node_id for n in kafka_cluster3.local.nodes])
+    topic = replicated_topic(partitions)
+    outcome = run(fault_harness, topic, partitions, group_id, seed, schedule, kafka_cluster3.local)
+    record_outcome(outcome)
