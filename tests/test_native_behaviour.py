@@ -1,7 +1,7 @@
 """What each client does natively where it disagrees with pauseable's contract.
 
 These tests call the clients directly (no pauseable) and assert what they do today, so a client
-release that changes the behaviour shows up here. ``test_contract.py`` shows the adapters cure it.
+release that changes the behaviour shows up here. ``test_conformance.py`` shows the adapters cure it.
 """
 
 from __future__ import annotations
