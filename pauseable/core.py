@@ -196,9 +196,9 @@ class ControllerCore:
                     "or pass the strategy to resume() later"
                 )
             return
-        if isinstance(seconds, Backoff):
-            pass
-        elif isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
+        if not isinstance(seconds, Backoff) and (
+            isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf
+        ):
             raise InvalidArgumentError(
                 f"for_seconds must be a finite number of seconds >= 0 or a Backoff, got {seconds!r}; "
                 "omit it to pause until resume()"
@@ -407,14 +407,12 @@ class LookupRetry:
         self._transient = getattr(adapter, "is_transient_error", None)
         self._deadline = time.monotonic() + self.BUDGET_S
         self._next = self.FIRST_S
-        self.retries = 0
 
     def delay(self, exc: BaseException) -> float | None:
         """How long to wait before trying again after ``exc``, or None to give up (and raise it)."""
         if self._transient is None or not self._transient(exc) or time.monotonic() + self._next > self._deadline:
             return None
         delay, self._next = self._next, min(self.LONGEST_S, 2 * self._next)
-        self.retries += 1
         return delay
 
 

@@ -1,35 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from pauseable.registry import get_backend
 from pauseable.testing.cluster import REPLICATED, KafkaCluster, unique_name
-from pauseable.testing.harness import BackendHarness, Capabilities
 from pauseable.testing.ledger import LedgerFigures
 from pauseable.testing.schedule import Outcome
 
 pytest_plugins = ["pytester"]
 
 _OUTCOMES = pytest.StashKey[list[Outcome]]()
-
-
-@pytest.fixture
-def fault_harness(
-    backend_name: str,
-    kafka_cluster3: KafkaCluster,
-    pauseable_capabilities: Capabilities,
-    request: pytest.FixtureRequest,
-) -> Iterator[BackendHarness]:
-    """Consumers of the backend under test on the three-node cluster."""
-    timeout = request.config.getoption("--pauseable-timeout")
-    h = BackendHarness(get_backend(backend_name), kafka_cluster3, pauseable_capabilities, timeout=timeout)
-    try:
-        yield h
-    finally:
-        h.close()
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ Registered by installing pauseable (entry point ``pytest11``). Fixtures:
   fresh single-partition topic; ``group_id``: a fresh consumer group id.
 - ``backend_name``: parametrized over the backends to test: ``--pauseable-backend NAME``
   (repeatable), else the ``pauseable_backends`` ini option, else every installed backend.
-- ``harness``: a :class:`~pauseable.testing.harness.BackendHarness` for ``backend_name``.
+- ``harness``: a :class:`~pauseable.testing.harness.BackendHarness` for ``backend_name``;
+  ``fault_harness``: the same on ``kafka_cluster3``.
 - ``pauseable_capabilities``: what the backend can do; override it to declare a limitation.
 
 Tests marked ``pauseable_conformance`` (the suite's classes are) are gathered into a matrix of
@@ -178,8 +179,28 @@ def harness(
     backend_name: str, kafka_cluster: KafkaCluster, pauseable_capabilities: Capabilities, request: pytest.FixtureRequest
 ) -> Iterator[BackendHarness]:
     """Consumers of the backend under test, closed after the test."""
+    with _harness(backend_name, kafka_cluster, pauseable_capabilities, request) as h:
+        yield h
+
+
+@pytest.fixture
+def fault_harness(
+    backend_name: str,
+    kafka_cluster3: KafkaCluster,
+    pauseable_capabilities: Capabilities,
+    request: pytest.FixtureRequest,
+) -> Iterator[BackendHarness]:
+    """Consumers of the backend under test on the three-node cluster (``kafka_cluster3``)."""
+    with _harness(backend_name, kafka_cluster3, pauseable_capabilities, request) as h:
+        yield h
+
+
+@contextlib.contextmanager
+def _harness(
+    backend_name: str, cluster: KafkaCluster, capabilities: Capabilities, request: pytest.FixtureRequest
+) -> Iterator[BackendHarness]:
     timeout = request.config.getoption("--pauseable-timeout")
-    h = BackendHarness(get_backend(backend_name), kafka_cluster, pauseable_capabilities, timeout=timeout)
+    h = BackendHarness(get_backend(backend_name), cluster, capabilities, timeout=timeout)
     try:
         yield h
     finally:
