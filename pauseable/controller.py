@@ -175,10 +175,10 @@ class Controller(Generic[R]):
 
     def _rebuild(self, strategy: Rebuild, tps: list[TopicPartition], seeks: dict[TopicPartition, int]) -> None:
         assigned = sorted(self._adapter.assignment())
-        offsets = {tp: p for tp in assigned if tp not in seeks and (p := self._adapter.position(tp)) is not None}
-        offsets.update(seeks)
+        offsets = self._core.handover_offsets({tp: self._adapter.position(tp) for tp in assigned}, seeks)
         if offsets:
             self._adapter.commit(offsets)
+            self._core.check_handover(offsets, self._adapter.committed(list(offsets)))
         self._adapter.close()
         self._core.closed = True  # until the new consumer is in place
         consumer = strategy.factory()
@@ -463,11 +463,10 @@ class AsyncController(Generic[R]):
 
     async def _rebuild(self, strategy: Rebuild, tps: list[TopicPartition], seeks: dict[TopicPartition, int]) -> None:
         assigned = sorted(await self._adapter.assignment())
-        positions = {tp: await self._adapter.position(tp) for tp in assigned if tp not in seeks}
-        offsets = {tp: p for tp, p in positions.items() if p is not None}
-        offsets.update(seeks)
+        offsets = self._core.handover_offsets({tp: await self._adapter.position(tp) for tp in assigned}, seeks)
         if offsets:
             await self._adapter.commit(offsets)
+            self._core.check_handover(offsets, await self._adapter.committed(list(offsets)))
         await self._adapter.close()
         self._core.closed = True  # until the new consumer is in place
         made = strategy.factory()

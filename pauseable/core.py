@@ -163,6 +163,28 @@ class ControllerCore:
             tps,
         )
 
+    @staticmethod
+    def handover_offsets(
+        positions: Mapping[TopicPartition, int | None], seeks: Mapping[TopicPartition, int]
+    ) -> dict[TopicPartition, int]:
+        """What a Rebuild commits before it closes the consumer: the resumed partitions' new offsets, and the
+        position of every other assigned partition. A position is unknown only for a partition nothing was
+        delivered from nor sought (the adapter contract): its committed offset is already where it stands."""
+        offsets = {tp: p for tp, p in positions.items() if p is not None}
+        offsets.update(seeks)
+        return offsets
+
+    @staticmethod
+    def check_handover(offsets: Mapping[TopicPartition, int], committed: Mapping[TopicPartition, int | None]) -> None:
+        """The commit a Rebuild hands over with must be what the group now holds: a commit that reported
+        success but did not stick (a coordinator moving) would make the new consumer deliver again."""
+        if wrong := {tp: committed.get(tp) for tp, offset in offsets.items() if committed.get(tp) != offset}:
+            found = ", ".join(f"{tp}: {offset} (wanted {offsets[tp]})" for tp, offset in sorted(wrong.items()))
+            raise BackendError(
+                f"the group's committed offsets did not take the rebuild's commit ({found}); the old consumer is kept, "
+                "paused, and nothing was skipped"
+            )
+
     def rebuilt(self, adapter: AnyAdapter, resumed: list[TopicPartition]) -> None:
         """A Rebuild put a new consumer in place: it starts with no skip rules, the resumed unpaused."""
         self.locate, self.size = adapter.locate, adapter.size

@@ -157,8 +157,12 @@ class Rebuild:
     positions for the others), the old consumer is closed, ``factory()`` makes the new one (a
     coroutine function for async backends, returning it started), and the controller subscribes
     or assigns it as before and goes on with it. Slow (the group rebalances twice); it exists to
-    compare with, and for clients whose seek cannot be trusted. If ``factory`` fails, the
-    controller is left closed.
+    compare with, and for clients whose seek cannot be trusted.
+
+    Nothing the controller delivered comes again: the commit covers every assigned partition with a
+    known position and is read back before the old consumer is closed. If the commit fails or did not
+    stick, :class:`~pauseable.ResumeError` is raised with the old consumer still open and the
+    partitions still paused. If ``factory`` fails, the controller is left closed.
     """
 
     # The default only lets Rebuild() reach __post_init__, which names the fix (a bare TypeError would not).

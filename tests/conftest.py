@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +14,41 @@ from pauseable.testing.schedule import Outcome
 pytest_plugins = ["pytester"]
 
 _OUTCOMES = pytest.StashKey[list[Outcome]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("reproduce", "reproducing timing-dependent failures")
+    group.addoption("--repeat", type=int, default=1, metavar="N", help="run each selected test N times (default: 1)")
+    group.addoption(
+        "--cpu-load", type=int, default=0, metavar="N", help="keep N busy processes running alongside (default: 0)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (times := metafunc.config.getoption("--repeat")) > 1:
+        metafunc.fixturenames.append("repeat_run")
+        metafunc.parametrize("repeat_run", range(1, times + 1), ids=lambda i: f"run{i}")
+
+
+@pytest.fixture
+def repeat_run(request: pytest.FixtureRequest) -> int:
+    """Which of ``--repeat N`` runs this is."""
+    return int(request.param)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cpu_load(request: pytest.FixtureRequest) -> Iterator[None]:
+    """``--cpu-load N``: N processes spinning on the CPU for the whole run (a busy shared machine)."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(request.config.getoption("--cpu-load"))
+    ]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
 
 
 @pytest.fixture

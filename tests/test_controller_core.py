@@ -22,6 +22,10 @@ class LeakyAdapter:
         self.fail_with: Exception | None = None
         self.fail_lookup = False
         self.failing_seeks: set[TopicPartition] = set()
+        #: what the group answers after a commit (None: what was committed)
+        self.lost_commit: dict[TopicPartition, int | None] | None = None
+        self.committed_offsets: dict[TopicPartition, int] = {}
+        self.closed = False
 
     def assignment(self) -> set[TopicPartition]:
         if self.fail_with:
@@ -56,8 +60,17 @@ class LeakyAdapter:
     def size(self, record: Any) -> int:
         return 10
 
-    def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None: ...
-    def close(self) -> None: ...
+    def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
+        self.committed_offsets.update(offsets or {})
+
+    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
+        if self.lost_commit is not None:
+            return dict(self.lost_commit)
+        return {tp: self.committed_offsets.get(tp) for tp in partitions}
+
+    def close(self) -> None:
+        self.closed = True
+
     def is_closed(self) -> bool:
         return False
 
@@ -176,3 +189,16 @@ def test_a_resume_failing_part_way_reports_the_seeks_already_done() -> None:
         ctl.resume([T0, T1], strategy=SeekToEnd())
     assert list(caught.value.report.ranges) == [T0], "T0 was sought past its backlog before T1 failed"
     assert ctl.paused() == {T0, T1}
+
+
+def test_a_rebuild_whose_commit_did_not_stick_raises_and_keeps_the_consumer() -> None:
+    from pauseable import Rebuild, ResumeError
+
+    ctl, adapter = _controller()
+    ctl.pause([T1])
+    adapter.lost_commit = {T0: None, T1: 101}  # T0's position (10) is not what the group holds
+    with pytest.raises(ResumeError, match=r"t\[0\]: None \(wanted 10\).*still paused: t\[1\]") as caught:
+        ctl.resume([T1], strategy=Rebuild(lambda: object()))
+    assert caught.value.report.ranges == {}
+    assert not adapter.closed
+    assert ctl.paused() == {T1}

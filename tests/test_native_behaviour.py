@@ -176,6 +176,37 @@ def test_confluent_seek_right_after_assign_fails_and_position_ignores_seeks(
         consumer.close()
 
 
+def test_confluent_seek_after_delivery_forgets_the_position_until_the_next_record(
+    kafka_cluster: KafkaCluster, topic: str, group_id: str, producer: Producer
+) -> None:
+    """Why the adapter remembers the waking seek of a resume: without it, a resumed partition's position
+    was unknown until its next record, so commit() and Rebuild left it out (a takeover redelivered)."""
+    from confluent_kafka import OFFSET_INVALID, Consumer, TopicPartition
+
+    producer.produce(topic, 7)
+    consumer = Consumer(
+        {"bootstrap.servers": kafka_cluster.bootstrap_servers, "group.id": group_id, "auto.offset.reset": "earliest"}
+    )
+    tp = TopicPartition(topic, 0)
+    try:
+        consumer.assign([TopicPartition(topic, 0, 0)])  # from offset 0: no committed-offset lookup
+        offsets: list[int] = []
+        deadline = time.monotonic() + 30
+        while len(offsets) < 7 and time.monotonic() < deadline:
+            offsets += [m.offset() for m in consumer.consume(10, timeout=0.5) if m.error() is None]
+        assert offsets == list(range(7))
+        assert consumer.position([tp])[0].offset == 7
+        consumer.pause([tp])
+        consumer.resume([tp])
+        assert consumer.position([tp])[0].offset == 7  # pause and resume keep it
+        consumer.seek(TopicPartition(topic, 0, 7))  # to where it already is
+        assert consumer.position([tp])[0].offset == OFFSET_INVALID  # forgotten
+        consumer.consume(10, timeout=0.3)
+        assert consumer.position([tp])[0].offset == OFFSET_INVALID  # until a record is handed over
+    finally:
+        consumer.close()
+
+
 # -- pause across a rebalance ------------------------------------------------------------------
 
 #: After an eager rebalance (the partitions all revoked, then each member given one back, then the

@@ -70,3 +70,27 @@ def test_every_produced_offset_is_delivered_or_reported_skipped(
         assert all(r.records_fetched == r.count for r in report.ranges.values()), context
     if strategy.name in ("seek-to-end", "rebuild"):
         assert all(r.records_fetched == 0 for r in report.ranges.values()), context
+
+
+def test_a_rebuild_right_after_a_resume_delivers_nothing_twice(
+    harness: BackendHarness, new_topic: NewTopic, group_id: str
+) -> None:
+    """The old failure (seed 205 of the fault schedules): p0 delivered, paused and resumed, then a Rebuild
+    resume of p1 before p0's next record. The new consumer must go on from p0's position, not from its
+    older committed offset."""
+    topic = new_topic(partitions=2)
+    p0, p1 = TopicPartition(topic, 0), TopicPartition(topic, 1)
+    harness.produce(topic, 7, partition=0)
+    ctl = harness.controller(group_id)
+    ctl.assign([p0, p1])
+    delivered = harness.consume(ctl, lambda d: count(d, p0) >= 7)
+    ctl.pause(p0)
+    ctl.resume(p0)
+    ctl.pause(p1)
+    report = ctl.resume(p1, strategy=harness.strategy("rebuild", group_id))
+    assert report.ranges == {}
+    assert ctl.position(p0) == 7
+    harness.produce(topic, 3, partition=0)
+    harness.consume(ctl, lambda d: count(d, p0) >= 10, into=delivered)
+    harness.poll_for(ctl, 0.5, into=delivered)
+    assert delivered == {p0: list(range(10))}

@@ -80,6 +80,8 @@ class BackendHarness:
         self.loop = asyncio.new_event_loop() if backend.is_async else None
         self._controllers: list[Blocking] = []
         self._producer = Producer(cluster.bootstrap_servers)
+        #: native settings every consumer of this harness gets (e.g. a client's debug log)
+        self.native: dict[str, Any] = {}
 
     @property
     def name(self) -> str:
@@ -100,6 +102,8 @@ class BackendHarness:
         return value
 
     def settings(self, group_id: str | None = None, **overrides: Any) -> ConsumerSettings:
+        if self.native:
+            overrides["native"] = {**self.native, **overrides.get("native", {})}
         return ConsumerSettings(self.cluster.bootstrap_servers, group_id=group_id, **overrides)
 
     def strategy(self, name: str, group_id: str | None = None) -> SkipStrategy:

@@ -17,6 +17,7 @@ positions, or not: a crash) and a new consumer of the same group carries on from
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from pauseable.plugins import pm
 from pauseable.report import SkipReport
 from pauseable.strategies import ALL_STRATEGIES
 from pauseable.testing.harness import BackendHarness, Blocking
+from pauseable.testing.journal import ClientLog, Journal, client_debug_config, ranges
 from pauseable.testing.ledger import Ledger, LedgerFigures
 from pauseable.types import TopicPartition
 
@@ -170,6 +172,7 @@ class _Player:
         #: the last produce step's offsets: the schedule ends with them, after every resume
         self.last_produced: dict[TopicPartition, list[int]] = {}
         self.outcome = Outcome(seed, [], LedgerFigures())
+        self.journal = Journal(seed=seed, backend=harness.name, topic=topic)
         self.reports = _Reports(self.resumed)
         self.ctl = self.start_consumer()
 
@@ -180,6 +183,9 @@ class _Player:
         return ctl
 
     def resumed(self, report: SkipReport) -> None:
+        self.journal.add(
+            "resumed", report=str(report), ranges={str(tp): [r.start, r.end] for tp, r in report.ranges.items()}
+        )
         self.ledger.report(report)
         self.outcome.resumes[report.strategy] += 1
         for tp in report.resumed:
@@ -198,15 +204,20 @@ class _Player:
                 continue
             paused = before & self.ctl.paused()  # a timed pause may end inside the poll
             self.ledger.deliver(records, self.ctl.locate)
+            got: dict[TopicPartition, list[int]] = {}
             for record in records:
                 topic, partition, offset = self.ctl.locate(record)
                 tp = TopicPartition(topic, partition)
+                got.setdefault(tp, []).append(offset)
                 if tp in paused:
                     self.breaches.append(f"{tp}@{offset} delivered while paused")
                 if offset in self.protected.get(tp, ()):
                     self.breaches.append(f"{tp}@{offset} produced while paused, delivered after a skipping resume")
+            self.journal.delivered(got)
 
     def play(self, step: Step, cluster: Any) -> None:
+        self.journal.step += 1
+        self.journal.add("step", what=str(step))
         tps = [self.tps[p] for p in step.partitions]
         if step.op == "produce":
             paused = self.ctl.paused()
@@ -215,6 +226,7 @@ class _Player:
                 offsets = self.harness.produce(tp.topic, step.count, tp.partition)
                 self.ledger.produce(tp, offsets)
                 self.last_produced[tp] = offsets
+                self.journal.add("produced", partition=str(tp), offsets=ranges(offsets))
                 if tp in paused:
                     self.during[tp].update(offsets)
         elif step.op == "poll":
@@ -244,23 +256,47 @@ class _Player:
         except ResumeError as exc:
             self.failed_resume(exc)
             return False
+        if strategy == "rebuild":  # where the new consumer starts
+            self.journal.add("rebuilt", positions={str(tp): self.ctl.position(tp) for tp in self.tps})
         return True
 
     def failed_resume(self, exc: ResumeError) -> None:
         """A resume failed (a fault): its partitions stay paused; what it skipped before failing counts."""
+        self.journal.add("resume failed", error=str(exc))
         self.outcome.resume_errors += 1
         self.ledger.report(exc.report)
 
     def takeover(self, *, commit: bool) -> None:
         if commit:
+            positions = {str(tp): self.ctl.position(tp) for tp in self.tps}
             self.ctl.commit()
+            self.journal.add("committed", positions=positions)
         self.ctl.close()
         self.ctl = self.start_consumer()
-        self.ledger.handover(self.ctl.committed(self.tps))
+        committed = self.ctl.committed(self.tps)
+        self.journal.add("took over", committed={str(tp): o for tp, o in committed.items()})
+        self.ledger.handover(committed)
         # The new consumer knows no pause: what the old one would have skipped may now come.
         for tp in self.tps:
             self.during[tp] = set()
             self.protected[tp] = set()
+
+    def evidence(self) -> dict[str, Any]:
+        """The ledger per partition, for a failure's journal."""
+        ledger = self.ledger
+        return {
+            "ledger": {
+                str(tp): {
+                    "produced": ranges(sorted(ledger.produced.get(tp, ()))),
+                    "delivered (in order)": ranges(ledger.delivered.get(tp, [])),
+                    "skipped": ranges(sorted(ledger.skipped.get(tp, ()))),
+                    "redeliverable": ranges(sorted(ledger.redeliverable.get(tp, ()))),
+                }
+                for tp in self.tps
+            },
+            "violations": ledger.violations(),
+            "breaches": self.breaches,
+        }
 
     def settle(self, context: str) -> None:
         """Resume what a failed resume left paused, poll until every produced offset is delivered or
@@ -292,14 +328,24 @@ def run(
 ) -> Outcome:
     """Play ``schedule`` on ``topic`` (``partitions`` partitions) and check it; raises AssertionError
     naming the seed and the schedule on any breach. ``cluster``: the LocalCluster its faults act on."""
-    player = _Player(harness, topic, partitions, group_id, seed)
-    pm.register(player.reports)
-    try:
-        player.outcome.steps = schedule
-        for step in schedule:
-            player.play(step, cluster)
-        player.settle(f"seed={seed} backend={harness.name} schedule: " + "; ".join(map(str, schedule)))
-    finally:
-        pm.unregister(player.reports)
+    log = ClientLog()
+    harness.native.update(client_debug_config(harness.backend.client))
+    context = f"seed={seed} backend={harness.name} schedule: " + "; ".join(map(str, schedule))
+    with log.active():
+        player = _Player(harness, topic, partitions, group_id, seed)
+        pm.register(player.reports)
+        try:
+            player.outcome.steps = schedule
+            for step in schedule:
+                player.play(step, cluster)
+            player.settle(context)
+        except BaseException as exc:
+            path = player.journal.dump(f"{type(exc).__name__}: {exc}", player.evidence(), log)
+            if isinstance(exc, AssertionError):
+                raise AssertionError(f"{exc}\n(journal, ledger per offset and client log: {path})") from None
+            print(f"journal, ledger per offset and client log: {path}", file=sys.stderr)
+            raise
+        finally:
+            pm.unregister(player.reports)
     player.outcome.figures = player.ledger.figures()
     return player.outcome

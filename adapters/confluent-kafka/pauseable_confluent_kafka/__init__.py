@@ -4,9 +4,15 @@
 Native behaviour that differs from pauseable's contract, and where it is cured:
 
 - ``committed`` reports "nothing committed" as offset ``-1001`` (``OFFSET_INVALID``): translated to None.
-- ``position`` is the offset after the last record handed over (``-1001`` before the first), even
-  after a ``seek``: the adapter remembers sought offsets until a record of the partition is
-  delivered, so ``position`` is the next offset to deliver; None when the client has none yet.
+- ``position`` is the offset after the last record handed over (``-1001`` before the first), and a
+  ``seek`` sets it back to ``-1001`` until the next record of the partition is handed over (2.16 here,
+  pinned in tests/test_native_behaviour.py). The adapter remembers every offset it sought, the waking
+  seek of a resume included, until a record of the partition is delivered, so ``position`` is the
+  next offset to deliver; None when the client has none yet. (Forgetting the waking seek made a
+  resumed partition's position unknown: ``commit()`` and ``Rebuild`` left it out, and the next
+  consumer started it from an older committed offset, delivering records twice.)
+- ``commit(asynchronous=False)`` reports per-partition failures in the returned list, not by raising:
+  the adapter raises them.
 - ``seek`` right after ``assign`` fails with ``_STATE`` ("Erroneous state") until the partition's
   fetcher has started (~60 ms here): the adapter retries it for up to 10 s.
 - ``offsets_for_times`` reports "no such record" as offset ``-1`` (``OFFSET_END``): translated to None.
@@ -96,6 +102,13 @@ def _offsets(found: Sequence[Any], *, none_below: int = 0) -> dict[TopicPartitio
             raise KafkaException(tp.error)
         result[TopicPartition(tp.topic, tp.partition)] = tp.offset if tp.offset >= none_below else None
     return result
+
+
+def _raise_partition_errors(committed: Sequence[Any] | None) -> None:
+    """A synchronous commit's answer lists each partition with its own error: the first is raised."""
+    for tp in committed or ():
+        if tp.error is not None:
+            raise KafkaException(tp.error)
 
 
 def _partition_ids(metadata: Any, topic: str) -> frozenset[int]:
@@ -252,6 +265,7 @@ class ConfluentAdapter:
             except KafkaException as exc:
                 if not _is_state_error(exc):  # _STATE: the fetcher is still starting, and that wakes it
                     raise
+            self._sought.note_seek(TopicPartition(wake.topic, wake.partition), wake.offset)
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
         native = NativeTP(partition.topic, partition.partition, offset)
@@ -295,7 +309,7 @@ class ConfluentAdapter:
             offsets = self._sought.known(assigned, self._consumer.position(assigned) if assigned else [])
         if offsets:
             native = [NativeTP(tp.topic, tp.partition, o) for tp, o in offsets.items()]
-            self._consumer.commit(offsets=native, asynchronous=False)
+            _raise_partition_errors(self._consumer.commit(offsets=native, asynchronous=False))
 
     def poll(self, timeout: float, max_records: int) -> list[Any]:
         records: list[Any] = self._consumer.consume(num_messages=min(max_records, _MAX_CONSUME), timeout=timeout)
@@ -373,6 +387,7 @@ class ConfluentAsyncAdapter:
             except KafkaException as exc:
                 if not _is_state_error(exc):  # _STATE: the fetcher is still starting, and that wakes it
                     raise
+            self._sought.note_seek(TopicPartition(wake.topic, wake.partition), wake.offset)
 
     async def seek(self, partition: TopicPartition, offset: int) -> None:
         native = NativeTP(partition.topic, partition.partition, offset)
@@ -415,7 +430,7 @@ class ConfluentAsyncAdapter:
             offsets = self._sought.known(assigned, positions)
         if offsets:
             native = [NativeTP(tp.topic, tp.partition, o) for tp, o in offsets.items()]
-            await self._consumer.commit(offsets=native, asynchronous=False)
+            _raise_partition_errors(await self._consumer.commit(offsets=native, asynchronous=False))
 
     async def poll(self, timeout: float, max_records: int) -> list[Any]:
         records: list[Any] = await self._consumer.consume(num_messages=min(max_records, _MAX_CONSUME), timeout=timeout)

@@ -86,3 +86,18 @@ class AbstractResumeTests:
         ctl.resume(tp)
         harness.consume(ctl, lambda d: count(d) >= 4, into=got)
         assert got == {tp: [0, 1, 2, 3]}
+
+    def test_the_position_after_a_resume_is_the_next_offset_to_deliver_and_commit_keeps_it(
+        self, harness: BackendHarness, new_topic: NewTopic, group_id: str
+    ) -> None:
+        topic = new_topic(partitions=2)
+        p0, p1 = TopicPartition(topic, 0), TopicPartition(topic, 1)
+        harness.produce(topic, 7, partition=0)
+        ctl = harness.controller(group_id)
+        ctl.assign([p0, p1])
+        harness.consume(ctl, lambda d: count(d, p0) >= 7)
+        ctl.pause(p0)
+        ctl.resume(p0)
+        assert ctl.position(p0) == 7
+        ctl.commit()  # every assigned partition's position, the resumed one included
+        assert ctl.committed([p0]) == {p0: 7}
