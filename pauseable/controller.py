@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from pauseable.adapter import AsyncConsumerAdapter, Backend, ConsumerAdapter
 from pauseable.backoff import Backoff
 from pauseable.core import ControllerCore, LookupRetry, facts_of, fallback_position
+from pauseable.gate import POLL_SLICE_S, AsyncGate, Gate, aserialized, serialized
 from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
 from pauseable.report import SkipReport
 from pauseable.strategies import Rebuild, ResumeFacts, SkipStrategy
@@ -26,7 +27,7 @@ R = TypeVar("R")
 class Controller(Generic[R]):
     """A :class:`~pauseable.protocol.PauseController` over a synchronous client's consumer."""
 
-    __slots__ = ("_adapter", "_consumer", "_core")
+    __slots__ = ("_adapter", "_consumer", "_core", "_gate")
 
     def __init__(
         self, consumer: Any, backend: Backend, adapter: ConsumerAdapter, default_strategy: SkipStrategy | None = None
@@ -34,6 +35,7 @@ class Controller(Generic[R]):
         self._consumer = consumer
         self._adapter = adapter
         self._core = ControllerCore(backend, adapter, default_strategy)
+        self._gate = Gate()
 
     def __repr__(self) -> str:
         return f"<pauseable.Controller backend={self.backend!r} closed={self._core.closed}>"
@@ -58,6 +60,7 @@ class Controller(Generic[R]):
 
     # -- membership ------------------------------------------------------------------------
 
+    @serialized
     def subscribe(
         self,
         topics: Topics,
@@ -82,6 +85,7 @@ class Controller(Generic[R]):
             self._adapter.subscribe(names, assigned, revoked)
         self._core.membership = ("subscribe", names, on_assigned, on_revoked)
 
+    @serialized
     def assign(self, partitions: Partitions) -> None:
         tps = as_partitions(partitions)
         with self._call("assign"):
@@ -98,12 +102,14 @@ class Controller(Generic[R]):
         if to_resume:
             self._adapter.resume(to_resume)
 
+    @serialized
     def assignment(self) -> frozenset[TopicPartition]:
         with self._call("read the assignment"):
             return frozenset(self._adapter.assignment())
 
     # -- pause and resume ------------------------------------------------------------------
 
+    @serialized
     def pause(
         self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
     ) -> None:
@@ -116,6 +122,7 @@ class Controller(Generic[R]):
         self._core.schedule(tps, for_seconds, then)
         self._core.announce_paused(self, tps)
 
+    @serialized
     def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
         return self._resume(as_partitions(partitions), strategy, "resume")
 
@@ -194,6 +201,7 @@ class Controller(Generic[R]):
             for tp, offset in offsets.items():
                 self._adapter.seek(tp, offset)
 
+    @serialized
     def pause_topics(self, topics: Topics) -> None:
         names = as_topics(topics)
         with self._call("pause topics"):
@@ -204,6 +212,7 @@ class Controller(Generic[R]):
         self._core.mark_paused(tps)
         self._core.announce_paused(self, tps)
 
+    @serialized
     def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
         names = as_topics(topics)
         with self._call("resume topics"):
@@ -212,6 +221,7 @@ class Controller(Generic[R]):
         self._core.paused_topics.difference_update(names)
         return report
 
+    @serialized
     def paused(self) -> frozenset[TopicPartition]:
         with self._call("read the paused partitions"):
             return frozenset(self._core.paused & self._adapter.assignment())
@@ -226,6 +236,7 @@ class Controller(Generic[R]):
 
     # -- positions -------------------------------------------------------------------------
 
+    @serialized
     def seek(self, partition: TopicPartition, offset: int | Offset) -> None:
         (tp,) = as_partitions([partition])
         target = check_offset(offset)
@@ -238,6 +249,7 @@ class Controller(Generic[R]):
             self._adapter.seek(tp, target)
         self._core.skips.pop((tp.topic, tp.partition), None)  # the user's seek wins over a pending skip
 
+    @serialized
     def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]:
         with self._call("seek to the end"):
             assignment = self._adapter.assignment()
@@ -249,6 +261,7 @@ class Controller(Generic[R]):
                 self._adapter.seek(tp, offset)
         return ends
 
+    @serialized
     def position(self, partition: TopicPartition) -> int | None:
         (tp,) = as_partitions([partition])
         with self._call("read the position"):
@@ -262,24 +275,28 @@ class Controller(Generic[R]):
         known = {topic: self._adapter.partitions_of(topic) for topic in topics}
         self._core.require_existing(partitions, assignment, known, op)
 
+    @serialized
     def committed(self, partitions: Partitions) -> dict[TopicPartition, int | None]:
         tps = as_partitions(partitions)
         with self._call("read committed offsets"):
             self._existing(tps, "read the committed offset of")
             return self._adapter.committed(tps) if tps else {}
 
+    @serialized
     def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
             self._existing(tps, "read the end offset of")
             return self._adapter.end_offsets(tps) if tps else {}
 
+    @serialized
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
             self._existing(checked, "look up offsets for times in")
             return self._adapter.offsets_for_times(checked) if checked else {}
 
+    @serialized
     def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
         checked = None if offsets is None else self._core.check_offsets(offsets)
         with self._call("commit"):
@@ -290,20 +307,25 @@ class Controller(Generic[R]):
 
     # -- records ---------------------------------------------------------------------------
 
+    @serialized
     def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[R]:
         self._core.check_poll(timeout, max_records)
-        for tps, then in self._core.due():
-            self._resume(tps, then, "resume after a timed pause")
-        with self._call("poll"):
-            records = self._adapter.poll(timeout, max_records)
-            if not records or not (self._core.paused or self._core.skips):
+        deadline = time.monotonic() + timeout
+        while True:  # in slices, so that calls from other threads get in (pauseable.gate)
+            for tps, then in self._core.due():
+                self._resume(tps, then, "resume after a timed pause")
+            with self._call("poll"):
+                records = self._adapter.poll(_slice(deadline), max_records)
+                if records and (self._core.paused or self._core.skips):
+                    records, seeks = self._core.screen(records)
+                    self._core.announce_finished(self)
+                    for tp, offset in seeks.items():
+                        self._adapter.seek(tp, offset)  # back to a held-back record, or past a skipped range
+            if records or time.monotonic() >= deadline:
                 return records
-            kept, seeks = self._core.screen(records)
-            self._core.announce_finished(self)
-            for tp, offset in seeks.items():
-                self._adapter.seek(tp, offset)  # back to a held-back record, or past a skipped range
-            return kept
+            self._gate.let_others_in()
 
+    @serialized
     def close(self) -> None:
         if self._core.closed or self._adapter.is_closed():
             self._core.closed = True
@@ -316,7 +338,7 @@ class Controller(Generic[R]):
 class AsyncController(Generic[R]):
     """An :class:`~pauseable.protocol.AsyncPauseController` over an asyncio client's consumer."""
 
-    __slots__ = ("_adapter", "_consumer", "_core")
+    __slots__ = ("_adapter", "_consumer", "_core", "_gate")
 
     def __init__(
         self,
@@ -328,6 +350,7 @@ class AsyncController(Generic[R]):
         self._consumer = consumer
         self._adapter = adapter
         self._core = ControllerCore(backend, adapter, default_strategy)
+        self._gate = AsyncGate()
 
     def __repr__(self) -> str:
         return f"<pauseable.AsyncController backend={self.backend!r} closed={self._core.closed}>"
@@ -350,6 +373,7 @@ class AsyncController(Generic[R]):
     async def _assigned(self, partitions: Sequence[TopicPartition], op: str) -> None:
         self._core.require_assigned(partitions, await self._adapter.assignment(), op)
 
+    @aserialized
     async def subscribe(
         self,
         topics: Topics,
@@ -372,6 +396,7 @@ class AsyncController(Generic[R]):
             await self._adapter.subscribe(names, assigned, revoked)
         self._core.membership = ("subscribe", names, on_assigned, on_revoked)
 
+    @aserialized
     async def assign(self, partitions: Partitions) -> None:
         tps = as_partitions(partitions)
         with self._call("assign"):
@@ -388,10 +413,12 @@ class AsyncController(Generic[R]):
         if to_resume:
             await self._adapter.resume(to_resume)
 
+    @aserialized
     async def assignment(self) -> frozenset[TopicPartition]:
         with self._call("read the assignment"):
             return frozenset(await self._adapter.assignment())
 
+    @aserialized
     async def pause(
         self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
     ) -> None:
@@ -404,6 +431,7 @@ class AsyncController(Generic[R]):
         self._core.schedule(tps, for_seconds, then)
         self._core.announce_paused(self, tps)
 
+    @aserialized
     async def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
         return await self._resume(as_partitions(partitions), strategy, "resume")
 
@@ -483,6 +511,7 @@ class AsyncController(Generic[R]):
             for tp, offset in offsets.items():
                 await self._adapter.seek(tp, offset)
 
+    @aserialized
     async def pause_topics(self, topics: Topics) -> None:
         names = as_topics(topics)
         with self._call("pause topics"):
@@ -493,6 +522,7 @@ class AsyncController(Generic[R]):
         self._core.mark_paused(tps)
         self._core.announce_paused(self, tps)
 
+    @aserialized
     async def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
         names = as_topics(topics)
         with self._call("resume topics"):
@@ -501,6 +531,7 @@ class AsyncController(Generic[R]):
         self._core.paused_topics.difference_update(names)
         return report
 
+    @aserialized
     async def paused(self) -> frozenset[TopicPartition]:
         with self._call("read the paused partitions"):
             return frozenset(self._core.paused & await self._adapter.assignment())
@@ -513,6 +544,7 @@ class AsyncController(Generic[R]):
         """The report of the latest resume (including one made when a timed pause ran out)."""
         return self._core.last_report
 
+    @aserialized
     async def seek(self, partition: TopicPartition, offset: int | Offset) -> None:
         (tp,) = as_partitions([partition])
         target = check_offset(offset)
@@ -525,6 +557,7 @@ class AsyncController(Generic[R]):
             await self._adapter.seek(tp, target)
         self._core.skips.pop((tp.topic, tp.partition), None)
 
+    @aserialized
     async def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]:
         with self._call("seek to the end"):
             assignment = await self._adapter.assignment()
@@ -536,6 +569,7 @@ class AsyncController(Generic[R]):
                 await self._adapter.seek(tp, offset)
         return ends
 
+    @aserialized
     async def position(self, partition: TopicPartition) -> int | None:
         (tp,) = as_partitions([partition])
         with self._call("read the position"):
@@ -548,24 +582,28 @@ class AsyncController(Generic[R]):
         known = {topic: await self._adapter.partitions_of(topic) for topic in topics}
         self._core.require_existing(partitions, assignment, known, op)
 
+    @aserialized
     async def committed(self, partitions: Partitions) -> dict[TopicPartition, int | None]:
         tps = as_partitions(partitions)
         with self._call("read committed offsets"):
             await self._existing(tps, "read the committed offset of")
             return await self._adapter.committed(tps) if tps else {}
 
+    @aserialized
     async def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
             await self._existing(tps, "read the end offset of")
             return await self._adapter.end_offsets(tps) if tps else {}
 
+    @aserialized
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
             await self._existing(checked, "look up offsets for times in")
             return await self._adapter.offsets_for_times(checked) if checked else {}
 
+    @aserialized
     async def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
         checked = None if offsets is None else self._core.check_offsets(offsets)
         with self._call("commit"):
@@ -574,20 +612,25 @@ class AsyncController(Generic[R]):
             if checked != {}:
                 await self._adapter.commit(checked)
 
+    @aserialized
     async def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[R]:
         self._core.check_poll(timeout, max_records)
-        for tps, then in self._core.due():
-            await self._resume(tps, then, "resume after a timed pause")
-        with self._call("poll"):
-            records = await self._adapter.poll(timeout, max_records)
-            if not records or not (self._core.paused or self._core.skips):
+        deadline = time.monotonic() + timeout
+        while True:
+            for tps, then in self._core.due():
+                await self._resume(tps, then, "resume after a timed pause")
+            with self._call("poll"):
+                records = await self._adapter.poll(_slice(deadline), max_records)
+                if records and (self._core.paused or self._core.skips):
+                    records, seeks = self._core.screen(records)
+                    self._core.announce_finished(self)
+                    for tp, offset in seeks.items():
+                        await self._adapter.seek(tp, offset)
+            if records or time.monotonic() >= deadline:
                 return records
-            kept, seeks = self._core.screen(records)
-            self._core.announce_finished(self)
-            for tp, offset in seeks.items():
-                await self._adapter.seek(tp, offset)
-            return kept
+            await self._gate.let_others_in()
 
+    @aserialized
     async def close(self) -> None:
         if self._core.closed or self._adapter.is_closed():
             self._core.closed = True
@@ -602,3 +645,8 @@ async def _maybe_await(callback: Callable[[list[TopicPartition]], Awaitable[None
         result = callback(arg)
         if inspect.isawaitable(result):
             await result
+
+
+def _slice(deadline: float) -> float:
+    """How long the next slice of a poll may wait in the client."""
+    return max(0.0, min(POLL_SLICE_S, deadline - time.monotonic()))

@@ -18,6 +18,7 @@ do, and override a single test by redefining it under the same name in your subc
 
 from __future__ import annotations
 
+from pauseable.testing.suite.concurrency import AbstractConcurrencyTests
 from pauseable.testing.suite.errors import AbstractErrorTests
 from pauseable.testing.suite.membership import AbstractMembershipTests
 from pauseable.testing.suite.offsets import AbstractOffsetTests
@@ -27,6 +28,7 @@ from pauseable.testing.suite.seek import AbstractSeekTests
 from pauseable.testing.suite.topics import AbstractTopicPauseTests
 
 __all__ = [
+    "AbstractConcurrencyTests",
     "AbstractErrorTests",
     "AbstractMembershipTests",
     "AbstractOffsetTests",
@@ -46,5 +48,6 @@ class ConformanceSuite(
     AbstractSeekTests,
     AbstractOffsetTests,
     AbstractErrorTests,
+    AbstractConcurrencyTests,
 ):
     """Every behaviour of the contract; subclass it as ``Test...`` to run it."""
