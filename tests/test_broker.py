@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,20 +39,51 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _java_processes() -> set[int]:
-    out = subprocess.run(["pgrep", "-f", "kafka.Kafka"], capture_output=True, text=True, check=False).stdout
-    return {int(pid) for pid in out.split()}
+def _brokers_under(root: Path) -> set[int]:
+    """The pids of the Kafka brokers whose configuration lies under ``root``: the ones a test started there,
+    never another run's on the same machine (every broker names its own ``server.properties``)."""
+    out = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True, check=True).stdout
+    prefix = f"{root}{os.sep}"
+    found = set()
+    for line in out.splitlines():
+        pid, _, args = line.strip().partition(" ")
+        words = args.split()
+        if "kafka.Kafka" in words and any(word.startswith(prefix) for word in words[words.index("kafka.Kafka") :]):
+            found.add(int(pid))
+    return found
+
+
+def _stop_clusters_under(run: Path) -> None:
+    """Stop every cluster still running under ``run`` (a failed test must not leave its brokers up)."""
+    for state in list(run.glob("**/cluster.json")):  # stopping one removes its directory
+        cluster = LocalCluster.load(state.parent)
+        if cluster is not None and cluster.running_nodes():
+            cluster.stop()
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Iterator[Path]:
+    """``PAUSEABLE_RUN_DIR`` of the CLI under test: whatever a test leaves running in it is stopped after."""
+    run = tmp_path / "run"
+    try:
+        yield run
+    finally:
+        _stop_clusters_under(run)
+
+
+def _cli_env(run: Path, **more: str) -> dict[str, str]:
+    env = {**os.environ, "PAUSEABLE_RUN_DIR": str(run), **more}
+    if "PAUSEABLE_BOOTSTRAP_SERVERS" not in more:
+        env.pop("PAUSEABLE_BOOTSTRAP_SERVERS", None)
+    return env
 
 
 @needs_local
 def test_cli_start_status_stop_round_trip_leaves_nothing_behind(
-    kafka_cluster: KafkaCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kafka_cluster: KafkaCluster, tmp_path: Path, run_dir: Path
 ) -> None:
-    env = {**os.environ, "PAUSEABLE_RUN_DIR": str(tmp_path / "run")}
-    env.pop("PAUSEABLE_BOOTSTRAP_SERVERS", None)
     # The session broker already warmed the cache: a start must then work without Maven (no network).
-    env["PATH"] = _path_with(tmp_path, "java", "ps")
-    before = _java_processes()
+    env = _cli_env(run_dir, PATH=_path_with(tmp_path, "java", "ps"))
 
     started = _cli("broker", "start", "--name", "roundtrip", env=env)
     assert started.returncode == 0, started.stderr
@@ -59,21 +91,22 @@ def test_cli_start_status_stop_round_trip_leaves_nothing_behind(
     assert line.startswith("PAUSEABLE_BOOTSTRAP_SERVERS=127.0.0.1:"), started.stdout
     bootstrap = line.split("=", 1)[1]
     assert [b.node_id for b in metadata(bootstrap).brokers] == [1]
-    new_pids = _java_processes() - before
-    assert len(new_pids) == 1
+    pid = int((run_dir / "roundtrip" / "node-1" / "kafka.pid").read_text())
+    assert _brokers_under(run_dir) == {pid}  # one broker started, and the pid file names it
 
     status = _cli("broker", "status", "--name", "roundtrip", env=env)
     assert status.returncode == 0
-    assert "running (pid" in status.stdout and line in status.stdout
+    assert f"running (pid {pid})" in status.stdout and line in status.stdout
 
     again = _cli("broker", "start", "--name", "roundtrip", env=env)
     assert again.returncode == 0 and again.stdout.strip() == line  # idempotent: same cluster
     assert "already running" in again.stderr
+    assert _brokers_under(run_dir) == {pid}
 
     stopped = _cli("broker", "stop", "--name", "roundtrip", env=env)
     assert stopped.returncode == 0, stopped.stderr
-    assert not (_java_processes() & new_pids)
-    assert not (tmp_path / "run").exists()
+    assert not _brokers_under(run_dir)
+    assert not run_dir.exists()
     with pytest.raises(BrokerError, match="no Kafka broker answered"):
         metadata(bootstrap)
     assert _cli("broker", "status", "--name", "roundtrip", env=env).returncode == 3
@@ -137,17 +170,18 @@ def test_missing_java_is_a_clear_cli_error(tmp_path: Path) -> None:
 @needs_local
 def test_stale_pid_files_are_cleaned_and_never_kill_a_stranger(kafka_cluster: KafkaCluster, tmp_path: Path) -> None:
     cluster = LocalCluster.start(tmp_path / "stale")
-    node = cluster.nodes[0]
-    pid = cluster.pid(node)
-    assert pid is not None
-    cluster.stop_node(node.node_id, kill=True)  # the broker dies (SIGKILL): nothing cleaned up by it
-    pid_file = tmp_path / "stale" / "node-1" / "kafka.pid"
-    pid_file.write_text(f"{pid}\n")  # as it was before the death: a pid file naming a dead process
-    assert cluster.pid(node) is None
-    assert subprocess.run(["pgrep", "-f", str(tmp_path / "stale")], check=False).returncode == 1
-    # Worse: the stale pid file now names an unrelated live process.
-    stranger = subprocess.Popen(["sleep", "60"])
+    stranger: subprocess.Popen[bytes] | None = None
     try:
+        node = cluster.nodes[0]
+        pid = cluster.pid(node)
+        assert pid is not None
+        cluster.stop_node(node.node_id, kill=True)  # the broker dies (SIGKILL): nothing cleaned up by it
+        pid_file = tmp_path / "stale" / "node-1" / "kafka.pid"
+        pid_file.write_text(f"{pid}\n")  # as it was before the death: a pid file naming a dead process
+        assert cluster.pid(node) is None
+        assert not _brokers_under(tmp_path / "stale")
+        # Worse: the stale pid file now names an unrelated live process.
+        stranger = subprocess.Popen(["sleep", "60"])
         pid_file.write_text(f"{stranger.pid}\n")
         loaded = LocalCluster.load(tmp_path / "stale")
         assert loaded is not None and loaded.running_nodes() == []
@@ -160,8 +194,10 @@ def test_stale_pid_files_are_cleaned_and_never_kill_a_stranger(kafka_cluster: Ka
             fresh.stop()
         assert stranger.poll() is None, "stop must never signal a process it did not start"
     finally:
-        stranger.kill()
-        stranger.wait()
+        if stranger is not None:
+            stranger.kill()
+            stranger.wait()
+        _stop_clusters_under(tmp_path)
     assert not (tmp_path / "stale").exists()
 
 
@@ -194,27 +230,21 @@ def test_topics_are_created_with_their_partitions_and_names_are_unique(kafka_clu
         create_topic(kafka_cluster.bootstrap_servers, first, 1)
 
 
-def test_external_bootstrap_starts_nothing(kafka_cluster: KafkaCluster, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers,
-        "PAUSEABLE_RUN_DIR": str(tmp_path / "run"),
-    }
-    before = _java_processes()
+def test_external_bootstrap_starts_nothing(kafka_cluster: KafkaCluster, run_dir: Path) -> None:
+    env = _cli_env(run_dir, PAUSEABLE_BOOTSTRAP_SERVERS=kafka_cluster.bootstrap_servers)
     result = _cli("broker", "start", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"PAUSEABLE_BOOTSTRAP_SERVERS={kafka_cluster.bootstrap_servers}"
     assert "nothing started" in result.stderr
-    assert _java_processes() == before
-    assert not (tmp_path / "run").exists()
+    assert not _brokers_under(run_dir)  # a broker it started would name its configuration in there
+    assert not run_dir.exists()
     status = _cli("broker", "status", env=env)
     assert status.returncode == 0 and "answering, 1 broker(s)" in status.stdout
 
 
 @needs_local
-def test_three_node_cluster_stops_and_restarts_one_node_from_the_cli(tmp_path: Path) -> None:
-    env = {**os.environ, "PAUSEABLE_RUN_DIR": str(tmp_path / "run")}
-    env.pop("PAUSEABLE_BOOTSTRAP_SERVERS", None)
+def test_three_node_cluster_stops_and_restarts_one_node_from_the_cli(run_dir: Path) -> None:
+    env = _cli_env(run_dir)
     started = _cli("broker", "start", "--brokers", "3", "--name", "three", env=env)
     assert started.returncode == 0, started.stderr
     bootstrap = started.stdout.strip().split("=", 1)[1]
@@ -236,13 +266,14 @@ def test_three_node_cluster_stops_and_restarts_one_node_from_the_cli(tmp_path: P
         assert [b.node_id for b in metadata(first).brokers] == [1, 2, 3]
         assert metadata(first).topics["replicated"] == 3
         status = _cli("broker", "status", "--name", "three", env=env).stdout
-        pids = [int(pid) for pid in re.findall(r"running \(pid (\d+)\)", status)]
+        pids = {int(pid) for pid in re.findall(r"running \(pid (\d+)\)", status)}
         assert len(pids) == 3, status
+        assert _brokers_under(run_dir) == pids
     finally:
         stopped = _cli("broker", "stop", "--name", "three", env=env)
     assert stopped.returncode == 0 and "stopped 3 node(s)" in stopped.stderr, stopped.stderr
-    assert not set(pids) & _java_processes()  # only this cluster's: other runs may share the machine
-    assert not (tmp_path / "run" / "three").exists()
+    assert not _brokers_under(run_dir)  # only this cluster's: other runs may share the machine
+    assert not (run_dir / "three").exists()
 
 
 _STARTS_AND_HANGS = """
@@ -257,16 +288,21 @@ time.sleep(600)
 
 @needs_local
 def test_a_test_run_killed_outright_takes_its_broker_with_it(tmp_path: Path) -> None:
-    run = subprocess.Popen(
-        [sys.executable, "-c", _STARTS_AND_HANGS, str(tmp_path / "cluster")], stdout=subprocess.PIPE, text=True
-    )
-    assert run.stdout is not None
-    broker = int(run.stdout.readline())
-    assert broker in _java_processes()
-    run.kill()  # SIGKILL: no finally, no atexit
-    run.wait()
-    run.stdout.close()
-    deadline = time.monotonic() + 15
-    while broker in _java_processes():
-        assert time.monotonic() < deadline, "the broker outlived the killed run"
-        time.sleep(0.1)
+    root = tmp_path / "cluster"
+    run = subprocess.Popen([sys.executable, "-c", _STARTS_AND_HANGS, str(root)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout is not None
+        broker = int(run.stdout.readline())
+        assert _brokers_under(root) == {broker}
+        run.kill()  # SIGKILL: no finally, no atexit
+        run.wait()
+        deadline = time.monotonic() + 15
+        while _brokers_under(root):
+            assert time.monotonic() < deadline, "the broker outlived the killed run"
+            time.sleep(0.1)
+    finally:
+        run.kill()
+        run.wait()
+        if run.stdout is not None:
+            run.stdout.close()
+        _stop_clusters_under(root)

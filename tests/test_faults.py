@@ -15,11 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pauseable import ResumeError, SeekToEnd, SkipReport, TopicPartition
 from pauseable.broker import metadata
+from pauseable.registry import get_backend
 from pauseable.testing.cluster import KafkaCluster
 from pauseable.testing.harness import BackendHarness, Blocking, NewTopic
 from pauseable.testing.ledger import Ledger
@@ -136,6 +138,141 @@ def test_the_leader_killed_during_a_seek_to_end_resume_gives_a_typed_error_or_a_
     ledger.report(report)
     print(f"{fault_harness.name}: resume after killing the leader: {len(failures)} ResumeError(s) before success")
     _finish(fault_harness, ctl, tp, ledger, during)
+
+
+def _fenced(cluster: KafkaCluster, node_id: int, tp: TopicPartition, timeout: float = 30) -> None:
+    """Wait until the cluster no longer lists the killed ``node_id`` as a broker nor as ``tp``'s leader."""
+    assert cluster.local is not None
+    address = cluster.local.running_nodes()[0].address
+    deadline = time.monotonic() + timeout
+    while True:
+        now = metadata(address)
+        if node_id not in [b.node_id for b in now.brokers] and now.leaders[(tp.topic, tp.partition)] != node_id:
+            return
+        assert time.monotonic() < deadline, f"node {node_id} still listed: {now}"
+        time.sleep(0.2)
+
+
+@pytest.mark.cluster
+def test_kafka_python_lookup_sent_to_a_leader_its_metadata_no_longer_lists_is_retried(
+    cluster3: KafkaCluster, replicated_topic: Callable[[int], str], group_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kafka-python 3.0.12 groups an offset lookup by the leaders in the metadata it has, then connects to
+    each leader in a later step. When a metadata refresh lands in between and no longer lists the old leader
+    (killed, then fenced), ``get_connection`` raises ``UnknownBrokerIdError`` (kafka/net/manager.py), which
+    the client marks not retriable: ``end_offsets`` fails with it, and so did a resume (issue 17). The
+    refresh lands there by chance on a loaded machine; here it is made to (the lookup waits for it first),
+    natively and under pauseable, whose adapter counts the error transient and the resume retries it."""
+    from kafka import TopicPartition as NativeTP
+    from kafka.consumer.fetcher import Fetcher
+    from kafka.errors import UnknownBrokerIdError
+
+    assert cluster3.local is not None
+    harness = BackendHarness(get_backend("kafka-python"), cluster3)
+    killed: list[int] = []
+    raised: list[BaseException] = []
+    send = Fetcher._send_list_offsets_request
+
+    async def refresh_lands_first(fetcher: Any, node_id: int, timestamps_and_epochs: Any) -> Any:
+        cluster = fetcher._manager.cluster
+        if node_id in killed:  # grouped by a stale leader: the refresh lands before the connection is made
+            await fetcher._manager.wait_for(cluster.request_update(), 10_000)
+        try:
+            return await send(fetcher, node_id, timestamps_and_epochs)
+        except Exception as exc:
+            raised.append(exc)
+            raise
+
+    monkeypatch.setattr(Fetcher, "_send_list_offsets_request", refresh_lands_first)
+    native = harness.native_consumer(group_id)
+    try:
+        tp = TopicPartition(replicated_topic(1), 0)
+        native_tp = NativeTP(tp.topic, tp.partition)
+        harness.produce(tp.topic, 5)
+        native.assign([native_tp])
+        ctl = harness.controller(group_id)
+        ctl.assign([tp])
+        delivered = harness.consume(ctl, lambda got: len(got.get(tp, [])) == 5)
+        while not native.poll(200):  # both hold metadata naming the leader, and fetched from it
+            pass
+        native.pause(native_tp)
+        ctl.pause(tp)
+        leader = _leader(cluster3, tp)
+        cluster3.local.stop_node(leader, kill=True)
+        killed.append(leader)
+        _fenced(cluster3, leader, tp)
+        for consumer in (native, ctl.consumer):  # neither has refreshed its metadata since
+            assert consumer._client.cluster.leader_for_partition(native_tp) == leader
+
+        with pytest.raises(UnknownBrokerIdError) as caught:
+            native.end_offsets([native_tp], timeout_ms=10_000)
+        assert caught.value.retriable is False, "kafka-python retries UnknownBrokerIdError now: revisit the adapter"
+
+        raised.clear()
+        ctl.resume(tp, strategy=SeekToEnd())
+        assert [type(exc) for exc in raised] == [UnknownBrokerIdError], "the resume did not meet the stale leader"
+        after = harness.produce(tp.topic, 3)
+        harness.consume(ctl, lambda got: set(after) <= set(got.get(tp, [])), into=delivered, what="records after")
+    finally:
+        native.close()
+        harness.close()
+
+
+@pytest.mark.cluster
+def test_confluent_lookup_of_a_partition_without_a_leader_is_transient_not_unknown(
+    cluster3: KafkaCluster, group_id: str
+) -> None:
+    """librdkafka's ``offsets_for_times`` fails with ``_UNKNOWN_PARTITION`` when it knows no leader for any of
+    the partitions asked about (rd_kafka_topic_partition_list_query_leaders), exactly as for a partition that
+    does not exist. Killing the node of a partition's only replica leaves it leaderless: natively the lookup
+    reads "unknown partition"; the adapter reports ``LEADER_NOT_AVAILABLE`` (transient: a resume retries it)
+    and it succeeds once the node is back. A partition that does not exist stays ``_UNKNOWN_PARTITION``."""
+    from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException
+    from confluent_kafka import TopicPartition as NativeTP
+    from pauseable_confluent_kafka import ConfluentAdapter
+
+    assert cluster3.local is not None
+    topic = cluster3.create_topic(partitions=1, replication_factor=1)
+    tp = TopicPartition(topic, 0)
+    consumer = Consumer({"bootstrap.servers": cluster3.bootstrap_servers, "group.id": group_id})
+    adapter = ConfluentAdapter(consumer)
+    try:
+        consumer.assign([NativeTP(topic, 0)])
+        assert adapter.end_offsets([tp]) == {tp: 0}
+        leader = _leader(cluster3, tp)
+        cluster3.local.stop_node(leader, kill=True)
+        deadline = time.monotonic() + 30
+        while _leader(cluster3, tp) != -1:  # fenced after broker.session.timeout.ms; no replica to elect
+            assert time.monotonic() < deadline, "the partition kept its leader"
+            time.sleep(0.2)
+        consumer.list_topics(topic, timeout=10)  # librdkafka's metadata: the partition has no leader
+
+        with pytest.raises(KafkaException) as native:
+            consumer.offsets_for_times([NativeTP(topic, 0, OFFSET_END)], timeout=10)
+        assert native.value.args[0].code() == KafkaError._UNKNOWN_PARTITION, "librdkafka tells a missing leader now"
+        with pytest.raises(KafkaException) as leaderless:
+            adapter.end_offsets([tp])
+        assert leaderless.value.args[0].code() == KafkaError.LEADER_NOT_AVAILABLE
+        assert adapter.is_transient_error(leaderless.value)
+        with pytest.raises(KafkaException) as absent:
+            adapter.end_offsets([TopicPartition(topic, 5)])
+        assert absent.value.args[0].code() == KafkaError._UNKNOWN_PARTITION
+        assert not adapter.is_transient_error(absent.value)
+
+        cluster3.local.start_node(leader)
+        deadline = time.monotonic() + 30
+        found: dict[TopicPartition, int] | None = None
+        errors: list[KafkaException] = []
+        while found is None and time.monotonic() < deadline:  # asking again cures it, as a resume does
+            try:
+                found = adapter.end_offsets([tp])
+            except KafkaException as exc:
+                errors.append(exc)
+                time.sleep(0.2)
+        assert found == {tp: 0}, errors
+        assert all(adapter.is_transient_error(exc) for exc in errors), errors
+    finally:
+        consumer.close()
 
 
 class _Member:

@@ -6,11 +6,17 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   (it awaits the offset reset), but the core resolves ``end_offsets`` itself so it can return them.
 - pause, resume, seek and assignment are plain methods; position, committed and the offset lookups
   are coroutines. The adapter presents all of them as coroutines.
+- an offset lookup retries the errors the client marks retriable until ``request_timeout_ms``, then raises
+  ``KafkaTimeoutError``, which the client marks not retriable; an error code it does not retry (replica
+  or broker not available, a network exception, no matching listener) is raised at once, also marked not
+  retriable. The adapter counts these as transient and, after any transient lookup failure, asks the
+  client for fresh metadata so the retry goes to the current leader.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pauseable
@@ -20,12 +26,37 @@ from pauseable.adapter import AsyncAssignedHook, AsyncRevokedHook, Backend, Cons
 try:
     import aiokafka
     from aiokafka import TopicPartition as NativeTP
+    from aiokafka import errors as aiokafka_errors
     from aiokafka.abc import ConsumerRebalanceListener
     from aiokafka.errors import ConsumerStoppedError
 
     HAVE_CLIENT = True
 except ImportError:  # pragma: no cover - the backend is then simply not listed
     HAVE_CLIENT = False
+
+if HAVE_CLIENT:
+    #: not retriable by the client's flag, yet they mean its metadata is stale, a broker went away or the
+    #: lookup ran out of time (aiokafka/consumer/fetcher.py, _retrieve_offsets and _proc_offset_request):
+    #: ask again. StaleLeaderEpochCodeError is code 13, NETWORK_EXCEPTION since Kafka 2.0.
+    _STALE = (
+        aiokafka_errors.KafkaTimeoutError,
+        aiokafka_errors.BrokerNotAvailableError,
+        aiokafka_errors.ReplicaNotAvailableError,
+        aiokafka_errors.StaleLeaderEpochCodeError,
+        aiokafka_errors.ListenerNotFound,
+        aiokafka_errors.KafkaUnavailableError,
+    )
+    #: retriable by the client's flag, but the client retries it itself until its timeout before it surfaces:
+    #: by then the topic is absent, and asking again cannot help
+    _ABSENT = (aiokafka_errors.UnknownTopicOrPartitionError,)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Whether a lookup that failed with ``exc`` may succeed if asked again (a leader moved, a broker went
+    away, a timeout): the client's ``retriable`` flag, corrected where it is wrong for a lookup."""
+    if not isinstance(exc, aiokafka_errors.KafkaError) or isinstance(exc, _ABSENT):
+        return False
+    return isinstance(exc, _STALE) or bool(exc.retriable)
 
 
 class AIOKafkaAdapter:
@@ -57,23 +88,41 @@ class AIOKafkaAdapter:
         self._consumer.seek(NativeTP(partition.topic, partition.partition), offset)
 
     async def position(self, partition: TopicPartition) -> int | None:
-        position: int | None = await self._consumer.position(NativeTP(partition.topic, partition.partition))
+        with self._refresh_on_transient():
+            position: int | None = await self._consumer.position(NativeTP(partition.topic, partition.partition))
         return position
 
     async def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
-        return {tp: await self._consumer.committed(NativeTP(tp.topic, tp.partition)) for tp in partitions}
+        with self._refresh_on_transient():
+            return {tp: await self._consumer.committed(NativeTP(tp.topic, tp.partition)) for tp in partitions}
+
+    @contextmanager
+    def _refresh_on_transient(self) -> Iterator[None]:
+        """A lookup that fails transiently asks for fresh metadata (in the background: the next lookup waits
+        for it), so the retry (pauseable.core.LookupRetry) finds the current leader; the client refreshes by
+        itself only for the errors it retries itself."""
+        try:
+            yield
+        except Exception as exc:
+            client = getattr(self._consumer, "_client", None)
+            if _is_transient(exc) and client is not None:
+                client.force_metadata_update()
+            raise
 
     async def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        found = await self._consumer.beginning_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
+        with self._refresh_on_transient():
+            found = await self._consumer.beginning_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        found = await self._consumer.end_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
+        with self._refresh_on_transient():
+            found = await self._consumer.end_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         native = {NativeTP(tp.topic, tp.partition): ts for tp, ts in timestamps.items()}
-        found = await self._consumer.offsets_for_times(native)
+        with self._refresh_on_transient():
+            found = await self._consumer.offsets_for_times(native)
         return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
 
     async def partitions_of(self, topic: str) -> frozenset[int]:
@@ -109,7 +158,7 @@ class AIOKafkaAdapter:
         return isinstance(exc, ConsumerStoppedError) or self.is_closed()
 
     def is_transient_error(self, exc: BaseException) -> bool:
-        return bool(getattr(exc, "retriable", False))  # aiokafka.errors: a leader moved, a timeout, ...
+        return _is_transient(exc)
 
 
 if HAVE_CLIENT:

@@ -19,6 +19,10 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 - ``commit()`` commits the offsets stored for consumed records only (a ``seek`` is not one), and raises
   ``_NO_OFFSET`` when there are none. The adapter commits the current positions (sought or consumed)
   explicitly, like the other clients do; with no known position it is a no-op.
+- ``offsets_for_times`` fails with ``_UNKNOWN_PARTITION`` when librdkafka knows no leader for any of the
+  partitions asked about (a leader being elected, or one its metadata names but it has dropped as a broker):
+  it reads exactly like a partition that does not exist. The adapter asks the cluster which partitions
+  exist, and reports a missing leader as ``LEADER_NOT_AVAILABLE`` (transient, so a resume retries it).
 - there is no seek-to-end call; ``seek`` with ``OFFSET_END`` is resolved lazily by the fetcher. The core
   resolves the end offsets and seeks to them (eager). The adapter looks beginning and end offsets up
   with ``offsets_for_times`` at the logical ``OFFSET_BEGINNING``/``OFFSET_END``: one ListOffsets request
@@ -71,16 +75,23 @@ except ImportError:  # pragma: no cover - releases before 2.12 have no asyncio c
     HAVE_AIO = False
 
 _OFFSET_INVALID = -1001
-if HAVE_CLIENT:
-    _TRANSIENT_CODES = frozenset(
-        getattr(KafkaError, name)
-        for name in (
-            "NOT_LEADER_FOR_PARTITION", "LEADER_NOT_AVAILABLE", "FENCED_LEADER_EPOCH", "UNKNOWN_LEADER_EPOCH",
-            "OFFSET_NOT_AVAILABLE", "REQUEST_TIMED_OUT", "NOT_COORDINATOR", "COORDINATOR_NOT_AVAILABLE",
-            "COORDINATOR_LOAD_IN_PROGRESS", "_TRANSPORT", "_DESTROY_BROKER", "_ALL_BROKERS_DOWN", "_TIMED_OUT",
-            "_WAIT_COORD",
-        )
-    )  # fmt: skip
+#: codes of a lookup error that asking again may cure: the client's metadata is stale (a leader moved,
+#: a broker restarted), a broker or the coordinator went away, or the lookup timed out. Not among them:
+#: UNKNOWN_TOPIC_OR_PART, _UNKNOWN_TOPIC and _UNKNOWN_PARTITION (the topic or partition is absent),
+#: authorization, _INVALID_ARG, _STATE, _RESOLVE (a host name that does not resolve).
+_TRANSIENT_NAMES = (
+    # the broker's answer: its leadership or its replica moved, or it is going away
+    "NOT_LEADER_FOR_PARTITION", "LEADER_NOT_AVAILABLE", "FENCED_LEADER_EPOCH", "UNKNOWN_LEADER_EPOCH",
+    "OFFSET_NOT_AVAILABLE", "REPLICA_NOT_AVAILABLE", "BROKER_NOT_AVAILABLE", "NETWORK_EXCEPTION",
+    "KAFKA_STORAGE_ERROR", "LISTENER_NOT_FOUND", "REBOOTSTRAP_REQUIRED", "REQUEST_TIMED_OUT",
+    "NOT_COORDINATOR", "COORDINATOR_NOT_AVAILABLE", "COORDINATOR_LOAD_IN_PROGRESS",
+    # librdkafka's own: the connection to a broker went, the broker is not (or no longer) in its metadata,
+    # its metadata cache is being updated, the coordinator is being looked up, a timeout
+    "_TRANSPORT", "_DESTROY_BROKER", "_ALL_BROKERS_DOWN", "_UNKNOWN_BROKER", "_NODE_UPDATE", "_WAIT_CACHE",
+    "_WAIT_COORD", "_TIMED_OUT", "_TIMED_OUT_QUEUE", "_RETRY",
+)  # fmt: skip
+if HAVE_CLIENT:  # a name this release of the client does not have is left out
+    _TRANSIENT_CODES = frozenset(getattr(KafkaError, name) for name in _TRANSIENT_NAMES if hasattr(KafkaError, name))
 _TIMEOUT_S = 30.0
 #: consume() refuses more than this many messages per call; poll(max_records) promises "up to", so cap it
 _MAX_CONSUME = 1_000_000
@@ -119,6 +130,30 @@ def _partition_ids(metadata: Any, topic: str) -> frozenset[int]:
     return frozenset(found.partitions)
 
 
+def _is_unknown_partition(exc: BaseException) -> bool:
+    error = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    return isinstance(error, KafkaError) and error.code() == KafkaError._UNKNOWN_PARTITION
+
+
+def _missing_leader(partitions: Sequence[TopicPartition], existing: Mapping[str, frozenset[int]]) -> Exception | None:
+    """For an ``offsets_for_times`` that failed with ``_UNKNOWN_PARTITION``: a transient error when every
+    partition asked about exists (``existing``: the partition ids of each topic, from the cluster), else None.
+
+    librdkafka (rd_kafka_topic_partition_list_query_leaders) fails the whole call with _UNKNOWN_PARTITION
+    when it has a leader for none of the partitions: "No leader(s) for partitions means all partitions are
+    unknown", whether a partition is absent or its leader is -1 or a broker it no longer knows.
+    """
+    if any(tp.partition not in existing.get(tp.topic, frozenset()) for tp in partitions):
+        return None
+    names = ", ".join(sorted(str(tp) for tp in partitions))
+    reason = f"no leader known for {names} (librdkafka reports _UNKNOWN_PARTITION; the partitions exist)"
+    return KafkaException(KafkaError(KafkaError.LEADER_NOT_AVAILABLE, reason, retriable=True))
+
+
+#: how long the check of which partitions exist may take (one Metadata request)
+_EXISTS_TIMEOUT_S = 10.0
+
+
 def _logical(partitions: Sequence[TopicPartition], offset: int) -> list[Any]:
     """A ListOffsets query: ``offset`` is OFFSET_BEGINNING or OFFSET_END, which the broker resolves."""
     return [NativeTP(tp.topic, tp.partition, offset) for tp in partitions]
@@ -154,7 +189,7 @@ def _is_closed_message(exc: BaseException) -> bool:
 def _is_transient(exc: BaseException) -> bool:
     """A lookup error that a retry may cure. librdkafka answers a lookup for a partition whose leader
     moved while it was paused with NOT_LEADER_FOR_PARTITION or _DESTROY_BROKER, and does not retry it
-    itself (it refreshes its metadata meanwhile)."""
+    itself (it refreshes its metadata meanwhile, so the adapter need not ask for it)."""
     error = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
     return isinstance(error, KafkaError) and (error.retriable() or error.code() in _TRANSIENT_CODES)
 
@@ -287,17 +322,28 @@ class ConfluentAdapter:
         return _offsets(self._consumer.committed(_native(partitions), timeout=_TIMEOUT_S))
 
     def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        query = _logical(partitions, confluent_kafka.OFFSET_BEGINNING)
-        return _resolved(self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
+        return _resolved(self._list_offsets(partitions, _logical(partitions, confluent_kafka.OFFSET_BEGINNING)))
 
     def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        return _resolved(
-            self._consumer.offsets_for_times(_logical(partitions, confluent_kafka.OFFSET_END), timeout=_TIMEOUT_S)
-        )
+        return _resolved(self._list_offsets(partitions, _logical(partitions, confluent_kafka.OFFSET_END)))
 
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         query = [NativeTP(tp.topic, tp.partition, ts) for tp, ts in timestamps.items()]
-        return _offsets(self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
+        return _offsets(self._list_offsets(list(timestamps), query))
+
+    def _list_offsets(self, partitions: Sequence[TopicPartition], query: list[Any]) -> list[Any]:
+        """``offsets_for_times``, with a missing leader told apart from a missing partition."""
+        try:
+            found: list[Any] = self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S)
+            return found
+        except KafkaException as exc:
+            if not _is_unknown_partition(exc):
+                raise
+            topics = {tp.topic for tp in partitions}
+            existing = {t: _partition_ids(self._consumer.list_topics(t, timeout=_EXISTS_TIMEOUT_S), t) for t in topics}
+            if (missing_leader := _missing_leader(partitions, existing)) is None:
+                raise
+            raise missing_leader from exc
 
     def partitions_of(self, topic: str) -> frozenset[int]:
         # A consumer's metadata request never creates the topic (allow.auto.create.topics is off by default).
@@ -409,16 +455,30 @@ class ConfluentAsyncAdapter:
         return _offsets(await self._consumer.committed(_native(partitions), timeout=_TIMEOUT_S))
 
     async def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        query = _logical(partitions, confluent_kafka.OFFSET_BEGINNING)
-        return _resolved(await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
+        return _resolved(await self._list_offsets(partitions, _logical(partitions, confluent_kafka.OFFSET_BEGINNING)))
 
     async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        query = _logical(partitions, confluent_kafka.OFFSET_END)
-        return _resolved(await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
+        return _resolved(await self._list_offsets(partitions, _logical(partitions, confluent_kafka.OFFSET_END)))
 
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         query = [NativeTP(tp.topic, tp.partition, ts) for tp, ts in timestamps.items()]
-        return _offsets(await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S))
+        return _offsets(await self._list_offsets(list(timestamps), query))
+
+    async def _list_offsets(self, partitions: Sequence[TopicPartition], query: list[Any]) -> list[Any]:
+        """``offsets_for_times``, with a missing leader told apart from a missing partition."""
+        try:
+            found: list[Any] = await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S)
+            return found
+        except KafkaException as exc:
+            if not _is_unknown_partition(exc):
+                raise
+            existing = {
+                t: _partition_ids(await self._consumer.list_topics(t, timeout=_EXISTS_TIMEOUT_S), t)
+                for t in {tp.topic for tp in partitions}
+            }
+            if (missing_leader := _missing_leader(partitions, existing)) is None:
+                raise
+            raise missing_leader from exc
 
     async def partitions_of(self, topic: str) -> frozenset[int]:
         return _partition_ids(await self._consumer.list_topics(topic, timeout=_TIMEOUT_S), topic)

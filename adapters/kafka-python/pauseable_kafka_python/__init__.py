@@ -10,11 +10,17 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   slot is not treated as empty); ``resume`` frees the drained slot so delivery continues.
 - ``committed`` already returns None when nothing is committed.
 - the rebalance listener's ``on_partitions_lost`` (forced eviction) is treated as a revocation.
+- an offset lookup sent to a leader that the client's metadata names but no longer lists as a broker
+  (a metadata refresh landing between grouping the lookup by leader and connecting to it) raises
+  ``UnknownBrokerIdError``, which the client marks not retriable and does not retry. The adapter counts
+  it (and ``BrokerNotAvailableError``) as transient and, after any transient lookup failure, flags the
+  metadata stale so the retry goes to the current leader.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pauseable
@@ -25,12 +31,29 @@ try:
     import kafka
     from kafka import OffsetAndMetadata
     from kafka import TopicPartition as NativeTP
+    from kafka import errors as kafka_errors
     from kafka.consumer.subscription_state import ConsumerRebalanceListener
     from kafka.errors import IllegalStateError
 
     HAVE_CLIENT = True
 except ImportError:  # pragma: no cover - the backend is then simply not listed
     HAVE_CLIENT = False
+
+if HAVE_CLIENT:
+    #: not retriable by the client's flag, yet they mean its metadata is stale or a broker went away: ask again
+    #: (UnknownBrokerIdError: kafka/net/manager.py, get_connection, a node the metadata names but does not list)
+    _STALE = (kafka_errors.UnknownBrokerIdError, kafka_errors.BrokerNotAvailableError)
+    #: retriable by the client's flag, but the client retries them itself until its timeout before they surface:
+    #: by then the topic is absent, and asking again cannot help
+    _ABSENT = (kafka_errors.UnknownTopicOrPartitionError, kafka_errors.UnknownTopicIdError)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Whether a lookup that failed with ``exc`` may succeed if asked again (a leader moved, a broker went
+    away, a timeout): the client's ``retriable`` flag, corrected where it is wrong for a lookup."""
+    if not isinstance(exc, kafka_errors.KafkaError) or isinstance(exc, _ABSENT):
+        return False
+    return isinstance(exc, _STALE) or bool(exc.retriable)
 
 
 #: per lookup: the client's default (request_timeout_ms, 30 s) would spend a resume's whole retry budget
@@ -79,12 +102,31 @@ class KafkaPythonAdapter:
         self._consumer.seek(NativeTP(partition.topic, partition.partition), offset)
 
     def position(self, partition: TopicPartition) -> int | None:
-        position: int | None = self._consumer.position(NativeTP(partition.topic, partition.partition))
+        with self._refresh_on_transient():
+            position: int | None = self._consumer.position(NativeTP(partition.topic, partition.partition))
         return position
 
     def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
         committed = self._consumer.committed
-        return {tp: committed(NativeTP(tp.topic, tp.partition), timeout_ms=_LOOKUP_TIMEOUT_MS) for tp in partitions}
+        with self._refresh_on_transient():
+            return {tp: committed(NativeTP(tp.topic, tp.partition), timeout_ms=_LOOKUP_TIMEOUT_MS) for tp in partitions}
+
+    def _request_metadata(self) -> None:
+        cluster = getattr(getattr(self._consumer, "_client", None), "cluster", None)
+        if cluster is not None:
+            cluster.request_update()
+
+    @contextmanager
+    def _refresh_on_transient(self) -> Iterator[None]:
+        """A lookup that fails transiently flags the metadata stale, so the retry (pauseable.core.LookupRetry)
+        finds the current leader: the client refreshes by itself only for the errors it retries itself, and
+        never for ``UnknownBrokerIdError`` (its metadata names a leader it does not list as a broker)."""
+        try:
+            yield
+        except Exception as exc:
+            if _is_transient(exc):
+                self._request_metadata()
+            raise
 
     def _refresh_if_paused(self, partitions: Iterable[TopicPartition]) -> None:
         """kafka-python 3.0.12 bug: a ListOffsets answered NOT_LEADER_OR_FOLLOWER is retried at once, with no
@@ -94,28 +136,29 @@ class KafkaPythonAdapter:
         Metadata request; only when a partition looked up is paused)."""
         paused = self._consumer.paused()
         if any(NativeTP(tp.topic, tp.partition) in paused for tp in partitions):
-            cluster = getattr(getattr(self._consumer, "_client", None), "cluster", None)
-            if cluster is not None:
-                cluster.request_update()
+            self._request_metadata()
 
     def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
         self._refresh_if_paused(partitions)
-        found = self._consumer.beginning_offsets(
-            [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
-        )
+        with self._refresh_on_transient():
+            found = self._consumer.beginning_offsets(
+                [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
+            )
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
         self._refresh_if_paused(partitions)
-        found = self._consumer.end_offsets(
-            [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
-        )
+        with self._refresh_on_transient():
+            found = self._consumer.end_offsets(
+                [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
+            )
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         self._refresh_if_paused(timestamps)
         native = {NativeTP(tp.topic, tp.partition): ts for tp, ts in timestamps.items()}
-        found = self._consumer.offsets_for_times(native, timeout_ms=_LOOKUP_TIMEOUT_MS)
+        with self._refresh_on_transient():
+            found = self._consumer.offsets_for_times(native, timeout_ms=_LOOKUP_TIMEOUT_MS)
         return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
 
     def partitions_of(self, topic: str) -> frozenset[int]:
@@ -153,7 +196,7 @@ class KafkaPythonAdapter:
         return isinstance(exc, IllegalStateError) and self.is_closed()
 
     def is_transient_error(self, exc: BaseException) -> bool:
-        return bool(getattr(exc, "retriable", False))  # kafka.errors: a leader moved, a timeout, ...
+        return _is_transient(exc)
 
 
 if HAVE_CLIENT:
