@@ -365,3 +365,10 @@ def test_confluent_end_offsets_tell_a_missing_leader_from_a_missing_partition(
         lookup()
     assert caught.value.args[0].code() == getattr(KafkaError, code)
     assert ConfluentAdapter(None).is_transient_error(caught.value) is (code == "LEADER_NOT_AVAILABLE")
+
+
+@pytest.mark.parametrize(("code", "retried"), [("_STATE", True), ("_OUTDATED", True), ("_INVALID_ARG", False)])
+def test_confluent_seek_retries_a_starting_fetcher_and_an_overtaken_seek(code: str, retried: bool) -> None:
+    from pauseable_confluent_kafka import _is_retried_seek_error
+
+    assert _is_retried_seek_error(confluent_kafka.KafkaException(KafkaError(getattr(KafkaError, code)))) is retried

@@ -14,7 +14,8 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 - ``commit(asynchronous=False)`` reports per-partition failures in the returned list, not by raising:
   the adapter raises them.
 - ``seek`` right after ``assign`` fails with ``_STATE`` ("Erroneous state") until the partition's
-  fetcher has started (~60 ms here): the adapter retries it for up to 10 s.
+  fetcher has started (~60 ms here), and with ``_OUTDATED`` when another op on the partition overtook
+  it (under load): the adapter retries it for up to 10 s.
 - ``offsets_for_times`` reports "no such record" as offset ``-1`` (``OFFSET_END``): translated to None.
 - ``commit()`` commits the offsets stored for consumed records only (a ``seek`` is not one), and raises
   ``_NO_OFFSET`` when there are none. The adapter commits the current positions (sought or consumed)
@@ -182,6 +183,12 @@ def _is_state_error(exc: BaseException) -> bool:
     return isinstance(exc, KafkaException) and exc.args[0].code() == KafkaError._STATE
 
 
+def _is_retried_seek_error(exc: BaseException) -> bool:
+    """A seek to try again: ``_STATE`` while the partition's fetcher starts; ``_OUTDATED`` when another op on
+    the partition (a pause, a resume, a fetch restart) overtook it — seen under load on a busy machine."""
+    return isinstance(exc, KafkaException) and exc.args[0].code() in (KafkaError._STATE, KafkaError._OUTDATED)
+
+
 def _is_closed_message(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and "closed" in str(exc).lower()
 
@@ -310,7 +317,7 @@ class ConfluentAdapter:
                 self._consumer.seek(native)
                 break
             except KafkaException as exc:
-                if not _is_state_error(exc) or time.monotonic() > deadline:
+                if not _is_retried_seek_error(exc) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.01)  # the partition's fetcher is still starting
         self._sought.note_seek(partition, offset)
@@ -443,7 +450,7 @@ class ConfluentAsyncAdapter:
                 await self._consumer.seek(native)
                 break
             except KafkaException as exc:
-                if not _is_state_error(exc) or time.monotonic() > deadline:
+                if not _is_retried_seek_error(exc) or time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(0.01)  # the partition's fetcher is still starting
         self._sought.note_seek(partition, offset)

@@ -51,11 +51,18 @@ class AbstractConcurrencyTests:
             located = {TopicPartition(*ctl.target.locate(r)[:2]) for r in records}
             batches.append((time.monotonic(), located))
 
-        took = _from_a_worker(harness, ctl, [("pause", lambda c: c.pause(p0))], on_records=record, max_records=50)
+        def p1_flowed(returned: dict[str, float]) -> bool:
+            return any(p1 in tps for when, tps in batches if when > returned["pause"])
+
+        took = _from_a_worker(
+            harness, ctl, [("pause", lambda c: c.pause(p0))], on_records=record, max_records=50, until=p1_flowed
+        )
         paused_at = time.monotonic() - took["_since_pause_returned"]
         late = [when - paused_at for when, tps in batches if when > paused_at and p0 in tps]
         assert not late, f"{p0} delivered {len(late)} time(s) after pause() returned"
-        assert any(p1 in tps for when, tps in batches if when > paused_at), "the other partition kept flowing"
+        assert any(p1 in tps for when, tps in batches if when > paused_at), (
+            f"the other partition kept flowing: {[(round(w - paused_at, 3), sorted(t)) for w, t in batches]}"
+        )
         assert took["pause"] < _PROMPT_S
 
 
@@ -66,9 +73,11 @@ def _from_a_worker(
     *,
     on_records: Callable[[list[Any]], None] | None = None,
     max_records: int = 500,
+    until: Callable[[dict[str, float]], bool] = lambda returned: True,
 ) -> dict[str, float]:
     """Poll ``ctl`` in a loop on this thread (or task) while a worker makes ``calls`` one by one, each
-    after 0.3 s; return how long each call took, and ``_since_pause_returned`` at the end."""
+    after 0.3 s, then waits 1 s and until ``until(when each call returned)`` (at most 10 s more); return
+    how long each call took, and ``_since_pause_returned`` at the end."""
     took: dict[str, float] = {}
     returned: dict[str, float] = {}
     target = ctl.target
@@ -88,6 +97,10 @@ def _from_a_worker(
                     await call(target)
                     took[name], returned[name] = time.monotonic() - began, time.monotonic()
                 await asyncio.sleep(1.0)
+                for _ in range(100):
+                    if until(returned):
+                        break
+                    await asyncio.sleep(0.1)
             finally:
                 done.set()
 
@@ -108,6 +121,10 @@ def _from_a_worker(
                     call(target)
                     took[name], returned[name] = time.monotonic() - began, time.monotonic()
                 time.sleep(1.0)
+                for _ in range(100):
+                    if until(returned):
+                        break
+                    time.sleep(0.1)
             except BaseException as exc:  # re-raised on the test's thread
                 failed.append(exc)
             finally:
