@@ -50,6 +50,7 @@ class AbstractConcurrencyTests:
         def record(records: list[Any]) -> None:
             located = {TopicPartition(*ctl.target.locate(r)[:2]) for r in records}
             batches.append((time.monotonic(), located))
+            time.sleep(0.005)  # a little work per batch: the backlog must outlast the pause
 
         def p1_flowed(returned: dict[str, float]) -> bool:
             return any(p1 in tps for when, tps in batches if when > returned["pause"])
