@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pauseable.bench.costs import THROUGHPUT_TARGET
+from pauseable.bench.costs import POLL_LATENCY_TARGET_MS, THROUGHPUT_TARGET
 from pauseable.bench.overhead import OPERATIONS
 from pauseable.bench.runner import SCHEMA
 from pauseable.strategies import ALL_STRATEGIES
@@ -38,10 +38,11 @@ def test_a_tiny_benchmark_writes_every_sample_and_skipping_strategies_deliver_no
         assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG"), plot
     assert document["schema"] == SCHEMA
     assert set(document) >= {"machine", "versions", "config", "samples", "summary", "took_s", "broker",
-                             "overhead", "throughput"}  # fmt: skip
+                             "overhead", "throughput", "poll_latency"}  # fmt: skip
     assert document["versions"]["clients"].keys() == {"aiokafka", "confluent-kafka", "kafka-python"}
     check_overhead(document)
     check_throughput(document)
+    check_poll_latency(document)
     samples = document["samples"]
     assert {(s["backend"], s["strategy"]) for s in samples} == {(b, s) for b in FIRST_PARTY for s in ALL_STRATEGIES}
     for s in samples:
@@ -58,7 +59,9 @@ def test_a_tiny_benchmark_writes_every_sample_and_skipping_strategies_deliver_no
         assert s["cpu_s"] > 0
         assert s["broker_cpu_s"] is None or s["broker_cpu_s"] >= 0
     assert "Control calls:" in (tmp_path / "bench.md").read_text()
+    assert "Poll with a record ready:" in (tmp_path / "bench.md").read_text()
     assert "control calls: µs per call" in result.stdout
+    assert "poll with a record ready" in result.stdout
 
 
 # What each call needs from the broker by pauseable's contract, per call (Fetch requests left out):
@@ -105,3 +108,25 @@ def check_throughput(document: dict[str, Any]) -> None:
         assert r["ratio"] > 0 and r["target"] == THROUGHPUT_TARGET, r
         assert r["meets_target"] == (r["ratio"] >= THROUGHPUT_TARGET), r
         assert r["pauseable_records_per_s"] > 0 and r["raw_records_per_s"] > 0, r
+
+
+def check_poll_latency(document: dict[str, Any]) -> None:
+    """The poll-with-a-record-ready section: every try of both sides handed the ready record over."""
+    config = document["config"]
+    samples = document["poll_latency"]["samples"]
+    assert sorted(s["backend"] for s in samples) == sorted(FIRST_PARTY)  # --no-anchor: no franz-go
+    for s in samples:
+        assert s["timeout_s"] == config["poll_latency_timeout_s"] and s["tries"] == config["poll_latency_tries"], s
+        assert sorted((t["side"], t["try"]) for t in s["timings"]) == sorted(
+            (side, i) for side in ("pauseable", "native") for i in range(s["tries"])
+        ), s
+        for t in s["timings"]:
+            assert t["ms"] >= 0 and t["records"] >= 1, (s["backend"], t)  # the ready record, whatever the time
+    rows = document["poll_latency"]["summary"]
+    assert [r["backend"] for r in rows] == sorted(FIRST_PARTY)
+    for r in rows:
+        assert r["pauseable_p50_ms"] > 0 and r["native_p50_ms"] > 0 and r["ratio"] > 0, r
+        assert r["pauseable_p95_ms"] >= r["pauseable_p50_ms"] and r["native_p95_ms"] >= r["native_p50_ms"], r
+        assert r["target_ms"] == POLL_LATENCY_TARGET_MS, r
+        assert r["meets_target"] == (r["pauseable_p50_ms"] < POLL_LATENCY_TARGET_MS), r
+        assert r["franz_go_p50_ms"] is None, r

@@ -5,6 +5,10 @@
 // the partition is resumed; one fresh record is produced; the clock stops at its delivery.
 // Strategies: continue, seek-to-end (SetOffsets to the end offset listed at resume),
 // discard-until (consume and drop below that end offset).
+//
+// With -scenario poll-latency, the same as pauseable/bench/poll_latency.py instead: the caught-up
+// consumer gets one record produced, waits -settle so it is fetched, and times one
+// PollRecords(ctx, 500) whose ctx times out after -timeout; -tries times.
 package main
 
 import (
@@ -54,6 +58,10 @@ func main() {
 	backlog := flag.Int("backlog", 1000, "records produced while paused")
 	size := flag.Int("record-size", 100, "value bytes per record")
 	strategy := flag.String("strategy", "seek-to-end", "continue, seek-to-end or discard-until")
+	scenario := flag.String("scenario", "resume", "resume (the strategy's resume) or poll-latency")
+	tries := flag.Int("tries", 10, "poll-latency: polls timed")
+	timeout := flag.Duration("timeout", time.Second, "poll-latency: each poll's timeout")
+	settle := flag.Duration("settle", 300*time.Millisecond, "poll-latency: wait after producing, before polling")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -69,6 +77,10 @@ func main() {
 	produce(ctx, producer, *topic, 10, *size, []byte("w")) // warm-up
 	for seen := 0; seen < 10; {
 		seen += consumer.PollFetches(ctx).NumRecords()
+	}
+	if *scenario == "poll-latency" {
+		pollLatency(ctx, producer, consumer, *topic, *size, *tries, *timeout, *settle)
+		return
 	}
 	paused := map[string][]int32{*topic: {0}}
 	consumer.PauseFetchPartitions(paused)
@@ -116,6 +128,26 @@ func main() {
 		"latency_s": latency, "resume_s": resume, "stale_delivered": stale, "skipped": skipped,
 		"records_fetched": fetched, "bytes_fetched": fetchedBytes, "cpu_s": cpuSeconds() - cpu0,
 		"max_rss_kb": maxRSSKB(),
+	})
+	fmt.Println(string(out))
+}
+
+// pollLatency prints the poll-latency sample: ms from each PollRecords call to its return.
+func pollLatency(ctx context.Context, producer, consumer *kgo.Client, topic string, size, tries int,
+	timeout, settle time.Duration) {
+	timings := make([]map[string]any, 0, tries)
+	for i := 0; i < tries; i++ {
+		produce(ctx, producer, topic, 1, size, []byte("p"))
+		time.Sleep(settle)
+		pollCtx, cancel := context.WithTimeout(ctx, timeout)
+		t0 := time.Now()
+		records := consumer.PollRecords(pollCtx, 500).NumRecords()
+		ms := float64(time.Since(t0).Microseconds()) / 1000
+		cancel()
+		timings = append(timings, map[string]any{"side": "native", "try": i, "ms": ms, "records": records})
+	}
+	out, _ := json.Marshal(map[string]any{
+		"backend": "franz-go", "timeout_s": timeout.Seconds(), "tries": tries, "timings": timings,
 	})
 	fmt.Println(string(out))
 }

@@ -40,3 +40,16 @@ def sample(binary: Path, config: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError(f"franz-go sample {config} failed:\n{result.stderr[-2000:]}")
     loaded: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return loaded
+
+
+def poll_latency(binary: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """franz-go's poll-latency sample (the fields of :func:`pauseable.bench.poll_latency.sample`, side native)."""
+    args = [
+        str(binary), "-scenario", "poll-latency", "-bootstrap", config["bootstrap"], "-topic", config["topic"],
+        "-tries", str(config["tries"]), "-timeout", f"{config['timeout_s']}s", "-settle", f"{config['settle_s']}s",
+    ]  # fmt: skip
+    result = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"franz-go poll-latency sample {config} failed:\n{result.stderr[-2000:]}")
+    loaded: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded

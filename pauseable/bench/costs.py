@@ -1,7 +1,9 @@
-"""What pauseable costs: summaries, terminal tables and Markdown of the overhead and throughput runs.
+"""What pauseable costs: summaries, terminal tables and Markdown of the overhead, throughput and
+poll-latency runs.
 
-The raw samples come from :mod:`pauseable.bench.overhead` (one per backend) and
-:mod:`pauseable.bench.throughput` (one per backend, side and repeat).
+The raw samples come from :mod:`pauseable.bench.overhead` (one per backend),
+:mod:`pauseable.bench.throughput` (one per backend, side and repeat) and
+:mod:`pauseable.bench.poll_latency` (one per backend, and franz-go's).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pauseable.bench.overhead import OPERATIONS
 
 #: the issue's target for the hot path: pauseable's poll loop delivers at least this share of the raw rate
 THROUGHPUT_TARGET = 0.95
+#: the issue's target for a poll with a record ready: pauseable's median, in ms, on every backend
+POLL_LATENCY_TARGET_MS = 10.0
 
 
 def overhead_summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -91,6 +95,46 @@ def throughput_summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def poll_latency_summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per backend: median and p95 ms of a poll with a record ready, pauseable and native; franz-go's beside."""
+    franz = next((s for s in samples if s["backend"] == "franz-go"), None)
+    franz_ms = [t["ms"] for t in franz["timings"]] if franz else []
+    rows = []
+    for sample in sorted(samples, key=lambda s: (s["backend"] == "franz-go", s["backend"])):
+        sides: dict[str, list[dict[str, Any]]] = {}
+        for t in sample["timings"]:
+            sides.setdefault(t["side"], []).append(t)
+        ours = [t["ms"] for t in sides.get("pauseable", [])]
+        theirs = [t["ms"] for t in sides.get("native", [])]
+        p50 = statistics.median(ours) if ours else None
+        rows.append(
+            {
+                "backend": sample["backend"],
+                "timeout_s": sample["timeout_s"],
+                "tries": sample["tries"],
+                "pauseable_p50_ms": p50,
+                "pauseable_p95_ms": _p95(ours),
+                "native_p50_ms": statistics.median(theirs) if theirs else None,
+                "native_p95_ms": _p95(theirs),
+                "ratio": p50 / statistics.median(theirs) if p50 is not None and theirs else None,
+                "franz_go_p50_ms": statistics.median(franz_ms) if franz_ms else None,
+                "franz_go_p95_ms": _p95(franz_ms),
+                "min_records": min((t["records"] for t in sample["timings"]), default=0),
+                "target_ms": POLL_LATENCY_TARGET_MS,
+                "meets_target": None if p50 is None else p50 < POLL_LATENCY_TARGET_MS,
+            }
+        )
+    return rows
+
+
+def _p95(values: list[float]) -> float | None:
+    """The 95th percentile, nearest rank (the largest value for fewer than 20)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * (len(ordered) - 1))))]
+
+
 def _median(samples: list[dict[str, Any]], key: str) -> Any:
     values = [s[key] for s in samples if s[key] is not None]
     return statistics.median(values) if values else None
@@ -125,8 +169,21 @@ def throughput_table(summary: list[dict[str, Any]]) -> Table:
     return out
 
 
+def poll_latency_table(summary: list[dict[str, Any]]) -> Table:
+    out = Table(title=f"poll with a record ready: ms per call (median / p95), target < {POLL_LATENCY_TARGET_MS:.0f} ms")
+    for column in ("backend", "pauseable", "native", "franz-go", "timeout", "target"):
+        out.add_column(column, justify="left" if column == "backend" else "right", no_wrap=True)
+    for r in summary:
+        out.add_row(
+            r["backend"], _ms_pair(r["pauseable_p50_ms"], r["pauseable_p95_ms"]),
+            _ms_pair(r["native_p50_ms"], r["native_p95_ms"]), _ms_pair(r["franz_go_p50_ms"], r["franz_go_p95_ms"]),
+            f"{r['timeout_s']:g} s", _met(r["meets_target"]),
+        )  # fmt: skip
+    return out
+
+
 def markdown(document: dict[str, Any]) -> str:
-    """The overhead and throughput sections of ``bench.md`` (empty when the run had neither)."""
+    """The overhead, throughput and poll-latency sections of ``bench.md`` (empty when the run had none)."""
     lines: list[str] = []
     overhead = document.get("overhead", {}).get("summary", [])
     if overhead:
@@ -170,7 +227,47 @@ def markdown(document: dict[str, Any]) -> str:
                 f"{r['raw_cpu_us_per_record']:.2f} / {r['pauseable_cpu_us_per_record']:.2f} | "
                 f"{_seconds(r['raw_broker_cpu_s'])} / {_seconds(r['pauseable_broker_cpu_s'])} |"
             )
+    polls = document.get("poll_latency", {}).get("summary", [])
+    if polls:
+        config = document["config"]
+        lines += [
+            "",
+            "Poll with a record ready: ms from the call to its return, "
+            f"`poll({config['poll_latency_timeout_s']:g}, 500)` with one record fetched "
+            f"({config['poll_latency_settle_s']:g} s after it was produced), median / p95 of "
+            f"{config['poll_latency_tries']} tries per side, one warm consumer per backend, sides alternated; native: "
+            "the client's own call on the same consumer (confluent-kafka `consume(500, timeout)`, kafka-python "
+            "`poll`, aiokafka `getmany`); franz-go `PollRecords(ctx, 500)` beside each as the anchor. "
+            f"Target: pauseable's median under {POLL_LATENCY_TARGET_MS:.0f} ms.",
+            "",
+            "| backend | pauseable | native | franz-go | target |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for r in polls:
+            if r["backend"] == "franz-go":
+                continue  # beside every row
+            lines.append(
+                f"| {r['backend']} | {_ms_pair(r['pauseable_p50_ms'], r['pauseable_p95_ms'])} | "
+                f"{_ms_pair(r['native_p50_ms'], r['native_p95_ms'])} | "
+                f"{_ms_pair(r['franz_go_p50_ms'], r['franz_go_p95_ms'])} | {_met(r['meets_target'])} |"
+            )
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _ms_pair(p50: float | None, p95: float | None) -> str:
+    if p50 is None:
+        return "-"
+    return f"{_ms(p50)} / {_ms(p95)}"
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f} ms" if abs(value) >= 100 else f"{value:.2f} ms" if abs(value) < 1 else f"{value:.1f} ms"
+
+
+def _met(meets: bool | None) -> str:
+    return "-" if meets is None else "met" if meets else "missed"
 
 
 def _us(value: float | None) -> str:

@@ -1,10 +1,12 @@
 """``pauseable bench``: skip strategies by backends by backlog sizes, on a real broker; then what
-pauseable costs: control-call overhead and poll-loop throughput against the native clients.
+pauseable costs: control-call overhead, poll-loop throughput and the latency of a poll with a record
+ready, against the native clients.
 
 Each sample runs in a fresh process (:mod:`pauseable.bench.worker`, :mod:`~pauseable.bench.overhead`,
-:mod:`~pauseable.bench.throughput`) so its CPU time and peak memory are that consumer's alone; the
-broker's CPU is read apart. Results: terminal tables, and a JSON file with the machine, the
-versions, the configuration and every raw sample (``schema`` 2, described in ``benchmarks/README.md``).
+:mod:`~pauseable.bench.throughput`, :mod:`~pauseable.bench.poll_latency`) so its CPU time and peak
+memory are that consumer's alone; the broker's CPU is read apart. Results: terminal tables, and a JSON
+file with the machine, the versions, the configuration and every raw sample (``schema`` 3, described
+in ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pauseable.strategies import ALL_STRATEGIES
 from pauseable.testing.cluster import unique_name
 from pauseable.testing.harness import Producer
 
-SCHEMA = 2
+SCHEMA = 3
 
 
 @dataclass
@@ -57,6 +59,10 @@ class Profile:
     throughput_record_size: int = 100
     throughput_repeats: int = 5
     max_records: int = 500
+    #: poll with a record ready: timed polls per side, each poll's timeout, the wait for the record's fetch
+    poll_latency_tries: int = 10
+    poll_latency_timeout_s: float = 1.0
+    poll_latency_settle_s: float = 0.3
 
     @classmethod
     def quick(cls, backends: list[str]) -> Profile:
@@ -67,6 +73,7 @@ class Profile:
         return cls(
             backends, backlogs=[1_000, 100_000, 1_000_000], record_sizes=[100, 1024], repeats=5,
             overhead_calls=1_000, overhead_repeats=7, count_windows=7, throughput_records=1_000_000,
+            poll_latency_tries=20,
         )  # fmt: skip
 
     @classmethod
@@ -74,7 +81,8 @@ class Profile:
         """For the test of the machinery: seconds, not minutes."""
         return cls(
             backends, backlogs=[200], repeats=1, anchor=False, overhead_calls=20, overhead_repeats=1,
-            count_windows=3, throughput_records=5_000, throughput_repeats=1,
+            count_windows=3, throughput_records=5_000, throughput_repeats=1, poll_latency_tries=2,
+            poll_latency_timeout_s=0.5,
         )  # fmt: skip
 
 
@@ -169,6 +177,7 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
             progress.advance(task)
         overhead = _overhead(profile, bootstrap, pids, progress)
         throughput = _throughput(profile, bootstrap, pids, progress)
+        polls = _poll_latency(profile, bootstrap, franz, progress)
     summary = summarize(samples)
     document: dict[str, Any] = {
         "schema": SCHEMA,
@@ -182,6 +191,7 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         "summary": summary,
         "overhead": {"samples": overhead, "summary": costs.overhead_summary(overhead)},
         "throughput": {"samples": throughput, "summary": costs.throughput_summary(throughput)},
+        "poll_latency": {"samples": polls, "summary": costs.poll_latency_summary(polls)},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
@@ -191,6 +201,7 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     console.print(table(summary))
     console.print(costs.overhead_table(document["overhead"]["summary"]))
     console.print(costs.throughput_table(document["throughput"]["summary"]))
+    console.print(costs.poll_latency_table(document["poll_latency"]["summary"]))
     console.print(f"raw samples and summary: {out_dir / 'bench.json'}")
     return document
 
@@ -233,6 +244,28 @@ def _throughput(profile: Profile, bootstrap: str, pids: list[int], progress: Pro
             }  # fmt: skip
             found.append({**_run_worker("pauseable.bench.throughput", config), "repeat": repeat})
             progress.advance(task)
+    return found
+
+
+def _poll_latency(profile: Profile, bootstrap: str, franz: Path | None, progress: Progress) -> list[dict[str, Any]]:
+    """One poll-latency sample per backend (pauseable and native), each in its own process; franz-go's beside."""
+    runners = [*profile.backends, *(["franz-go"] if franz else [])]
+    task = progress.add_task("poll with a record ready", total=len(runners))
+    found = []
+    for backend in runners:
+        progress.update(task, description=f"{backend} poll with a record ready")
+        topic = unique_name(f"poll-latency-{backend}")
+        create_topic(bootstrap, topic, partitions=1)
+        config = {
+            "bootstrap": bootstrap, "backend": backend, "topic": topic, "tries": profile.poll_latency_tries,
+            "timeout_s": profile.poll_latency_timeout_s, "settle_s": profile.poll_latency_settle_s,
+        }  # fmt: skip
+        if backend == "franz-go":
+            assert franz is not None
+            found.append(anchor.poll_latency(franz, config))
+        else:
+            found.append(_run_worker("pauseable.bench.poll_latency", config))
+        progress.advance(task)
     return found
 
 

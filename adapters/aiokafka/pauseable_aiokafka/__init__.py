@@ -2,8 +2,10 @@
 
 Native behaviour that differs from pauseable's contract, and where it is cured:
 
-- ``committed`` already returns None when nothing is committed; ``seek_to_end`` is already eager
-  (it awaits the offset reset), but the core resolves ``end_offsets`` itself so it can return them.
+- ``committed`` asks one partition per request (one OffsetFetch each): the adapter asks the group
+  coordinator for all of them in one request (None where nothing is committed).
+- ``seek_to_end`` is already eager (it awaits the offset reset), but the core resolves ``end_offsets``
+  itself so it can return them.
 - pause, resume, seek and assignment are plain methods; position, committed and the offset lookups
   are coroutines. The adapter presents all of them as coroutines.
 - an offset lookup retries the errors the client marks retriable until ``request_timeout_ms``, then raises
@@ -94,7 +96,14 @@ class AIOKafkaAdapter:
 
     async def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
         with self._refresh_on_transient():
-            return {tp: await self._consumer.committed(NativeTP(tp.topic, tp.partition)) for tp in partitions}
+            consumer = self._consumer
+            if consumer._group_id is None:  # the client's own error (IllegalOperation: Requires group_id)
+                return {tp: await consumer.committed(NativeTP(tp.topic, tp.partition)) for tp in partitions}
+            # One OffsetFetch for all of them: the client's committed() asks one partition per request.
+            found = await consumer._coordinator.fetch_committed_offsets(
+                [NativeTP(tp.topic, tp.partition) for tp in partitions]
+            )
+            return {tp: _committed_offset(found.get(NativeTP(tp.topic, tp.partition))) for tp in partitions}
 
     @contextmanager
     def _refresh_on_transient(self) -> Iterator[None]:
@@ -159,6 +168,13 @@ class AIOKafkaAdapter:
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
+
+
+def _committed_offset(found: Any) -> int | None:
+    """An ``OffsetAndMetadata`` of the coordinator's answer → the offset; None when nothing is committed."""
+    if found is None or found.offset < 0:
+        return None
+    return int(found.offset)
 
 
 if HAVE_CLIENT:

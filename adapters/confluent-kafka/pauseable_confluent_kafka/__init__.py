@@ -35,10 +35,16 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 - ``resume`` does not wake librdkafka's fetcher: the partition's broker thread notices it only at
   its next idle wake-up, up to 1 s later (``rd_kafka_max_block_ms``, not configurable), so the
   first record after a resume came 0-1 s late, and ~1 s when a seek or an offset lookup had just
-  woken that thread. A seek does wake it (the fetch state turns active), so the adapter seeks every
-  partition it resumes to the position it resumes at: local, no round trip, nothing skipped or
+  woken that thread. A seek made after the resume does wake it (the fetch state turns active); one
+  made before, while paused, does not. So the adapter seeks every partition it resumes to the
+  position it resumes at, right after the native resume: local, no round trip, nothing skipped or
   repeated (the seek only discards records prefetched for the old fetch version, which a pause has
-  already purged).
+  already purged). A seek of a partition the adapter paused natively is therefore only noted, and
+  made once, at resume: a resume that skips sends each partition one seek, not two.
+- ``consume(num_messages, timeout)`` waits until it has ``num_messages`` or the timeout ran out, even
+  with records ready (``poll(2.0, 500)`` with one record fetched took 2 s). The adapter takes what is
+  ready without waiting (``consume(n, 0)``); only when nothing is ready does it wait, up to the
+  timeout, for the first record, then takes what else is ready with it.
 """
 
 from __future__ import annotations
@@ -257,16 +263,26 @@ def _wake_seeks(sought: _SoughtOffsets, resumed: list[TopicPartition], positions
     return [NativeTP(tp.topic, tp.partition, known[tp]) for tp in resumed if tp in known]
 
 
+def _paused_again(paused: set[tuple[str, int]], resumed: list[TopicPartition]) -> list[Any]:
+    """A resume's seek failed: the partitions it resumed natively are paused again (returned, to pause), as
+    the controller keeps them, so none fetches from where it is not meant to resume (a seek still to make
+    stays noted, for the next resume)."""
+    paused.update((tp.topic, tp.partition) for tp in resumed)
+    return _native(resumed)
+
+
 class ConfluentAdapter:
     """The translation table from pauseable to :class:`confluent_kafka.Consumer`."""
 
-    __slots__ = ("_consumer", "_paused", "_sought")
+    __slots__ = ("_consumer", "_deferred", "_paused", "_sought")
 
     def __init__(self, consumer: Any) -> None:
         self._consumer = consumer
         self._sought = _SoughtOffsets()
         #: partitions this adapter paused natively, to wake the fetcher for at resume
         self._paused: set[tuple[str, int]] = set()
+        #: paused partitions sought but not yet natively: the seek is made at resume (it wakes the fetcher)
+        self._deferred: set[tuple[str, int]] = set()
 
     def assignment(self) -> set[TopicPartition]:
         return set(_ours(self._consumer.assignment()))
@@ -275,6 +291,7 @@ class ConfluentAdapter:
         self._consumer.assign(_native(partitions))
         self._sought = _SoughtOffsets()
         self._paused.clear()
+        self._deferred.clear()
 
     def subscribe(self, topics: Sequence[str], on_assigned: AssignedHook, on_revoked: RevokedHook) -> None:
         def on_assign(consumer: Any, partitions: list[Any]) -> None:
@@ -287,8 +304,7 @@ class ConfluentAdapter:
             on_assigned(_ours(partitions))
 
         def on_revoke(consumer: Any, partitions: list[Any]) -> None:
-            self._sought.forget(partitions)
-            self._paused.difference_update((tp.topic, tp.partition) for tp in partitions)
+            self._forget(partitions)
             on_revoked(_ours(partitions))
 
         self._consumer.subscribe(list(topics), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
@@ -297,29 +313,54 @@ class ConfluentAdapter:
         self._consumer.pause(_native(partitions))
         self._paused.update((tp.topic, tp.partition) for tp in partitions)
 
+    def _forget(self, partitions: Sequence[Any]) -> None:
+        self._sought.forget(partitions)
+        keys = {(tp.topic, tp.partition) for tp in partitions}
+        self._paused.difference_update(keys)
+        self._deferred.difference_update(keys)
+
     def resume(self, partitions: Sequence[TopicPartition]) -> None:
         self._consumer.resume(_native(partitions))
         if not (was_paused := _take_paused(self._paused, partitions)):
             return
-        for wake in _wake_seeks(self._sought, was_paused, self._consumer.position(_native(was_paused))):
-            try:
-                self._consumer.seek(wake)
-            except KafkaException as exc:
-                if not _is_state_error(exc):  # _STATE: the fetcher is still starting, and that wakes it
-                    raise
-            self._sought.note_seek(TopicPartition(wake.topic, wake.partition), wake.offset)
+        try:
+            for wake in _wake_seeks(self._sought, was_paused, self._consumer.position(_native(was_paused))):
+                key = (wake.topic, wake.partition)
+                if key in self._deferred:  # the one seek of a partition sought while paused
+                    self._seek_native(wake)
+                    self._deferred.discard(key)
+                else:
+                    self._wake(wake)
+                # librdkafka forgets the position at every seek: the resume position is remembered instead
+                self._sought.note_seek(TopicPartition(wake.topic, wake.partition), wake.offset)
+        except Exception:
+            self._consumer.pause(_paused_again(self._paused, was_paused))
+            raise
 
-    def seek(self, partition: TopicPartition, offset: int) -> None:
-        native = NativeTP(partition.topic, partition.partition, offset)
+    def _wake(self, wake: Any) -> None:
+        try:
+            self._consumer.seek(wake)
+        except KafkaException as exc:
+            if not _is_retried_seek_error(exc):  # _STATE: the fetcher is still starting, and that wakes it
+                raise
+
+    def _seek_native(self, native: Any) -> None:
         deadline = time.monotonic() + _SEEK_RETRY_S
         while True:
             try:
                 self._consumer.seek(native)
-                break
+                return
             except KafkaException as exc:
                 if not _is_retried_seek_error(exc) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.01)  # the partition's fetcher is still starting
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        key = (partition.topic, partition.partition)
+        if key in self._paused:  # made at resume, where it also wakes the fetcher
+            self._deferred.add(key)
+        else:
+            self._seek_native(NativeTP(partition.topic, partition.partition, offset))
         self._sought.note_seek(partition, offset)
 
     def position(self, partition: TopicPartition) -> int | None:
@@ -365,7 +406,12 @@ class ConfluentAdapter:
             _raise_partition_errors(self._consumer.commit(offsets=native, asynchronous=False))
 
     def poll(self, timeout: float, max_records: int) -> list[Any]:
-        records: list[Any] = self._consumer.consume(num_messages=min(max_records, _MAX_CONSUME), timeout=timeout)
+        consume, wanted = self._consumer.consume, min(max_records, _MAX_CONSUME)
+        records: list[Any] = consume(num_messages=wanted, timeout=0)  # what is ready: no waiting for a full batch
+        if not records and timeout > 0:
+            records = consume(num_messages=1, timeout=timeout)  # the first record to arrive
+            if records and wanted > 1:
+                records += consume(num_messages=wanted - 1, timeout=0)
         self._sought.note_delivered(records)
         return records
 
@@ -391,13 +437,15 @@ class ConfluentAdapter:
 class ConfluentAsyncAdapter:
     """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
 
-    __slots__ = ("_consumer", "_paused", "_sought")
+    __slots__ = ("_consumer", "_deferred", "_paused", "_sought")
 
     def __init__(self, consumer: Any) -> None:
         self._consumer = consumer
         self._sought = _SoughtOffsets()
         #: partitions this adapter paused natively, to wake the fetcher for at resume
         self._paused: set[tuple[str, int]] = set()
+        #: paused partitions sought but not yet natively: the seek is made at resume (it wakes the fetcher)
+        self._deferred: set[tuple[str, int]] = set()
 
     async def assignment(self) -> set[TopicPartition]:
         return set(_ours(await self._consumer.assignment()))
@@ -406,6 +454,7 @@ class ConfluentAsyncAdapter:
         await self._consumer.assign(_native(partitions))
         self._sought = _SoughtOffsets()
         self._paused.clear()
+        self._deferred.clear()
 
     async def subscribe(
         self, topics: Sequence[str], on_assigned: AsyncAssignedHook, on_revoked: AsyncRevokedHook
@@ -420,8 +469,7 @@ class ConfluentAsyncAdapter:
             await on_assigned(_ours(partitions))
 
         async def on_revoke(consumer: Any, partitions: list[Any]) -> None:
-            self._sought.forget(partitions)
-            self._paused.difference_update((tp.topic, tp.partition) for tp in partitions)
+            self._forget(partitions)
             await on_revoked(_ours(partitions))
 
         await self._consumer.subscribe(list(topics), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
@@ -430,29 +478,53 @@ class ConfluentAsyncAdapter:
         await self._consumer.pause(_native(partitions))
         self._paused.update((tp.topic, tp.partition) for tp in partitions)
 
+    def _forget(self, partitions: Sequence[Any]) -> None:
+        self._sought.forget(partitions)
+        keys = {(tp.topic, tp.partition) for tp in partitions}
+        self._paused.difference_update(keys)
+        self._deferred.difference_update(keys)
+
     async def resume(self, partitions: Sequence[TopicPartition]) -> None:
         await self._consumer.resume(_native(partitions))
         if not (was_paused := _take_paused(self._paused, partitions)):
             return
-        for wake in _wake_seeks(self._sought, was_paused, await self._consumer.position(_native(was_paused))):
-            try:
-                await self._consumer.seek(wake)
-            except KafkaException as exc:
-                if not _is_state_error(exc):  # _STATE: the fetcher is still starting, and that wakes it
-                    raise
-            self._sought.note_seek(TopicPartition(wake.topic, wake.partition), wake.offset)
+        try:
+            for wake in _wake_seeks(self._sought, was_paused, await self._consumer.position(_native(was_paused))):
+                key = (wake.topic, wake.partition)
+                if key in self._deferred:  # the one seek of a partition sought while paused
+                    await self._seek_native(wake)
+                    self._deferred.discard(key)
+                else:
+                    await self._wake(wake)
+                self._sought.note_seek(TopicPartition(wake.topic, wake.partition), wake.offset)
+        except Exception:
+            await self._consumer.pause(_paused_again(self._paused, was_paused))
+            raise
 
-    async def seek(self, partition: TopicPartition, offset: int) -> None:
-        native = NativeTP(partition.topic, partition.partition, offset)
+    async def _wake(self, wake: Any) -> None:
+        try:
+            await self._consumer.seek(wake)
+        except KafkaException as exc:
+            if not _is_retried_seek_error(exc):  # _STATE: the fetcher is still starting, and that wakes it
+                raise
+
+    async def _seek_native(self, native: Any) -> None:
         deadline = time.monotonic() + _SEEK_RETRY_S
         while True:
             try:
                 await self._consumer.seek(native)
-                break
+                return
             except KafkaException as exc:
                 if not _is_retried_seek_error(exc) or time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(0.01)  # the partition's fetcher is still starting
+
+    async def seek(self, partition: TopicPartition, offset: int) -> None:
+        key = (partition.topic, partition.partition)
+        if key in self._paused:  # made at resume, where it also wakes the fetcher
+            self._deferred.add(key)
+        else:
+            await self._seek_native(NativeTP(partition.topic, partition.partition, offset))
         self._sought.note_seek(partition, offset)
 
     async def position(self, partition: TopicPartition) -> int | None:
@@ -500,7 +572,12 @@ class ConfluentAsyncAdapter:
             _raise_partition_errors(await self._consumer.commit(offsets=native, asynchronous=False))
 
     async def poll(self, timeout: float, max_records: int) -> list[Any]:
-        records: list[Any] = await self._consumer.consume(num_messages=min(max_records, _MAX_CONSUME), timeout=timeout)
+        consume, wanted = self._consumer.consume, min(max_records, _MAX_CONSUME)
+        records: list[Any] = await consume(num_messages=wanted, timeout=0)  # what is ready: one hop when any is
+        if not records and timeout > 0:
+            records = await consume(num_messages=1, timeout=timeout)  # the first record to arrive
+            if records and wanted > 1:
+                records += await consume(num_messages=wanted - 1, timeout=0)
         self._sought.note_delivered(records)
         return records
 

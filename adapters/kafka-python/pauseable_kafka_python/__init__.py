@@ -8,7 +8,8 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 - resuming a partition whose buffered records were parked while paused can stall it for good
   (kafka-python 3.0.x: parked records are restored only into an empty in-line slot, and a drained
   slot is not treated as empty); ``resume`` frees the drained slot so delivery continues.
-- ``committed`` already returns None when nothing is committed.
+- ``committed`` already returns None when nothing is committed, but asks one partition per request
+  (one OffsetFetch each); the adapter asks the group coordinator for all of them in one request.
 - the rebalance listener's ``on_partitions_lost`` (forced eviction) is treated as a revocation.
 - an offset lookup sent to a leader that the client's metadata names but no longer lists as a broker
   (a metadata refresh landing between grouping the lookup by leader and connecting to it) raises
@@ -107,9 +108,15 @@ class KafkaPythonAdapter:
         return position
 
     def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
-        committed = self._consumer.committed
         with self._refresh_on_transient():
-            return {tp: committed(NativeTP(tp.topic, tp.partition), timeout_ms=_LOOKUP_TIMEOUT_MS) for tp in partitions}
+            consumer = self._consumer
+            if consumer.config.get("group_id") is None:  # the client's own error (IllegalStateError: Requires group_id)
+                return {tp: consumer.committed(NativeTP(tp.topic, tp.partition)) for tp in partitions}
+            # One OffsetFetch for all of them: the client's committed() asks one partition per request.
+            found = consumer._coordinator.fetch_committed_offsets(
+                [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
+            )
+            return {tp: _committed_offset(found.get(NativeTP(tp.topic, tp.partition))) for tp in partitions}
 
     def _request_metadata(self) -> None:
         cluster = getattr(getattr(self._consumer, "_client", None), "cluster", None)
@@ -197,6 +204,13 @@ class KafkaPythonAdapter:
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
+
+
+def _committed_offset(found: Any) -> int | None:
+    """An ``OffsetAndMetadata`` of the coordinator's answer → the offset; None when nothing is committed."""
+    if found is None or found.offset < 0:
+        return None
+    return int(found.offset)
 
 
 if HAVE_CLIENT:

@@ -23,6 +23,7 @@ from pauseable.testing.suite.errors import AbstractErrorTests
 from pauseable.testing.suite.membership import AbstractMembershipTests
 from pauseable.testing.suite.offsets import AbstractOffsetTests
 from pauseable.testing.suite.pause import AbstractPauseTests
+from pauseable.testing.suite.poll import AbstractPollTests
 from pauseable.testing.suite.resume import AbstractResumeTests
 from pauseable.testing.suite.seek import AbstractSeekTests
 from pauseable.testing.suite.topics import AbstractTopicPauseTests
@@ -33,6 +34,7 @@ __all__ = [
     "AbstractMembershipTests",
     "AbstractOffsetTests",
     "AbstractPauseTests",
+    "AbstractPollTests",
     "AbstractResumeTests",
     "AbstractSeekTests",
     "AbstractTopicPauseTests",
@@ -49,5 +51,6 @@ class ConformanceSuite(
     AbstractOffsetTests,
     AbstractErrorTests,
     AbstractConcurrencyTests,
+    AbstractPollTests,
 ):
     """Every behaviour of the contract; subclass it as ``Test...`` to run it."""
