@@ -134,7 +134,7 @@ class Controller(Generic[R]):
             self._assigned(tps, op)
             report: SkipReport | None = None
             try:
-                report, seeks = self._core.plan(chosen, self._facts(tps, chosen))
+                report, seeks = self._core.plan(chosen, tps, self._facts(tps, chosen))
                 if isinstance(chosen, Rebuild):
                     self._rebuild(chosen, tps, seeks)
                 else:
@@ -443,7 +443,7 @@ class AsyncController(Generic[R]):
             await self._assigned(tps, op)
             report: SkipReport | None = None
             try:
-                report, seeks = self._core.plan(chosen, await self._facts(tps, chosen))
+                report, seeks = self._core.plan(chosen, tps, await self._facts(tps, chosen))
                 if isinstance(chosen, Rebuild):
                     await self._rebuild(chosen, tps, seeks)
                 else:

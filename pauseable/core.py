@@ -158,7 +158,7 @@ class ControllerCore:
         cause = exc if isinstance(exc, PauseableError) else f"{type(exc).__name__}: {exc}"
         return ResumeError(
             f"resume with {strategy.name} failed ({cause}); still paused: {names}; skipped before the failure: "
-            f"{partial.skipped} record(s); resume again to retry",
+            f"{partial.skipped} offset(s); resume again to retry",
             partial,
             tps,
         )
@@ -314,9 +314,12 @@ class ControllerCore:
             self.resume_at.pop(tp, None)
             self.skips.pop((tp.topic, tp.partition), None)
 
-    def plan(self, strategy: SkipStrategy, facts: list[ResumeFacts]) -> tuple[SkipReport, dict[TopicPartition, int]]:
-        """The report of a resume, and the seeks it needs now; ranges to drop later become rules."""
-        report = SkipReport(strategy.name, tuple(f.partition for f in facts))
+    def plan(
+        self, strategy: SkipStrategy, resumed: list[TopicPartition], facts: list[ResumeFacts]
+    ) -> tuple[SkipReport, dict[TopicPartition, int]]:
+        """The report of a resume of ``resumed``, and the seeks it needs now; ranges to drop later become rules.
+        ``facts`` is empty for a strategy that skips nothing (no lookups are made)."""
+        report = SkipReport(strategy.name, tuple(resumed))
         seeks: dict[TopicPartition, int] = {}
         for f in facts:
             step = strategy.plan(f)

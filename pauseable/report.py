@@ -25,6 +25,8 @@ class SkippedRange:
 
     @property
     def count(self) -> int:
+        """How many offsets the range spans. On a transactional topic some are control markers and aborted
+        records, so fewer records may lie in it (``records_fetched`` counts those a discard saw)."""
         return self.end - self.start
 
     def __contains__(self, offset: object) -> bool:
@@ -45,7 +47,7 @@ class SkipReport:
 
     @property
     def skipped(self) -> int:
-        """How many offsets are skipped in all."""
+        """How many offsets are skipped in all (offsets, not records: see :attr:`SkippedRange.count`)."""
         return sum(r.count for r in self.ranges.values())
 
     @property
@@ -62,4 +64,7 @@ class SkipReport:
         if not self.ranges:
             return f"{self.strategy}: resumed {len(self.resumed)} partition(s), skipped nothing"
         parts = ", ".join(f"{tp} [{r.start}, {r.end})" for tp, r in sorted(self.ranges.items()))
-        return f"{self.strategy}: skipped {self.skipped} record(s): {parts}"
+        dropped = sum(r.records_fetched for r in self.ranges.values())
+        fetched = f"; {dropped} record(s) fetched and dropped" if dropped else ""
+        head = f"{self.strategy}: resumed {len(self.resumed)} partition(s), skipped {self.skipped} offset(s)"
+        return f"{head}: {parts}{fetched}"

@@ -124,7 +124,7 @@ def _resume_with_window(ctl: Controller[Any], adapter: LeakyAdapter, position: i
     from pauseable.strategies import ResumeFacts, SkipPauseWindow
 
     facts = [ResumeFacts(T0, position, end, window, 1)]
-    report, seeks = ctl._core.plan(SkipPauseWindow(), facts)
+    report, seeks = ctl._core.plan(SkipPauseWindow(), [f.partition for f in facts], facts)
     assert seeks == {}  # a backlog first: the range is jumped when reached
     return report
 
@@ -202,3 +202,17 @@ def test_a_rebuild_whose_commit_did_not_stick_raises_and_keeps_the_consumer() ->
     assert caught.value.report.ranges == {}
     assert not adapter.closed
     assert ctl.paused() == {T1}
+
+
+def test_a_report_names_every_resumed_partition_and_counts_offsets_not_records() -> None:
+    from pauseable import SeekToEnd
+
+    ctl, _ = _controller()
+    ctl.pause([T0, T1])
+    report = ctl.resume([T0, T1])  # Continue: no lookups, nothing skipped
+    assert report.resumed == (T0, T1)
+    assert str(report) == "continue: resumed 2 partition(s), skipped nothing"
+    ctl.pause([T0])
+    assert str(ctl.resume([T0], strategy=SeekToEnd())) == (
+        "seek-to-end: resumed 1 partition(s), skipped 90 offset(s): t[0] [10, 100)"
+    )
