@@ -36,3 +36,34 @@ def test_the_demo_shows_what_each_strategy_skips(kafka_cluster: KafkaCluster, st
     assert skipped == EXPECTED_SKIPPED[strategy]
     assert sorted(skipped + delivered) == list(range(14)), "every offset is delivered or skipped"
     assert f"SkipReport: {strategy}" in result.stdout
+
+
+def test_a_demo_that_cannot_finish_says_why_without_a_traceback(
+    kafka_cluster: KafkaCluster, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pauseable.cli import main
+    from pauseable.testing.harness import BackendHarness
+
+    def times_out(*args: object, **kwargs: object) -> None:
+        raise AssertionError("kafka-python: timed out after 30 s waiting for records; got [{}]")
+
+    monkeypatch.setenv("PAUSEABLE_BOOTSTRAP_SERVERS", kafka_cluster.bootstrap_servers)
+    monkeypatch.setattr(BackendHarness, "consume", times_out)
+    assert main(["demo", "--backend", "kafka-python"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("pauseable: error: the demo with kafka-python could not finish on the cluster at "), err
+    assert "timed out after 30 s waiting for records" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(bool(os.environ.get("PAUSEABLE_BOOTSTRAP_SERVERS")), reason="the demo must start its own broker")
+def test_the_demo_with_confluent_kafka_works_on_a_broker_it_starts() -> None:
+    """Issue 14: on a freshly started broker the confluent-kafka demo timed out 1 in 2 to 3 in 4 tries."""
+    pytest.importorskip("pauseable_confluent_kafka")
+    env = {**os.environ, "COLUMNS": "120"}
+    env.pop("PAUSEABLE_BOOTSTRAP_SERVERS", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "pauseable", "demo", "--backend", "confluent-kafka"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "SkipReport: skip-pause-window" in result.stdout

@@ -1,8 +1,9 @@
 """A few Kafka wire-protocol requests, so the core needs no Kafka client.
 
 The broker harness uses them to tell when a broker answers and to create topics for tests and
-benchmarks, whichever client (if any) is installed. Only non-flexible request versions are used:
-they are plain big-endian structs, supported by every Kafka 4.x broker (KIP-896 kept them).
+benchmarks, whichever client (if any) is installed; tests, to tell when a group coordinator answers.
+Only non-flexible request versions are used: they are plain big-endian structs, supported by every
+Kafka 4.x broker (KIP-896 kept them).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _CREATE_TOPICS = 19
 _CREATE_TOPICS_VERSION = 4
 _CREATE_PARTITIONS = 37
 _CREATE_PARTITIONS_VERSION = 1
+_OFFSET_FETCH = 9
+_OFFSET_FETCH_VERSION = 2
 _CLIENT_ID = b"pauseable-harness"
 _TOPIC_ALREADY_EXISTS = 36
 
@@ -156,6 +159,20 @@ def metadata(address: str, timeout: float = 5.0) -> ClusterMetadata:
         if error == 0:
             topics[name] = count
     return ClusterMetadata(tuple(sorted(brokers, key=lambda b: b.node_id)), controller_id, topics, leaders)
+
+
+def offset_fetch_error(address: str, group: str, timeout: float = 5.0) -> int:
+    """The error code of the broker at ``address`` to an OffsetFetch of ``group`` (v2, of no partition).
+
+    0 once it answers as the group's coordinator; 16 (NOT_COORDINATOR) when it is not the coordinator, or
+    not yet: on a cluster no group has used, until ``__consumer_offsets`` exists and then a moment more;
+    14 (COORDINATOR_LOAD_IN_PROGRESS) while it loads the group's offsets.
+    """
+    body = _string(group) + struct.pack(">i", 0)  # no topics
+    r = _request(address, _OFFSET_FETCH, _OFFSET_FETCH_VERSION, body, timeout)
+    for _ in r.array():  # topics: none asked, none answered
+        raise BrokerError(f"OffsetFetch of no partition of group {group!r} answered partitions")
+    return r.int16()
 
 
 def create_topic(

@@ -16,6 +16,14 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 - ``seek`` right after ``assign`` fails with ``_STATE`` ("Erroneous state") until the partition's
   fetcher has started (~60 ms here), and with ``_OUTDATED`` when another op on the partition overtook
   it (under load): the adapter retries it for up to 10 s.
+- ``assign`` (without offsets) starts a partition's fetcher only after an OffsetFetch of its committed
+  offset. When that request fails as a whole (``NOT_COORDINATOR``: the group's coordinator is not loaded
+  yet, as on a young cluster whose ``__consumer_offsets`` the first FindCoordinator has just created),
+  librdkafka neither retries it nor starts the fetcher: the partitions stay on its "queried" list for
+  good (no record, ``seek`` fails with ``_STATE``) until the next ``assign``, and every later
+  committed-offset query of the assignment waits behind them (librdkafka issue #5586). The adapter
+  first asks the coordinator itself (``committed`` of the same partitions), retrying the errors of a
+  coordinator that is still being found or loaded, and assigns once it has answered.
 - ``offsets_for_times`` reports "no such record" as offset ``-1`` (``OFFSET_END``): translated to None.
 - ``commit()`` commits the offsets stored for consumed records only (a ``seek`` is not one), and raises
   ``_NO_OFFSET`` when there are none. The adapter commits the current positions (sought or consumed)
@@ -208,6 +216,15 @@ def _is_transient(exc: BaseException) -> bool:
 
 
 _SEEK_RETRY_S = 10.0
+#: the first timeout of the committed-offset query that waits for the group coordinator, doubled on
+#: each retry: librdkafka's committed() may wait its whole timeout for a broker state change
+_COORDINATOR_WAIT_S = 0.5
+_COORDINATOR_RETRY_S = 0.02
+
+
+def _coordinator_wait(previous: float, deadline: float) -> float:
+    """The next query's timeout: twice the previous one, within ``deadline``."""
+    return min(2 * previous, max(deadline - time.monotonic(), 0.01))
 
 
 class _SoughtOffsets:
@@ -288,10 +305,26 @@ class ConfluentAdapter:
         return set(_ours(self._consumer.assignment()))
 
     def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        if partitions:
+            self._await_coordinator(_native(partitions))
         self._consumer.assign(_native(partitions))
         self._sought = _SoughtOffsets()
         self._paused.clear()
         self._deferred.clear()
+
+    def _await_coordinator(self, native: list[Any]) -> None:
+        """Return once the group coordinator answers an OffsetFetch of ``native`` (see the module notes)."""
+        deadline = time.monotonic() + _TIMEOUT_S
+        wait = _COORDINATOR_WAIT_S
+        while True:
+            try:
+                self._consumer.committed(native, timeout=wait)
+                return
+            except KafkaException as exc:
+                if not _is_transient(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(_COORDINATOR_RETRY_S)
+            wait = _coordinator_wait(wait, deadline)
 
     def subscribe(self, topics: Sequence[str], on_assigned: AssignedHook, on_revoked: RevokedHook) -> None:
         def on_assign(consumer: Any, partitions: list[Any]) -> None:
@@ -451,10 +484,26 @@ class ConfluentAsyncAdapter:
         return set(_ours(await self._consumer.assignment()))
 
     async def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        if partitions:
+            await self._await_coordinator(_native(partitions))
         await self._consumer.assign(_native(partitions))
         self._sought = _SoughtOffsets()
         self._paused.clear()
         self._deferred.clear()
+
+    async def _await_coordinator(self, native: list[Any]) -> None:
+        """Return once the group coordinator answers an OffsetFetch of ``native`` (see the module notes)."""
+        deadline = time.monotonic() + _TIMEOUT_S
+        wait = _COORDINATOR_WAIT_S
+        while True:
+            try:
+                await self._consumer.committed(native, timeout=wait)
+                return
+            except KafkaException as exc:
+                if not _is_transient(exc) or time.monotonic() >= deadline:
+                    raise
+            await asyncio.sleep(_COORDINATOR_RETRY_S)
+            wait = _coordinator_wait(wait, deadline)
 
     async def subscribe(
         self, topics: Sequence[str], on_assigned: AsyncAssignedHook, on_revoked: AsyncRevokedHook
