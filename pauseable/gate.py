@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 #: the longest a poll waits in the client before letting a queued call in
-POLL_SLICE_S = 0.05
+POLL_SLICE_S = 0.1
 
 F = TypeVar("F", bound=Callable[..., Any])
 

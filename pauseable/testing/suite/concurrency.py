@@ -13,7 +13,7 @@ import pytest
 from pauseable.testing.harness import BackendHarness, NewTopic
 from pauseable.types import TopicPartition
 
-#: generous: a call queued behind a poll waits about one poll slice (50 ms), never the poll's timeout
+#: generous: a call queued behind a poll waits about one poll slice (100 ms), never the poll's timeout
 _PROMPT_S = 0.9
 _POLL_TIMEOUT_S = 2.0
 
