@@ -264,8 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Backends x strategies x backlog sizes: resume -> first fresh record latency, stale records "
         "delivered, records and bytes fetched to get past the backlog, CPU and memory of the consumer process, "
         "broker CPU apart. Then pauseable against each native client: microseconds and broker requests per "
-        "control call, poll-loop records per second, and how long a poll takes with a record ready. Each sample "
-        "runs in its own process.",
+        "control call, poll-loop records per second, how long a poll takes with a record ready, and control calls "
+        "of 10 to 1,000 partitions at once. Each sample runs in its own process.",
     )
     size = bench.add_mutually_exclusive_group()
     size.add_argument(

@@ -17,6 +17,7 @@ import pytest
 from pauseable.bench.costs import POLL_LATENCY_TARGET_MS, THROUGHPUT_TARGET
 from pauseable.bench.overhead import OPERATIONS
 from pauseable.bench.runner import SCHEMA
+from pauseable.bench.scale import OPERATIONS as SCALE_OPERATIONS
 from pauseable.strategies import ALL_STRATEGIES
 from pauseable.testing import KafkaCluster
 
@@ -38,11 +39,12 @@ def test_a_tiny_benchmark_writes_every_sample_and_skipping_strategies_deliver_no
         assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG"), plot
     assert document["schema"] == SCHEMA
     assert set(document) >= {"machine", "versions", "config", "samples", "summary", "took_s", "broker",
-                             "overhead", "throughput", "poll_latency"}  # fmt: skip
+                             "overhead", "throughput", "poll_latency", "scale"}  # fmt: skip
     assert document["versions"]["clients"].keys() == {"aiokafka", "confluent-kafka", "kafka-python"}
     check_overhead(document)
     check_throughput(document)
     check_poll_latency(document)
+    check_scale(document)
     samples = document["samples"]
     assert {(s["backend"], s["strategy"]) for s in samples} == {(b, s) for b in FIRST_PARTY for s in ALL_STRATEGIES}
     for s in samples:
@@ -62,6 +64,8 @@ def test_a_tiny_benchmark_writes_every_sample_and_skipping_strategies_deliver_no
     assert "Poll with a record ready:" in (tmp_path / "bench.md").read_text()
     assert "control calls: µs per call" in result.stdout
     assert "poll with a record ready" in result.stdout
+    assert "Control calls at scale:" in (tmp_path / "bench.md").read_text()
+    assert "control calls at scale" in result.stdout
 
 
 # What each call needs from the broker by pauseable's contract, per call (Fetch requests left out):
@@ -130,3 +134,56 @@ def check_poll_latency(document: dict[str, Any]) -> None:
         assert r["target_ms"] == POLL_LATENCY_TARGET_MS, r
         assert r["meets_target"] == (r["pauseable_p50_ms"] < POLL_LATENCY_TARGET_MS), r
         assert r["franz_go_p50_ms"] is None, r
+
+
+#: broker requests per call of N partitions that do not depend on timing (one broker, so one leader), by side
+#: and backend: committed is one OffsetFetch through pauseable on every backend, and through the client's own
+#: call where it takes all partitions at once (confluent-kafka); kafka-python and aiokafka take one partition per
+#: call, so N. pause is local everywhere. kafka-python's own seek-to-end is lazy (its lookup waits for a poll),
+#: aiokafka's is eager (one ListOffsets).
+def expected_scale_requests(backend: str, operation: str, n: int) -> dict[str, dict[str, int]]:
+    one_each = backend in ("kafka-python", "aiokafka")
+    if operation == "pause":
+        return {"pauseable": {}, "native": {}}
+    if operation == "committed":
+        return {"pauseable": {"OffsetFetch": 1}, "native": {"OffsetFetch": n if one_each else 1}}
+    native_own = {"kafka-python": {}, "aiokafka": {"ListOffsets": 1}}
+    return {"native": native_own[backend]} if operation == "seek-to-end" and backend in native_own else {}
+
+
+def check_scale(document: dict[str, Any]) -> None:
+    """Control calls at scale: every backend, size and operation; the requests the contract fixes, exactly."""
+    config = document["config"]
+    sizes = config["scale_partitions"]
+    assert sizes == [10]  # --tiny: the smallest size only
+    samples = document["scale"]["samples"]
+    assert sorted((s["backend"], s["partitions"]) for s in samples) == [(b, n) for b in FIRST_PARTY for n in sizes]
+    for s in samples:
+        timed = sorted((t["operation"], t["side"], t["repeat"]) for t in s["timings"])
+        expected = [(op, side, r) for op in SCALE_OPERATIONS for side in ("pauseable", "native")
+                    for r in range(config["scale_repeats"])]  # fmt: skip
+        expected += [("seek-to-end", "native-eager", r) for r in range(config["scale_repeats"])]
+        assert timed == sorted(expected), s["backend"]
+        assert all(t["ms"] > 0 for t in s["timings"]), s["backend"]
+        assert all(r["windows"] == config["scale_windows"] for r in s["round_trips"]), s["backend"]
+    rows = document["scale"]["summary"]
+    assert [(r["backend"], r["partitions"], r["operation"]) for r in rows] == [
+        (b, n, op) for b in sorted(FIRST_PARTY) for n in sizes for op in SCALE_OPERATIONS
+    ]
+    for r in rows:
+        n, operation = r["partitions"], r["operation"]
+        assert r["pauseable_p50_ms"] > 0 and r["native_p50_ms"] > 0 and r["ratio"] > 0, r
+        assert r["pauseable_p95_ms"] >= r["pauseable_p50_ms"] and r["native_p95_ms"] >= r["native_p50_ms"], r
+        assert r["pauseable_us_per_partition"] == pytest.approx(r["pauseable_p50_ms"] * 1000 / n), r
+        assert (r["native_eager_p50_ms"] is not None) == (operation == "seek-to-end"), r
+        assert r["franz_go_p50_ms"] is None and r["round_trips"]["franz-go"] is None, r  # --no-anchor
+        assert r["meets_target"] is None and r["target_ratio"] is None, r  # the target is at 1,000 partitions
+        requests = r["requests"]
+        for side, kinds in expected_scale_requests(r["backend"], operation, n).items():
+            assert {k: v for k, v in requests[side].items() if v} == kinds, (side, r)
+        if operation in ("pause", "committed"):
+            assert r["round_trips"]["pauseable"] == (0 if operation == "pause" else 1), r
+        else:  # one ListOffsets per leader, whatever else the client asks (kafka-python: Metadata of paused ones)
+            assert requests["pauseable"]["ListOffsets"] == 1, r
+            assert requests["native-eager" if operation == "seek-to-end" else "native"]["ListOffsets"] == 1, r
+    assert document["scale"]["growth"] == []  # one size: nothing to grow from

@@ -9,6 +9,14 @@
 // With -scenario poll-latency, the same as pauseable/bench/poll_latency.py instead: the caught-up
 // consumer gets one record produced, waits -settle so it is fetched, and times one
 // PollRecords(ctx, 500) whose ctx times out after -timeout; -tries times.
+//
+// With -scenario scale, the same as pauseable/bench/scale.py: a consumer of every one of -partitions
+// partitions of the topic (filled beforehand), caught up, its offsets committed for a group; then,
+// -repeats times after one untimed cycle, each call of all the partitions at once: pause
+// (PauseFetchPartitions), committed (FetchOffsets), seek-to-end (one ListOffsets request, which the
+// client splits by leader, then SetOffsets) and resume-seek-to-end (the same, then
+// ResumeFetchPartitions), resting -settle after each pause and resume; then -windows more cycles
+// count the requests each call writes (Fetch left out).
 package main
 
 import (
@@ -18,11 +26,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 func cpuSeconds() float64 {
@@ -62,8 +73,15 @@ func main() {
 	tries := flag.Int("tries", 10, "poll-latency: polls timed")
 	timeout := flag.Duration("timeout", time.Second, "poll-latency: each poll's timeout")
 	settle := flag.Duration("settle", 300*time.Millisecond, "poll-latency: wait after producing, before polling")
+	partitions := flag.Int("partitions", 10, "scale: partitions of the topic, all consumed")
+	repeats := flag.Int("repeats", 5, "scale: timed cycles")
+	windows := flag.Int("windows", 3, "scale: cycles counting requests")
 	flag.Parse()
 	ctx := context.Background()
+	if *scenario == "scale" {
+		scale(ctx, *bootstrap, *topic, *partitions, *repeats, *windows, *settle)
+		return
+	}
 
 	producer, err := kgo.NewClient(kgo.SeedBrokers(*bootstrap), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerLinger(2*time.Millisecond))
@@ -150,4 +168,178 @@ func pollLatency(ctx context.Context, producer, consumer *kgo.Client, topic stri
 		"backend": "franz-go", "timeout_s": timeout.Seconds(), "tries": tries, "timings": timings,
 	})
 	fmt.Println(string(out))
+}
+
+// requestCounter counts the requests the client writes, by API name (kgo.HookBrokerWrite).
+type requestCounter struct {
+	mu   sync.Mutex
+	sent map[string]int
+}
+
+func (c *requestCounter) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	c.sent[kmsg.NameForKey(key)]++
+	c.mu.Unlock()
+}
+
+func (c *requestCounter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.sent))
+	for name, n := range c.sent {
+		out[name] = n
+	}
+	return out
+}
+
+// scale prints the scale sample: ms per call of each operation, and the requests each call wrote.
+func scale(ctx context.Context, bootstrap, topic string, n, repeats, windows int, settle time.Duration) {
+	counter := &requestCounter{sent: map[string]int{}}
+	offsets := map[int32]kgo.Offset{}
+	all := make([]int32, n)
+	for p := range n {
+		all[p] = int32(p)
+		offsets[int32(p)] = kgo.NewOffset().AtStart()
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap), kgo.WithHooks(counter),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}))
+	must(err)
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	group := fmt.Sprintf("franz-scale-%d", time.Now().UnixNano())
+	positions := kadm.Offsets{}
+	for seen := map[int32]bool{}; len(seen) < n; {
+		fetches := cl.PollFetches(ctx)
+		must(fetches.Err())
+		fetches.EachRecord(func(r *kgo.Record) {
+			seen[r.Partition] = true
+			positions.AddOffset(r.Topic, r.Partition, r.Offset+1, r.LeaderEpoch)
+		})
+	}
+	must(adm.CommitAllOffsets(ctx, group, positions))
+
+	parts := map[string][]int32{topic: all}
+	toEnd := func() {
+		req := kmsg.NewPtrListOffsetsRequest()
+		req.ReplicaID = -1
+		t := kmsg.NewListOffsetsRequestTopic()
+		t.Topic = topic
+		for _, p := range all {
+			rp := kmsg.NewListOffsetsRequestTopicPartition()
+			rp.Partition = p
+			rp.Timestamp = -1 // the end
+			t.Partitions = append(t.Partitions, rp)
+		}
+		req.Topics = append(req.Topics, t)
+		set := map[int32]kgo.EpochOffset{}
+		for _, shard := range cl.RequestSharded(ctx, req) {
+			must(shard.Err)
+			for _, rt := range shard.Resp.(*kmsg.ListOffsetsResponse).Topics {
+				for _, rp := range rt.Partitions {
+					set[rp.Partition] = kgo.EpochOffset{Epoch: rp.LeaderEpoch, Offset: rp.Offset}
+				}
+			}
+		}
+		if len(set) != n {
+			must(fmt.Errorf("end offsets of %d partitions, wanted %d", len(set), n))
+		}
+		cl.SetOffsets(map[string]map[int32]kgo.EpochOffset{topic: set})
+	}
+	ops := []struct {
+		name string
+		call func()
+		rest bool // after the call: the consumer settles (the Fetch in flight returns, or fetching resumes)
+	}{
+		{"pause", func() { cl.PauseFetchPartitions(parts) }, true},
+		{"committed", func() {
+			committed, err := adm.FetchOffsets(ctx, group)
+			must(err)
+			must(committed.Error())
+		}, false},
+		{"seek-to-end", toEnd, false},
+		{"resume-seek-to-end", func() { toEnd(); cl.ResumeFetchPartitions(parts) }, true},
+	}
+	timings := []map[string]any{}
+	for repeat := -1; repeat < repeats; repeat++ { // -1: untimed
+		for _, op := range ops {
+			t0 := time.Now()
+			op.call()
+			ms := float64(time.Since(t0).Nanoseconds()) / 1e6
+			if repeat >= 0 {
+				timings = append(timings, map[string]any{"operation": op.name, "side": "native", "repeat": repeat, "ms": ms})
+			}
+			if op.rest {
+				time.Sleep(settle)
+			}
+		}
+	}
+	sent := map[string][]map[string]int{}
+	for range windows {
+		for _, op := range ops {
+			before := counter.snapshot()
+			op.call()
+			after := counter.snapshot()
+			window := map[string]int{}
+			for name, count := range after {
+				if d := count - before[name]; d > 0 && name != "Fetch" {
+					window[name] = d
+				}
+			}
+			sent[op.name] = append(sent[op.name], window)
+			if op.rest {
+				time.Sleep(settle)
+			}
+		}
+	}
+	roundTrips := []map[string]any{}
+	for _, op := range ops {
+		found := sent[op.name]
+		totals, names := []int{}, map[string]bool{}
+		requests := map[string]int{}
+		for _, w := range found {
+			total := 0
+			for name, count := range w {
+				total += count
+				names[name] = true
+				requests[name] += count
+			}
+			totals = append(totals, total)
+		}
+		byKind := map[string]int{}
+		for name := range names {
+			counts := []int{}
+			for _, w := range found {
+				counts = append(counts, w[name])
+			}
+			byKind[name] = medianLow(counts)
+		}
+		roundTrips = append(roundTrips, map[string]any{
+			"operation": op.name, "side": "native", "windows": len(found), "per_call": medianLow(totals),
+			"max_per_call": maxOf(totals), "by_kind": byKind, "requests": requests,
+		})
+	}
+	out, _ := json.Marshal(map[string]any{
+		"backend": "franz-go", "partitions": n, "repeats": repeats, "timings": timings, "round_trips": roundTrips,
+	})
+	fmt.Println(string(out))
+}
+
+func medianLow(values []int) int {
+	if len(values) == 0 {
+		return 0
+	}
+	sorted := append([]int{}, values...)
+	sort.Ints(sorted)
+	return sorted[(len(sorted)-1)/2]
+}
+
+func maxOf(values []int) int {
+	m := 0
+	for _, v := range values {
+		m = max(m, v)
+	}
+	return m
 }

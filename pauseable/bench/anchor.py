@@ -53,3 +53,17 @@ def poll_latency(binary: Path, config: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError(f"franz-go poll-latency sample {config} failed:\n{result.stderr[-2000:]}")
     loaded: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return loaded
+
+
+def scale(binary: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """franz-go's control calls at scale (the fields of :func:`pauseable.bench.scale.sample`, side native)."""
+    args = [
+        str(binary), "-scenario", "scale", "-bootstrap", config["bootstrap"], "-topic", config["topic"],
+        "-partitions", str(config["partitions"]), "-repeats", str(config["repeats"]),
+        "-windows", str(config["count_windows"]), "-settle", f"{config['settle_s']}s",
+    ]  # fmt: skip
+    result = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"franz-go scale sample {config} failed:\n{result.stderr[-2000:]}")
+    loaded: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded

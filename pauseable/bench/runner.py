@@ -1,12 +1,12 @@
 """``pauseable bench``: skip strategies by backends by backlog sizes, on a real broker; then what
 pauseable costs: control-call overhead, poll-loop throughput and the latency of a poll with a record
-ready, against the native clients.
+ready, against the native clients; and control calls of 10 to 1,000 partitions at once.
 
 Each sample runs in a fresh process (:mod:`pauseable.bench.worker`, :mod:`~pauseable.bench.overhead`,
-:mod:`~pauseable.bench.throughput`, :mod:`~pauseable.bench.poll_latency`) so its CPU time and peak
-memory are that consumer's alone; the broker's CPU is read apart. Results: terminal tables, and a JSON
-file with the machine, the versions, the configuration and every raw sample (``schema`` 3, described
-in ``benchmarks/README.md``).
+:mod:`~pauseable.bench.throughput`, :mod:`~pauseable.bench.poll_latency`, :mod:`~pauseable.bench.scale`) so
+its CPU time and peak memory are that consumer's alone; the broker's CPU is read apart. Results: terminal
+tables, and a JSON file with the machine, the versions, the configuration and every raw sample
+(``schema`` 4, described in ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from pauseable import __version__
-from pauseable.bench import anchor, costs, plots
+from pauseable.bench import anchor, costs, plots, scale
 from pauseable.bench.cpu import broker_pids
 from pauseable.broker import KAFKA_VERSION, create_topic, running_cluster
 from pauseable.registry import backends
@@ -36,7 +36,7 @@ from pauseable.strategies import ALL_STRATEGIES
 from pauseable.testing.cluster import unique_name
 from pauseable.testing.harness import Producer
 
-SCHEMA = 3
+SCHEMA = 4
 
 
 @dataclass
@@ -63,6 +63,12 @@ class Profile:
     poll_latency_tries: int = 10
     poll_latency_timeout_s: float = 1.0
     poll_latency_settle_s: float = 0.3
+    #: control calls at scale: partitions per topic (one size each), timed cycles per side, cycles counting
+    #: requests, the rest after a pause or a resume (longer than the clients' 500 ms long-poll fetch wait)
+    scale_partitions: list[int] = field(default_factory=lambda: [10, 100, 1_000])
+    scale_repeats: int = 5
+    scale_windows: int = 3
+    scale_settle_s: float = 0.7
 
     @classmethod
     def quick(cls, backends: list[str]) -> Profile:
@@ -73,7 +79,7 @@ class Profile:
         return cls(
             backends, backlogs=[1_000, 100_000, 1_000_000], record_sizes=[100, 1024], repeats=5,
             overhead_calls=1_000, overhead_repeats=7, count_windows=7, throughput_records=1_000_000,
-            poll_latency_tries=20,
+            poll_latency_tries=20, scale_repeats=9,
         )  # fmt: skip
 
     @classmethod
@@ -82,7 +88,7 @@ class Profile:
         return cls(
             backends, backlogs=[200], repeats=1, anchor=False, overhead_calls=20, overhead_repeats=1,
             count_windows=3, throughput_records=5_000, throughput_repeats=1, poll_latency_tries=2,
-            poll_latency_timeout_s=0.5,
+            poll_latency_timeout_s=0.5, scale_partitions=[10], scale_repeats=1, scale_windows=2, scale_settle_s=0.1,
         )  # fmt: skip
 
 
@@ -178,6 +184,10 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         overhead = _overhead(profile, bootstrap, pids, progress)
         throughput = _throughput(profile, bootstrap, pids, progress)
         polls = _poll_latency(profile, bootstrap, franz, progress)
+        scaled = scale.run(
+            profile.backends, profile.scale_partitions, profile.scale_repeats, profile.scale_windows,
+            profile.scale_settle_s, bootstrap, franz, progress, _run_worker,
+        )  # fmt: skip
     summary = summarize(samples)
     document: dict[str, Any] = {
         "schema": SCHEMA,
@@ -192,6 +202,7 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         "overhead": {"samples": overhead, "summary": costs.overhead_summary(overhead)},
         "throughput": {"samples": throughput, "summary": costs.throughput_summary(throughput)},
         "poll_latency": {"samples": polls, "summary": costs.poll_latency_summary(polls)},
+        "scale": scale.section(scaled),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
@@ -202,6 +213,7 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     console.print(costs.overhead_table(document["overhead"]["summary"]))
     console.print(costs.throughput_table(document["throughput"]["summary"]))
     console.print(costs.poll_latency_table(document["poll_latency"]["summary"]))
+    console.print(scale.table(document["scale"]["summary"]))
     console.print(f"raw samples and summary: {out_dir / 'bench.json'}")
     return document
 
@@ -302,7 +314,7 @@ def markdown(document: dict[str, Any]) -> str:
                         f" · {r['stale_delivered_max']}"
                     )
                 lines.append(f"| {backlog:,} | {backend} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n" + costs.markdown(document)
+    return "\n".join(lines) + "\n" + costs.markdown(document) + scale.markdown(document.get("scale", {}), config)
 
 
 def _python_sample(config: dict[str, Any]) -> dict[str, Any]:
