@@ -1,4 +1,5 @@
-// The franz-go anchor of `pauseable bench`: the same scenario as pauseable/bench/worker.py, in Go.
+// The franz-go anchor of `pauseable bench`: the same scenario as pauseable/bench/worker.py, in Go
+// (and, with -scenario fetching, pauseable/bench/fetching.py's: fetching.go).
 //
 // One sample, printed as one JSON object: the consumer is caught up on a one-partition topic; it
 // pauses (PauseFetchPartitions); the backlog is produced; the clock starts; the strategy runs and
@@ -14,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -54,8 +56,15 @@ func main() {
 	backlog := flag.Int("backlog", 1000, "records produced while paused")
 	size := flag.Int("record-size", 100, "value bytes per record")
 	strategy := flag.String("strategy", "seek-to-end", "continue, seek-to-end or discard-until")
+	scenario := flag.String("scenario", "latency", "latency, or fetching (see fetching.go)")
+	repeats := flag.Int("repeats", 5, "fetching: runs per strategy and condition")
+	strategies := flag.String("strategies", "seek-to-end,discard-until,skip-pause-window", "fetching: strategies")
 	flag.Parse()
 	ctx := context.Background()
+	if *scenario == "fetching" {
+		fetching(ctx, *bootstrap, *topic, *backlog, *repeats, strings.Split(*strategies, ","))
+		return
+	}
 
 	producer, err := kgo.NewClient(kgo.SeedBrokers(*bootstrap), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerLinger(2*time.Millisecond))
