@@ -10,8 +10,11 @@ from pauseable import TopicPartition
 bootstrap = os.environ["PAUSEABLE_BOOTSTRAP_SERVERS"]
 topic = os.environ.get("TOPIC", "orders")
 
-consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "quickstart", "auto.offset.reset": "earliest"})
-ctl = pauseable.controller(consumer)  # the installed backend that claims this consumer
+config = {"bootstrap.servers": bootstrap, "group.id": "quickstart", "auto.offset.reset": "earliest"}
+consumer = Consumer(config)
+# the installed backend that claims this consumer; offset lookups get a client of their own, built from
+# config (librdkafka does not expose a consumer's), so they never wait behind the consumer's fetches
+ctl = pauseable.controller(consumer, lookup_config=config)
 ctl.subscribe(topic)  # rebalance-aware: topic pauses stick to partitions assigned later
 while not ctl.assignment():
     ctl.poll(0.5)

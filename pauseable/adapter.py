@@ -7,12 +7,42 @@ paused partitions and error wrapping all live in :mod:`pauseable.controller`, on
 
 Native exceptions may propagate: the core chains them into :class:`~pauseable.errors.BackendError`,
 or into :class:`~pauseable.errors.ConsumerClosedError` when ``is_closed_error`` says so.
+
+Offset lookups apart from fetching (optional). Kafka answers the requests of one connection in order,
+so a lookup sent on a connection where the consumer has a long-poll Fetch outstanding waits for that
+Fetch (up to ``fetch.wait.max.ms``, 500 ms by default): a resume while other partitions of the same
+broker keep flowing would wait for them. An adapter avoids that by giving the lookups a client of
+their own, with the method ``lookup_adapter(config)`` (``async def`` on an asyncio adapter):
+
+- the core calls it once, at the first lookup, with the user's ``lookup_config`` (None when not given:
+  ``pauseable.controller(consumer, lookup_config=...)``), and closes what it returns when the
+  controller closes (or a ``Rebuild`` replaces the consumer);
+- it returns a :class:`LookupAdapter`, built from the consumer's own configuration where the client
+  exposes it (``config`` then adds to it or overrides it) or from ``config``, carrying what changes an
+  answer or a login: bootstrap servers, security settings and their callbacks, the isolation level
+  (read_committed ends at the last stable offset), the group id (committed offsets); it never joins the
+  group nor subscribes;
+- or None: the lookups go through the consumer, as without the method.
+
+For a client that does not expose its configuration, set ``Backend.lookup_config`` too: the
+``lookup_config`` matching ``build_consumer(settings)``, so the tests and benchmarks cover the side path.
+
+The core then sends ``committed``, ``beginning_offsets``, ``end_offsets`` and ``offsets_for_times`` there
+(the resume's lookups and the public calls; OffsetFetch has a connection of its own in the first-party
+clients, so ``committed`` goes there for one lookup path, not for speed); ``position``, ``seek``,
+``pause`` and ``resume`` stay on the consumer. Errors from it are translated like the consumer's, and
+retried when ``is_transient_error`` (of the consumer's adapter) calls them transient. The usual way: the
+same adapter class around a second native consumer that is never assigned anything. That consumer
+fetches nothing, so nothing tells it a leader moved: :class:`LeaderAges` says when to ask for a topic's
+leaders before a lookup.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -78,6 +108,25 @@ class ConsumerAdapter(Protocol):
     # pauseable.gate.POLL_SLICE_S, 0.1 s). The controller's ``poll`` waits in slices this long so that calls
     # from other threads or tasks get in between; raise it for a client that misbehaves with short polls.
 
+    # Optional: ``lookup_adapter(config: Mapping[str, Any] | None) -> LookupAdapter | None``, a client
+    # for the offset lookups apart from the consumer's fetch connections (see the module docstring).
+
+
+class LookupAdapter(Protocol):
+    """The offset lookups, on a client apart from the consumer's fetch connections (a side client).
+
+    The same methods, arguments and answers as :class:`ConsumerAdapter`'s, for any partition of the
+    cluster (the side client is assigned nothing).
+    """
+
+    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]: ...
+    def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
+    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
+    def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]: ...
+    def close(self) -> None:
+        """Close the side client: its connections and threads end."""
+        ...
+
 
 class AsyncConsumerAdapter(Protocol):
     """An asyncio client, translated: the same methods as :class:`ConsumerAdapter`, awaited."""
@@ -103,6 +152,54 @@ class AsyncConsumerAdapter(Protocol):
     async def close(self) -> None: ...
     def is_closed(self) -> bool: ...
     def is_closed_error(self, exc: BaseException) -> bool: ...
+
+    # Optional: ``async def lookup_adapter(config) -> AsyncLookupAdapter | None`` (see the module docstring).
+
+
+class AsyncLookupAdapter(Protocol):
+    """The asyncio twin of :class:`LookupAdapter`."""
+
+    async def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]: ...
+    async def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
+    async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
+    async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]: ...
+    async def close(self) -> None: ...
+
+
+class LeaderAges:
+    """For a side client's adapter: which topics' leaders to ask for before a lookup.
+
+    A side client fetches nothing, so nothing tells it a leader moved, and a lookup sent to a dead leader
+    can wait for the whole lookup timeout. Ask for a topic's metadata (one request) before a lookup when
+    it was last asked for over ``every_s`` ago; not before a topic's first lookup, for which clients ask
+    anyway (an unknown topic). Several lookups of one resume share one request.
+    """
+
+    __slots__ = ("_asked", "every_s")
+
+    def __init__(self, every_s: float = 1.0) -> None:
+        self.every_s = every_s
+        self._asked: dict[str, float] = {}
+
+    def due(self, topics: Iterable[str]) -> list[str]:
+        """The topics to ask the leaders of now (sorted); a topic new here counts as asked for now."""
+        now = time.monotonic()
+        stale = []
+        for topic in sorted(set(topics)):
+            if topic not in self._asked:
+                self._asked[topic] = now
+            elif now - self._asked[topic] > self.every_s:
+                stale.append(topic)
+        return stale
+
+    def asked(self, topic: str) -> None:
+        """The leaders of ``topic`` were asked for, successfully, just now."""
+        self._asked[topic] = time.monotonic()
+
+    def expire(self, topics: Iterable[str]) -> None:
+        """Ask for these topics' leaders before the next lookup (one failed as if a leader moved)."""
+        for topic in topics:
+            self._asked[topic] = -math.inf
 
 
 @dataclass(frozen=True)
@@ -164,6 +261,9 @@ class Backend:
     package: str = ""
     #: the native consumer class, for people ("aiokafka.AIOKafkaConsumer")
     consumer_class: str = ""
+    #: for a client that does not expose its configuration: the ``lookup_config`` matching
+    #: ``build_consumer(settings)``, which tests and benchmarks pass to the controllers they build
+    lookup_config: Callable[[ConsumerSettings], Mapping[str, Any]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if (self.sync_adapter is None) == (self.async_adapter is None):

@@ -194,10 +194,13 @@ def _bench(args: argparse.Namespace) -> int:
             _err(f"pauseable: error: unknown strategy {', '.join(unknown)}; choose from {', '.join(ALL_STRATEGIES)}")
             return 2
         profile.strategies = args.strategy
+        profile.fetching_strategies = [s for s in args.strategy if s != "continue"]
     if args.repeats:
         profile.repeats = args.repeats
     if args.no_anchor:
         profile.anchor = False
+    if args.section:
+        profile.sections = args.section
     run(profile, Path(args.out))
     return 0
 
@@ -264,8 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Backends x strategies x backlog sizes: resume -> first fresh record latency, stale records "
         "delivered, records and bytes fetched to get past the backlog, CPU and memory of the consumer process, "
         "broker CPU apart. Then pauseable against each native client: microseconds and broker requests per "
-        "control call, poll-loop records per second, how long a poll takes with a record ready, and control calls "
-        "of 10 to 1,000 partitions at once. Each sample runs in its own process.",
+        "control call, poll-loop records per second, how long a poll takes with a record ready, control calls "
+        "of 10 to 1,000 partitions at once, and a resume while other partitions of the broker keep fetching, "
+        "against the same resume when idle. Each sample runs in its own process.",
     )
     size = bench.add_mutually_exclusive_group()
     size.add_argument(
@@ -276,6 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--strategy", action="append", metavar="NAME", help="a strategy (repeatable; default: all)")
     bench.add_argument("--repeats", type=int, help="samples per combination (default: 3; 5 with --full)")
     bench.add_argument("--no-anchor", action="store_true", help="skip franz-go (built with Go from benchmarks/franz)")
+    bench.add_argument(
+        "--section",
+        action="append",
+        choices=("latency", "overhead", "throughput", "fetching"),
+        help="run only this part (repeatable; default: all): latency of the strategies, control-call overhead, "
+        "poll-loop throughput, a resume while other partitions fetch",
+    )
     bench.add_argument("--out", default="benchmarks/results", help="where to write bench.json")
     bench.set_defaults(func=_bench)
     return parser

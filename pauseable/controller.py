@@ -7,12 +7,14 @@ controllers only order the adapter calls around it, so each rule is written once
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from pauseable.adapter import AsyncConsumerAdapter, Backend, ConsumerAdapter
+from pauseable.adapter import AsyncConsumerAdapter, AsyncLookupAdapter, Backend, ConsumerAdapter, LookupAdapter
 from pauseable.backoff import Backoff
 from pauseable.core import ControllerCore, LookupRetry, facts_of, fallback_position
 from pauseable.gate import POLL_SLICE_S, AsyncGate, Gate, aserialized, serialized
@@ -27,15 +29,26 @@ R = TypeVar("R")
 class Controller(Generic[R]):
     """A :class:`~pauseable.protocol.PauseController` over a synchronous client's consumer."""
 
-    __slots__ = ("_adapter", "_consumer", "_core", "_gate")
+    __slots__ = ("__weakref__", "_adapter", "_closer", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
 
     def __init__(
-        self, consumer: Any, backend: Backend, adapter: ConsumerAdapter, default_strategy: SkipStrategy | None = None
+        self,
+        consumer: Any,
+        backend: Backend,
+        adapter: ConsumerAdapter,
+        default_strategy: SkipStrategy | None = None,
+        *,
+        lookup_config: Mapping[str, Any] | None = None,
     ) -> None:
+        self._lookup_config = ControllerCore.check_lookup_config(lookup_config)
         self._consumer = consumer
         self._adapter = adapter
         self._core = ControllerCore(backend, adapter, default_strategy)
         self._gate = Gate()
+        #: where offset lookups go (the adapter's side client, or the adapter itself); None until the first
+        self._lookups: LookupAdapter | None = None
+        #: closes the side client, at close() or when the controller is garbage collected
+        self._closer: weakref.finalize[Any, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<pauseable.Controller backend={self.backend!r} closed={self._core.closed}>"
@@ -57,6 +70,22 @@ class Controller(Generic[R]):
 
     def _assigned(self, partitions: Sequence[TopicPartition], op: str) -> None:
         self._core.require_assigned(partitions, self._adapter.assignment(), op)
+
+    def _offsets(self) -> LookupAdapter:
+        """Where offset lookups go: the adapter's side client, built at the first lookup, else the consumer."""
+        if self._lookups is None:
+            build = getattr(self._adapter, "lookup_adapter", None)
+            side: LookupAdapter | None = build(self._lookup_config) if build is not None else None
+            if side is not None:
+                self._closer = weakref.finalize(self, side.close)
+                self._closer.atexit = False  # at exit its daemon threads end with the process
+            self._lookups = side if side is not None else self._adapter
+        return self._lookups
+
+    def _close_lookups(self) -> None:
+        closer, self._closer, self._lookups = self._closer, None, None
+        if closer is not None:
+            closer()
 
     # -- membership ------------------------------------------------------------------------
 
@@ -171,13 +200,14 @@ class Controller(Generic[R]):
 
     def _lookup(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         positions = {tp: self._adapter.position(tp) for tp in tps}
+        lookups = self._offsets()
         if unknown := [tp for tp, position in positions.items() if position is None]:
-            committed = self._adapter.committed(unknown)
-            beginning = self._adapter.beginning_offsets(unknown)
+            committed = lookups.committed(unknown)
+            beginning = lookups.beginning_offsets(unknown)
             positions.update({tp: fallback_position(committed[tp], beginning[tp]) for tp in unknown})
-        ends = self._adapter.end_offsets(tps)
+        ends = lookups.end_offsets(tps)
         paused_at = {tp: self._core.paused_at[tp] for tp in tps if tp in self._core.paused_at}
-        windows = self._adapter.offsets_for_times(paused_at) if strategy.needs_window and paused_at else {}
+        windows = lookups.offsets_for_times(paused_at) if strategy.needs_window and paused_at else {}
         return [facts_of(tp, positions, ends, windows, paused_at) for tp in tps]
 
     def _rebuild(self, strategy: Rebuild, tps: list[TopicPartition], seeks: dict[TopicPartition, int]) -> None:
@@ -185,7 +215,10 @@ class Controller(Generic[R]):
         offsets = self._core.handover_offsets({tp: self._adapter.position(tp) for tp in assigned}, seeks)
         if offsets:
             self._adapter.commit(offsets)
+            # asked of the consumer that just committed: its coordinator connection is warm, and group
+            # requests never share a connection with fetches on any first-party client
             self._core.check_handover(offsets, self._adapter.committed(list(offsets)))
+        self._close_lookups()  # the new consumer gets its own, from its own configuration
         self._adapter.close()
         self._core.closed = True  # until the new consumer is in place
         consumer = strategy.factory()
@@ -243,9 +276,9 @@ class Controller(Generic[R]):
         with self._call("seek"):
             self._assigned([tp], "seek")
             if target == Offset.END:
-                target = self._adapter.end_offsets([tp])[tp]
+                target = self._offsets().end_offsets([tp])[tp]
             elif target == Offset.BEGINNING:
-                target = self._adapter.beginning_offsets([tp])[tp]
+                target = self._offsets().beginning_offsets([tp])[tp]
             self._adapter.seek(tp, target)
         self._core.skips.pop((tp.topic, tp.partition), None)  # the user's seek wins over a pending skip
 
@@ -255,7 +288,7 @@ class Controller(Generic[R]):
             assignment = self._adapter.assignment()
             tps = sorted(assignment) if partitions is None else as_partitions(partitions)
             self._core.require_assigned(tps, assignment, "seek to the end of")
-            found = self._adapter.end_offsets(tps) if tps else {}
+            found = self._offsets().end_offsets(tps) if tps else {}
             ends = {tp: found[tp] for tp in tps}  # in the order asked (sorted when all)
             for tp, offset in ends.items():
                 self._adapter.seek(tp, offset)
@@ -280,21 +313,21 @@ class Controller(Generic[R]):
         tps = as_partitions(partitions)
         with self._call("read committed offsets"):
             self._existing(tps, "read the committed offset of")
-            return self._adapter.committed(tps) if tps else {}
+            return self._offsets().committed(tps) if tps else {}
 
     @serialized
     def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
             self._existing(tps, "read the end offset of")
-            return self._adapter.end_offsets(tps) if tps else {}
+            return self._offsets().end_offsets(tps) if tps else {}
 
     @serialized
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
             self._existing(checked, "look up offsets for times in")
-            return self._adapter.offsets_for_times(checked) if checked else {}
+            return self._offsets().offsets_for_times(checked) if checked else {}
 
     @serialized
     def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
@@ -329,16 +362,21 @@ class Controller(Generic[R]):
     def close(self) -> None:
         if self._core.closed or self._adapter.is_closed():
             self._core.closed = True
+            with contextlib.suppress(Exception):  # closing a closed controller is a no-op
+                self._close_lookups()
             return
         with self._call("close"):
-            self._adapter.close()
+            try:
+                self._adapter.close()
+            finally:
+                self._close_lookups()
         self._core.closed = True
 
 
 class AsyncController(Generic[R]):
     """An :class:`~pauseable.protocol.AsyncPauseController` over an asyncio client's consumer."""
 
-    __slots__ = ("_adapter", "_consumer", "_core", "_gate")
+    __slots__ = ("_adapter", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
 
     def __init__(
         self,
@@ -346,11 +384,16 @@ class AsyncController(Generic[R]):
         backend: Backend,
         adapter: AsyncConsumerAdapter,
         default_strategy: SkipStrategy | None = None,
+        *,
+        lookup_config: Mapping[str, Any] | None = None,
     ) -> None:
+        self._lookup_config = ControllerCore.check_lookup_config(lookup_config)
         self._consumer = consumer
         self._adapter = adapter
         self._core = ControllerCore(backend, adapter, default_strategy)
         self._gate = AsyncGate()
+        #: where offset lookups go (the adapter's side client, or the adapter itself); None until the first
+        self._lookups: AsyncLookupAdapter | None = None
 
     def __repr__(self) -> str:
         return f"<pauseable.AsyncController backend={self.backend!r} closed={self._core.closed}>"
@@ -372,6 +415,19 @@ class AsyncController(Generic[R]):
 
     async def _assigned(self, partitions: Sequence[TopicPartition], op: str) -> None:
         self._core.require_assigned(partitions, await self._adapter.assignment(), op)
+
+    async def _offsets(self) -> AsyncLookupAdapter:
+        """Where offset lookups go: the adapter's side client, built at the first lookup, else the consumer."""
+        if self._lookups is None:
+            build = getattr(self._adapter, "lookup_adapter", None)
+            side: AsyncLookupAdapter | None = await build(self._lookup_config) if build is not None else None
+            self._lookups = side if side is not None else self._adapter
+        return self._lookups
+
+    async def _close_lookups(self) -> None:
+        side, self._lookups = self._lookups, None
+        if side is not None and side is not self._adapter:
+            await side.close()
 
     @aserialized
     async def subscribe(
@@ -480,13 +536,14 @@ class AsyncController(Generic[R]):
 
     async def _lookup(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         positions = {tp: await self._adapter.position(tp) for tp in tps}
+        lookups = await self._offsets()
         if unknown := [tp for tp, position in positions.items() if position is None]:
-            committed = await self._adapter.committed(unknown)
-            beginning = await self._adapter.beginning_offsets(unknown)
+            committed = await lookups.committed(unknown)
+            beginning = await lookups.beginning_offsets(unknown)
             positions.update({tp: fallback_position(committed[tp], beginning[tp]) for tp in unknown})
-        ends = await self._adapter.end_offsets(tps)
+        ends = await lookups.end_offsets(tps)
         paused_at = {tp: self._core.paused_at[tp] for tp in tps if tp in self._core.paused_at}
-        windows = await self._adapter.offsets_for_times(paused_at) if strategy.needs_window and paused_at else {}
+        windows = await lookups.offsets_for_times(paused_at) if strategy.needs_window and paused_at else {}
         return [facts_of(tp, positions, ends, windows, paused_at) for tp in tps]
 
     async def _rebuild(self, strategy: Rebuild, tps: list[TopicPartition], seeks: dict[TopicPartition, int]) -> None:
@@ -494,7 +551,9 @@ class AsyncController(Generic[R]):
         offsets = self._core.handover_offsets({tp: await self._adapter.position(tp) for tp in assigned}, seeks)
         if offsets:
             await self._adapter.commit(offsets)
+            # asked of the consumer that just committed (its coordinator connection is warm)
             self._core.check_handover(offsets, await self._adapter.committed(list(offsets)))
+        await self._close_lookups()  # the new consumer gets its own, from its own configuration
         await self._adapter.close()
         self._core.closed = True  # until the new consumer is in place
         made = strategy.factory()
@@ -550,10 +609,10 @@ class AsyncController(Generic[R]):
         target = check_offset(offset)
         with self._call("seek"):
             await self._assigned([tp], "seek")
-            if target == Offset.END:
-                target = (await self._adapter.end_offsets([tp]))[tp]
-            elif target == Offset.BEGINNING:
-                target = (await self._adapter.beginning_offsets([tp]))[tp]
+            if target in (Offset.END, Offset.BEGINNING):
+                lookups = await self._offsets()
+                look = lookups.end_offsets if target == Offset.END else lookups.beginning_offsets
+                target = (await look([tp]))[tp]
             await self._adapter.seek(tp, target)
         self._core.skips.pop((tp.topic, tp.partition), None)
 
@@ -563,7 +622,10 @@ class AsyncController(Generic[R]):
             assignment = await self._adapter.assignment()
             tps = sorted(assignment) if partitions is None else as_partitions(partitions)
             self._core.require_assigned(tps, assignment, "seek to the end of")
-            found = await self._adapter.end_offsets(tps) if tps else {}
+            found: dict[TopicPartition, int] = {}
+            if tps:
+                lookups = await self._offsets()
+                found = await lookups.end_offsets(tps)
             ends = {tp: found[tp] for tp in tps}
             for tp, offset in ends.items():
                 await self._adapter.seek(tp, offset)
@@ -587,21 +649,30 @@ class AsyncController(Generic[R]):
         tps = as_partitions(partitions)
         with self._call("read committed offsets"):
             await self._existing(tps, "read the committed offset of")
-            return await self._adapter.committed(tps) if tps else {}
+            if not tps:
+                return {}
+            lookups = await self._offsets()
+            return await lookups.committed(tps)
 
     @aserialized
     async def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
             await self._existing(tps, "read the end offset of")
-            return await self._adapter.end_offsets(tps) if tps else {}
+            if not tps:
+                return {}
+            lookups = await self._offsets()
+            return await lookups.end_offsets(tps)
 
     @aserialized
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
             await self._existing(checked, "look up offsets for times in")
-            return await self._adapter.offsets_for_times(checked) if checked else {}
+            if not checked:
+                return {}
+            lookups = await self._offsets()
+            return await lookups.offsets_for_times(checked)
 
     @aserialized
     async def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
@@ -634,9 +705,14 @@ class AsyncController(Generic[R]):
     async def close(self) -> None:
         if self._core.closed or self._adapter.is_closed():
             self._core.closed = True
+            with contextlib.suppress(Exception):  # closing a closed controller is a no-op
+                await self._close_lookups()
             return
         with self._call("close"):
-            await self._adapter.close()
+            try:
+                await self._adapter.close()
+            finally:
+                await self._close_lookups()
         self._core.closed = True
 
 

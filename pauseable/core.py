@@ -246,6 +246,19 @@ class ControllerCore:
             )
 
     @staticmethod
+    def check_lookup_config(config: object) -> Mapping[str, Any] | None:
+        """``lookup_config=``: None, or a mapping of the client's configuration names to values (not echoed in
+        the error: it may hold credentials)."""
+        if config is None:
+            return None
+        if not isinstance(config, Mapping) or not all(isinstance(key, str) for key in config):
+            raise InvalidArgumentError(
+                f"lookup_config= takes the consumer's configuration as a mapping of str names to values, got "
+                f"{type(config).__name__}; omit it to make offset lookups through the consumer"
+            )
+        return dict(config)
+
+    @staticmethod
     def check_callbacks(sync: bool, **callbacks: object) -> None:
         """Rebalance callbacks: None or callable, and for a synchronous controller not coroutine functions."""
         for argument, callback in callbacks.items():

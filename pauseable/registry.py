@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pauseable.adapter import Backend
@@ -78,24 +79,36 @@ def resolve(consumer: Any, backend: str | None) -> Backend:
     return chosen
 
 
-def controller(consumer: Any, *, backend: str | None = None) -> Controller[Any]:
+def controller(
+    consumer: Any, *, backend: str | None = None, lookup_config: Mapping[str, Any] | None = None
+) -> Controller[Any]:
     """A :class:`~pauseable.protocol.PauseController` for a synchronous native consumer.
 
     The backend is the installed one that claims ``consumer``, or the one named by ``backend``.
+
+    Offset lookups (end, beginning and committed offsets, offsets for times) go through a client of
+    their own, built at the first lookup and closed with the controller, so they never wait behind the
+    consumer's fetches. kafka-python and aiokafka build it from the consumer's own settings
+    (``lookup_config`` adds to or overrides them). confluent-kafka does not expose its configuration:
+    pass the one the consumer was built with as ``lookup_config``; without it, lookups go through the
+    consumer and may wait up to ``fetch.wait.max.ms`` while other partitions of that broker fetch.
     """
     chosen = resolve(consumer, backend)
     if chosen.sync_adapter is None:
         raise InvalidArgumentError(
             f"{chosen.consumer_class} is an asyncio consumer: use pauseable.async_controller(consumer)"
         )
-    return Controller(consumer, chosen, chosen.sync_adapter(consumer))
+    return Controller(consumer, chosen, chosen.sync_adapter(consumer), lookup_config=lookup_config)
 
 
-def async_controller(consumer: Any, *, backend: str | None = None) -> AsyncController[Any]:
-    """An :class:`~pauseable.protocol.AsyncPauseController` for an asyncio native consumer."""
+def async_controller(
+    consumer: Any, *, backend: str | None = None, lookup_config: Mapping[str, Any] | None = None
+) -> AsyncController[Any]:
+    """An :class:`~pauseable.protocol.AsyncPauseController` for an asyncio native consumer
+    (``lookup_config`` as for :func:`controller`)."""
     chosen = resolve(consumer, backend)
     if chosen.async_adapter is None:
         raise InvalidArgumentError(
             f"{chosen.consumer_class} is a synchronous consumer: use pauseable.controller(consumer)"
         )
-    return AsyncController(consumer, chosen, chosen.async_adapter(consumer))
+    return AsyncController(consumer, chosen, chosen.async_adapter(consumer), lookup_config=lookup_config)

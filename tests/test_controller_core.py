@@ -216,3 +216,95 @@ def test_a_report_names_every_resumed_partition_and_counts_offsets_not_records()
     assert str(ctl.resume([T0], strategy=SeekToEnd())) == (
         "seek-to-end: resumed 1 partition(s), skipped 90 offset(s): t[0] [10, 100)"
     )
+
+
+class SideAdapter:
+    """A scripted lookup client: end offsets 200 + partition, failing ``failures`` times first."""
+
+    def __init__(self, config: Mapping[str, Any] | None, failures: int = 0) -> None:
+        self.config = config
+        self.failures = failures
+        self.asked: list[str] = []
+        self.closed = False
+
+    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        self.asked.append("end_offsets")
+        if self.failures:
+            self.failures -= 1
+            raise TimeoutError("ListOffsets timed out")
+        return {tp: 200 + tp.partition for tp in partitions}
+
+    def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: 0 for tp in partitions}
+
+    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
+        self.asked.append("committed")
+        return {tp: 5 for tp in partitions}
+
+    def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        return {tp: None for tp in timestamps}
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class SideLookupAdapter(LeakyAdapter):
+    """Opts in to a lookup client of its own; ``side=None`` opts out at run time."""
+
+    def __init__(self, side: SideAdapter | None) -> None:
+        super().__init__()
+        self.side = side
+        self.built: list[Mapping[str, Any] | None] = []
+
+    def lookup_adapter(self, config: Mapping[str, Any] | None) -> SideAdapter | None:
+        self.built.append(config)
+        return self.side
+
+    def is_transient_error(self, exc: BaseException) -> bool:
+        return isinstance(exc, TimeoutError)
+
+
+def _side_controller(side: SideAdapter | None) -> tuple[Controller[Any], SideLookupAdapter]:
+    adapter = SideLookupAdapter(side)
+    backend = Backend(name="side", client="pluggy", claims=lambda c: True, sync_adapter=lambda c: adapter)  # type: ignore[arg-type,return-value]
+    return Controller(object(), backend, adapter, lookup_config={"bootstrap.servers": "b:9092"}), adapter  # type: ignore[arg-type]
+
+
+def test_lookups_go_to_the_side_client_built_once_at_the_first_lookup_and_closed_with_the_controller() -> None:
+    from pauseable import SeekToEnd
+
+    side = SideAdapter(None)
+    ctl, adapter = _side_controller(side)
+    ctl.pause([T0])
+    assert adapter.built == [], "built lazily"
+    report = ctl.resume([T0], strategy=SeekToEnd())
+    assert (report.ranges[T0].start, report.ranges[T0].end) == (10, 200)
+    assert ctl.seek_to_end([T1]) == {T1: 201}
+    assert ctl.committed([T0]) == {T0: 5}
+    assert adapter.built == [{"bootstrap.servers": "b:9092"}]
+    assert side.asked == ["end_offsets", "end_offsets", "committed"]
+    assert adapter.seeks == [(T0, 200), (T1, 201)], "seeks stay on the consumer"
+    ctl.close()
+    assert side.closed and adapter.closed
+
+
+def test_a_transient_error_of_the_side_client_is_retried_by_a_resume() -> None:
+    from pauseable import SeekToEnd
+
+    side = SideAdapter(None, failures=1)
+    ctl, _ = _side_controller(side)
+    ctl.pause([T0])
+    assert ctl.resume([T0], strategy=SeekToEnd()).ranges[T0].end == 200
+    assert side.asked == ["end_offsets", "end_offsets"]
+    side.failures = 1
+    with pytest.raises(BackendError, match="side failed to read end offsets: TimeoutError"):
+        ctl.end_offsets([T0])  # a public lookup is not retried, only translated
+
+
+def test_an_adapter_that_gives_no_side_client_looks_up_through_the_consumer() -> None:
+    ctl, adapter = _side_controller(None)
+    assert ctl.end_offsets([T0]) == {T0: 100}
+    assert ctl.end_offsets([T1]) == {T1: 101}
+    assert len(adapter.built) == 1, "asked once"
+    ctl.close()
+    assert adapter.closed

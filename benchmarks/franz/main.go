@@ -1,4 +1,5 @@
-// The franz-go anchor of `pauseable bench`: the same scenario as pauseable/bench/worker.py, in Go.
+// The franz-go anchor of `pauseable bench`: the same scenario as pauseable/bench/worker.py, in Go
+// (and, with -scenario fetching, pauseable/bench/fetching.py's: fetching.go).
 //
 // One sample, printed as one JSON object: the consumer is caught up on a one-partition topic; it
 // pauses (PauseFetchPartitions); the backlog is produced; the clock starts; the strategy runs and
@@ -27,6 +28,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -69,15 +71,20 @@ func main() {
 	backlog := flag.Int("backlog", 1000, "records produced while paused")
 	size := flag.Int("record-size", 100, "value bytes per record")
 	strategy := flag.String("strategy", "seek-to-end", "continue, seek-to-end or discard-until")
-	scenario := flag.String("scenario", "resume", "resume (the strategy's resume) or poll-latency")
+	scenario := flag.String("scenario", "resume", "resume (the strategy's resume), poll-latency, scale or fetching")
 	tries := flag.Int("tries", 10, "poll-latency: polls timed")
 	timeout := flag.Duration("timeout", time.Second, "poll-latency: each poll's timeout")
 	settle := flag.Duration("settle", 300*time.Millisecond, "poll-latency: wait after producing, before polling")
 	partitions := flag.Int("partitions", 10, "scale: partitions of the topic, all consumed")
-	repeats := flag.Int("repeats", 5, "scale: timed cycles")
+	repeats := flag.Int("repeats", 5, "scale: timed cycles; fetching: runs per strategy and condition")
 	windows := flag.Int("windows", 3, "scale: cycles counting requests")
+	strategies := flag.String("strategies", "seek-to-end,discard-until,skip-pause-window", "fetching: strategies")
 	flag.Parse()
 	ctx := context.Background()
+	if *scenario == "fetching" {
+		fetching(ctx, *bootstrap, *topic, *backlog, *repeats, strings.Split(*strategies, ","))
+		return
+	}
 	if *scenario == "scale" {
 		scale(ctx, *bootstrap, *topic, *partitions, *repeats, *windows, *settle)
 		return

@@ -13,6 +13,8 @@ from pauseable.broker.jars import cache_dir
 
 #: the strategies the Go program implements
 STRATEGIES = ("continue", "seek-to-end", "discard-until")
+#: ... and in the scenario of a resume while other partitions fetch (``-scenario fetching``)
+FETCHING_STRATEGIES = ("seek-to-end", "discard-until", "skip-pause-window")
 SOURCE = Path(__file__).resolve().parents[2] / "benchmarks" / "franz"
 
 
@@ -21,7 +23,8 @@ def build() -> Path | None:
     go = shutil.which("go")
     if go is None or not (SOURCE / "main.go").is_file():
         return None
-    digest = hashlib.sha256(b"".join((SOURCE / name).read_bytes() for name in ("go.mod", "go.sum", "main.go")))
+    sources = [SOURCE / "go.mod", SOURCE / "go.sum", *sorted(SOURCE.glob("*.go"))]
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources))
     binary = cache_dir() / "franz-bench" / digest.hexdigest()[:16] / "franz-bench"
     if not binary.is_file():
         binary.parent.mkdir(parents=True, exist_ok=True)
@@ -35,6 +38,20 @@ def sample(binary: Path, config: dict[str, Any]) -> dict[str, Any]:
         str(binary), "-bootstrap", config["bootstrap"], "-topic", config["topic"], "-backlog", str(config["backlog"]),
         "-record-size", str(config["record_size"]), "-strategy", config["strategy"],
     ]  # fmt: skip
+    return _run(args, config)
+
+
+def fetching_sample(binary: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """The scenario of :mod:`pauseable.bench.fetching` in Go (the same fields as its sample)."""
+    strategies = [s for s in config["strategies"] if s in FETCHING_STRATEGIES]
+    args = [
+        str(binary), "-scenario", "fetching", "-bootstrap", config["bootstrap"], "-topic", config["topic"],
+        "-backlog", str(config["backlog"]), "-repeats", str(config["repeats"]), "-strategies", ",".join(strategies),
+    ]  # fmt: skip
+    return _run(args, config)
+
+
+def _run(args: list[str], config: dict[str, Any]) -> dict[str, Any]:
     result = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"franz-go sample {config} failed:\n{result.stderr[-2000:]}")

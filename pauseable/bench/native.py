@@ -6,7 +6,9 @@ calls get pauseable ``TopicPartition`` objects and pay for translating them, whi
 
 Requests are counted by API name (``ListOffsets``, ``OffsetFetch``, ...) as the client sends them:
 librdkafka reports them per broker in its statistics (``stats_cb``); kafka-python and aiokafka are
-counted by wrapping the one method of their connection class every request goes through.
+counted by wrapping the one method of their connection class every request goes through. A
+controller's side client for offset lookups is counted too: kafka-python's and aiokafka's through the
+same wrapped class, librdkafka's through statistics of its own (:meth:`RequestCounter.watch`).
 """
 
 from __future__ import annotations
@@ -152,8 +154,11 @@ class RequestCounter:
     def __init__(self, backend: str) -> None:
         self.backend = backend
         self._sent: Counter[str] = Counter()
-        self._stats: tuple[int, Counter[str]] = (0, Counter())
+        #: librdkafka's latest statistics of each client, by its name: (time, requests sent by API)
+        self._stats: dict[str, tuple[int, Counter[str]]] = {}
         self._consumer: Any = None
+        #: more librdkafka clients whose statistics count (a controller's side client)
+        self._watched: list[Any] = []
 
     def config(self) -> dict[str, Any]:
         """Native consumer settings the count needs (librdkafka's statistics; nothing elsewhere)."""
@@ -174,6 +179,11 @@ class RequestCounter:
 
             _wrap(AIOKafkaConnection, "send", self._sent)
 
+    def watch(self, client: Any) -> None:
+        """Count the requests of another librdkafka client of this process too (built with :meth:`config`'s
+        statistics settings): its statistics are served when the count polls it."""
+        self._watched.append(client)
+
     def counts(self) -> Any:
         if self.backend == "confluent-kafka":
             return self._confluent_counts()
@@ -186,7 +196,18 @@ class RequestCounter:
         sent: Counter[str] = Counter()
         for broker in stats.get("brokers", {}).values():
             sent.update({name: n for name, n in broker.get("req", {}).items() if n})
-        self._stats = (int(stats["ts"]), sent)
+        self._stats[stats["name"]] = (int(stats["ts"]), sent)
+
+    def _fresh(self, asked: int) -> bool:
+        """Statistics of every client, the consumer's and each watched one, newer than ``asked``."""
+        clients = 1 + len(self._watched)
+        return len(self._stats) >= clients and all(ts > asked for ts, _ in self._stats.values())
+
+    def _total(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for _, sent in self._stats.values():
+            total.update(sent)
+        return total
 
     async def _on_stats_async(self, blob: str) -> None:
         self._on_stats(blob)
@@ -195,21 +216,25 @@ class RequestCounter:
         # librdkafka's statistics clock (rd_clock, microseconds) is CLOCK_MONOTONIC, as time.monotonic
         asked = int(time.monotonic() * 1e6)
         deadline = time.monotonic() + 10
-        while self._stats[0] <= asked:
+        while not self._fresh(asked):
             if time.monotonic() > deadline:
                 raise TimeoutError("no librdkafka statistics within 10 s")
             self._consumer.poll(_STATS_INTERVAL_MS / 1000)  # serves stats_cb; the partition is caught up
-        return Counter(self._stats[1])
+            for client in self._watched:
+                client.poll(0)
+        return self._total()
 
     async def _confluent_aio_counts(self) -> Counter[str]:
         asked = int(time.monotonic() * 1e6)
         deadline = time.monotonic() + 10
-        while self._stats[0] <= asked:
+        while not self._fresh(asked):
             if time.monotonic() > deadline:
                 raise TimeoutError("no librdkafka statistics within 10 s")
             await self._consumer.poll(_STATS_INTERVAL_MS / 1000)
+            for client in self._watched:
+                await client.poll(0)
             await asyncio.sleep(0)  # the wrapped stats_cb runs on the loop
-        return Counter(self._stats[1])
+        return self._total()
 
 
 def _wrap(cls: type, method: str, sent: Counter[str]) -> None:

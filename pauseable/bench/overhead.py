@@ -48,6 +48,8 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
     tp = TopicPartition(config["topic"], 0)
     counter = native.RequestCounter(backend)
     harness = BackendHarness(get_backend(backend), KafkaCluster(config["bootstrap"]))
+    if backend.startswith("confluent-kafka"):
+        _side_statistics(counter)
     try:
         view = harness.controller(unique_name("overhead"), native=counter.config())
         view.assign([tp])
@@ -76,6 +78,8 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         cpu0, broker0 = client_cpu_s(), processes_cpu_s(config["broker_pids"])
         timings = _timings(harness, sides, config["calls"], config["repeats"])
         cpu, broker1 = client_cpu_s() - cpu0, processes_cpu_s(config["broker_pids"])
+        if backend.startswith("confluent-kafka") and ctl._lookups is not ctl._adapter:
+            counter.watch(ctl._lookups._consumer)  # the side client the lookups built
         round_trips = _round_trips(harness, counter, sides, config["count_windows"])
         return {
             "backend": backend,
@@ -88,6 +92,15 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         }
     finally:
         harness.close()
+
+
+def _side_statistics(counter: native.RequestCounter) -> None:
+    """librdkafka's side client for offset lookups is built without statistics (nothing polls it, so they
+    would queue up): in this process only, build it with the counter's, so its requests are counted too."""
+    import pauseable_confluent_kafka as adapter
+
+    plain = adapter.side_config
+    adapter.side_config = lambda config: {**plain(config), **counter.config()}
 
 
 def _timings(harness: BackendHarness, sides: dict[str, dict[str, Call]], calls: int, repeats: int) -> list[Any]:

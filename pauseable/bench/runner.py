@@ -1,12 +1,13 @@
 """``pauseable bench``: skip strategies by backends by backlog sizes, on a real broker; then what
 pauseable costs: control-call overhead, poll-loop throughput and the latency of a poll with a record
-ready, against the native clients; and control calls of 10 to 1,000 partitions at once.
+ready, against the native clients; control calls of 10 to 1,000 partitions at once; and a resume while
+other partitions of the same broker keep fetching, against the same resume when idle.
 
 Each sample runs in a fresh process (:mod:`pauseable.bench.worker`, :mod:`~pauseable.bench.overhead`,
-:mod:`~pauseable.bench.throughput`, :mod:`~pauseable.bench.poll_latency`, :mod:`~pauseable.bench.scale`) so
-its CPU time and peak memory are that consumer's alone; the broker's CPU is read apart. Results: terminal
-tables, and a JSON file with the machine, the versions, the configuration and every raw sample
-(``schema`` 4, described in ``benchmarks/README.md``).
+:mod:`~pauseable.bench.throughput`, :mod:`~pauseable.bench.poll_latency`, :mod:`~pauseable.bench.scale`,
+:mod:`~pauseable.bench.fetching`) so its CPU time and peak memory are that consumer's alone; the broker's
+CPU is read apart. Results: terminal tables, and a JSON file with the machine, the versions, the
+configuration and every raw sample (``schema`` 5, described in ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from pauseable import __version__
-from pauseable.bench import anchor, costs, plots, scale
+from pauseable.bench import anchor, costs, fetching, plots, scale
 from pauseable.bench.cpu import broker_pids
 from pauseable.broker import KAFKA_VERSION, create_topic, running_cluster
 from pauseable.registry import backends
@@ -36,7 +37,11 @@ from pauseable.strategies import ALL_STRATEGIES
 from pauseable.testing.cluster import unique_name
 from pauseable.testing.harness import Producer
 
-SCHEMA = 4
+SCHEMA = 5
+#: what a run can measure (``pauseable bench --section``)
+SECTIONS = ("latency", "overhead", "throughput", "poll-latency", "scale", "fetching")
+#: the strategies that skip, whose resume makes offset lookups
+SKIPPING = tuple(s for s in ALL_STRATEGIES if s != "continue")
 
 
 @dataclass
@@ -69,6 +74,12 @@ class Profile:
     scale_repeats: int = 5
     scale_windows: int = 3
     scale_settle_s: float = 0.7
+    #: a resume while other partitions fetch: strategies, runs per strategy and condition, records skipped
+    fetching_strategies: list[str] = field(default_factory=lambda: list(SKIPPING))
+    fetching_repeats: int = 5
+    fetching_backlog: int = 100
+    #: which parts run (all by default)
+    sections: list[str] = field(default_factory=lambda: list(SECTIONS))
 
     @classmethod
     def quick(cls, backends: list[str]) -> Profile:
@@ -79,7 +90,7 @@ class Profile:
         return cls(
             backends, backlogs=[1_000, 100_000, 1_000_000], record_sizes=[100, 1024], repeats=5,
             overhead_calls=1_000, overhead_repeats=7, count_windows=7, throughput_records=1_000_000,
-            poll_latency_tries=20, scale_repeats=9,
+            poll_latency_tries=20, scale_repeats=9, fetching_repeats=7,
         )  # fmt: skip
 
     @classmethod
@@ -89,6 +100,7 @@ class Profile:
             backends, backlogs=[200], repeats=1, anchor=False, overhead_calls=20, overhead_repeats=1,
             count_windows=3, throughput_records=5_000, throughput_repeats=1, poll_latency_tries=2,
             poll_latency_timeout_s=0.5, scale_partitions=[10], scale_repeats=1, scale_windows=2, scale_settle_s=0.1,
+            fetching_strategies=["seek-to-end"], fetching_repeats=1,
         )  # fmt: skip
 
 
@@ -153,9 +165,10 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     if profile.anchor and franz is None:
         console.print("franz-go anchor skipped: needs `go` on PATH and benchmarks/franz/ (a source checkout)")
     runners = [*profile.backends, *(["franz-go"] if franz else [])]
+    latency = "latency" in profile.sections
     combos = [
         (backend, strategy, backlog, size)
-        for backlog in profile.backlogs
+        for backlog in (profile.backlogs if latency else [])
         for size in profile.record_sizes
         for backend in runners
         for strategy in profile.strategies
@@ -181,13 +194,18 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
             else:
                 samples.append(_python_sample(config))
             progress.advance(task)
-        overhead = _overhead(profile, bootstrap, pids, progress)
-        throughput = _throughput(profile, bootstrap, pids, progress)
-        polls = _poll_latency(profile, bootstrap, franz, progress)
-        scaled = scale.run(
-            profile.backends, profile.scale_partitions, profile.scale_repeats, profile.scale_windows,
-            profile.scale_settle_s, bootstrap, franz, progress, _run_worker,
+        overhead = _overhead(profile, bootstrap, pids, progress) if "overhead" in profile.sections else []
+        throughput = _throughput(profile, bootstrap, pids, progress) if "throughput" in profile.sections else []
+        polls = _poll_latency(profile, bootstrap, franz, progress) if "poll-latency" in profile.sections else []
+        scaled = (
+            scale.run(
+                profile.backends, profile.scale_partitions, profile.scale_repeats, profile.scale_windows,
+                profile.scale_settle_s, bootstrap, franz, progress, _run_worker,
+            )
+            if "scale" in profile.sections
+            else []
         )  # fmt: skip
+        during = _fetching(profile, bootstrap, franz, progress) if "fetching" in profile.sections else []
     summary = summarize(samples)
     document: dict[str, Any] = {
         "schema": SCHEMA,
@@ -203,17 +221,25 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         "throughput": {"samples": throughput, "summary": costs.throughput_summary(throughput)},
         "poll_latency": {"samples": polls, "summary": costs.poll_latency_summary(polls)},
         "scale": scale.section(scaled),
+        "fetching": {"samples": during, "summary": fetching.summary(during)},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
     (out_dir / "bench.md").write_text(markdown(document))
-    for path in plots.write(document, out_dir):
-        console.print(f"plot: {path}")
-    console.print(table(summary))
-    console.print(costs.overhead_table(document["overhead"]["summary"]))
-    console.print(costs.throughput_table(document["throughput"]["summary"]))
-    console.print(costs.poll_latency_table(document["poll_latency"]["summary"]))
-    console.print(scale.table(document["scale"]["summary"]))
+    if samples:
+        for path in plots.write(document, out_dir):
+            console.print(f"plot: {path}")
+        console.print(table(summary))
+    if overhead:
+        console.print(costs.overhead_table(document["overhead"]["summary"]))
+    if throughput:
+        console.print(costs.throughput_table(document["throughput"]["summary"]))
+    if polls:
+        console.print(costs.poll_latency_table(document["poll_latency"]["summary"]))
+    if scaled:
+        console.print(scale.table(document["scale"]["summary"]))
+    if during:
+        console.print(fetching.table(document["fetching"]["summary"]))
     console.print(f"raw samples and summary: {out_dir / 'bench.json'}")
     return document
 
@@ -281,8 +307,37 @@ def _poll_latency(profile: Profile, bootstrap: str, franz: Path | None, progress
     return found
 
 
+def _fetching(profile: Profile, bootstrap: str, franz: Path | None, progress: Progress) -> list[dict[str, Any]]:
+    """A resume while other partitions fetch: one process per backend, then franz-go's."""
+    runners = [*profile.backends, *(["franz-go"] if franz else [])]
+    task = progress.add_task("resume while fetching", total=len(runners))
+    found = []
+    for backend in runners:
+        progress.update(task, description=f"{backend} resume while fetching")
+        topic = unique_name(f"fetching-{backend}")
+        create_topic(bootstrap, topic, partitions=2)
+        config = {
+            "bootstrap": bootstrap, "backend": backend, "topic": topic, "strategies": profile.fetching_strategies,
+            "repeats": profile.fetching_repeats, "backlog": profile.fetching_backlog,
+        }  # fmt: skip
+        if backend == "franz-go":
+            assert franz is not None
+            if any(s in anchor.FETCHING_STRATEGIES for s in profile.fetching_strategies):
+                found.append(anchor.fetching_sample(franz, config))
+        else:
+            found.append(_run_worker("pauseable.bench.fetching", config))
+        progress.advance(task)
+    return found
+
+
 def markdown(document: dict[str, Any]) -> str:
     """The summary as a Markdown table (one row per backlog and backend), with its conditions."""
+    if not document["summary"]:
+        return (
+            costs.markdown(document)
+            + scale.markdown(document.get("scale", {}), document["config"])
+            + fetching.markdown(document)
+        )
     config, summary = document["config"], document["summary"]
     strategies = [s for s in ALL_STRATEGIES if any(r["strategy"] == s for r in summary)]
     by = {(r["backlog"], r["record_size"], r["backend"], r["strategy"]): r for r in summary}
@@ -314,7 +369,13 @@ def markdown(document: dict[str, Any]) -> str:
                         f" · {r['stale_delivered_max']}"
                     )
                 lines.append(f"| {backlog:,} | {backend} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n" + costs.markdown(document) + scale.markdown(document.get("scale", {}), config)
+    return (
+        "\n".join(lines)
+        + "\n"
+        + costs.markdown(document)
+        + scale.markdown(document.get("scale", {}), config)
+        + fetching.markdown(document)
+    )
 
 
 def _python_sample(config: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         ctl.assign([tp])
         harness.produce(config["topic"], 10)  # warm-up: connections, fetch sessions, JIT-free paths
         harness.consume(ctl, lambda d: count(d) >= 10)
+        ctl.end_offsets([tp])  # warm-up: the client for offset lookups, built at the first lookup
         ctl.pause(tp)
         harness.produce_bulk(config["topic"], config["backlog"], config["record_size"], value_prefix=b"S")
         strategy = harness.strategy(config["strategy"], group)

@@ -121,13 +121,21 @@ class BackendHarness:
         return self.run(self.backend.build_consumer(self.settings(group_id, **overrides)))
 
     def controller(self, group_id: str | None = None, **overrides: Any) -> Blocking:
-        """A controller over a new native consumer; closed when the harness closes."""
+        """A controller over a new native consumer; closed when the harness closes.
+
+        A backend whose client does not expose its configuration gets it as ``lookup_config``
+        (``Backend.lookup_config``), as a user would pass it, so offset lookups have a client of their own.
+        """
         consumer = self.native_consumer(group_id, **overrides)
+        make_config = self.backend.lookup_config
+        lookup_config = make_config(self.settings(group_id, **overrides)) if make_config is not None else None
         if self.backend.sync_adapter is not None:
-            ctl: Any = Controller(consumer, self.backend, self.backend.sync_adapter(consumer))
+            adapter: Any = self.backend.sync_adapter(consumer)
+            ctl: Any = Controller(consumer, self.backend, adapter, lookup_config=lookup_config)
         else:
             assert self.backend.async_adapter is not None
-            ctl = AsyncController(consumer, self.backend, self.backend.async_adapter(consumer))
+            adapter = self.backend.async_adapter(consumer)
+            ctl = AsyncController(consumer, self.backend, adapter, lookup_config=lookup_config)
         view = Blocking(ctl, self.run)
         self._controllers.append(view)
         return view

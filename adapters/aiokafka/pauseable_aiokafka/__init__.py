@@ -13,11 +13,18 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   or broker not available, a network exception, no matching listener) is raised at once, also marked not
   retriable. The adapter counts these as transient and, after any transient lookup failure, asks the
   client for fresh metadata so the retry goes to the current leader.
+- offset lookups go on the same connection to a broker as the consumer's fetches (group requests have a
+  connection of their own), which the broker answers in order: a lookup sent while a long-poll Fetch of
+  other partitions is outstanding there waits for it (``fetch_max_wait_ms``, ~500 ms measured). The
+  adapter makes the lookups (end, beginning and committed offsets, offsets for times) on a second
+  ``AIOKafkaConsumer``, started at the first lookup with the consumer's settings (:func:`side_settings`:
+  the client keeps them on private attributes), never assigned anything, stopped with the controller.
+  Where those attributes are missing (another aiokafka release) the lookups go through the consumer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -61,13 +68,63 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, _STALE) or bool(exc.retriable)
 
 
+#: the side client's keyword arguments, and where AIOKafkaConsumer.__init__ keeps each (consumer or its client);
+#: what changes an answer or a login: bootstrap servers, security settings and the OAuth token provider, the
+#: isolation level (read_committed ends at the last stable offset), the group (committed offsets), timeouts
+_SIDE_SETTINGS = {
+    "group_id": ("consumer", "_group_id"),
+    "isolation_level": ("consumer", "_isolation_level"),
+    "request_timeout_ms": ("consumer", "_request_timeout_ms"),
+    "retry_backoff_ms": ("consumer", "_retry_backoff_ms"),
+    "exclude_internal_topics": ("consumer", "_exclude_internal_topics"),
+    "bootstrap_servers": ("client", "_bootstrap_servers"),
+    "metadata_max_age_ms": ("client", "_metadata_max_age_ms"),
+    "connections_max_idle_ms": ("client", "_connections_max_idle_ms"),
+    "security_protocol": ("client", "_security_protocol"),
+    "ssl_context": ("client", "_ssl_context"),
+    "sasl_mechanism": ("client", "_sasl_mechanism"),
+    "sasl_plain_username": ("client", "_sasl_plain_username"),
+    "sasl_plain_password": ("client", "_sasl_plain_password"),
+    "sasl_kerberos_service_name": ("client", "_sasl_kerberos_service_name"),
+    "sasl_kerberos_domain_name": ("client", "_sasl_kerberos_domain_name"),
+    "sasl_oauth_token_provider": ("client", "_sasl_oauth_token_provider"),
+}
+
+
+def side_settings(consumer: Any, extra: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """Keyword arguments of an ``AIOKafkaConsumer`` for offset lookups with ``consumer``'s settings: read from
+    its private attributes (aiokafka exposes no configuration), ``client_id`` suffixed ``-lookups``, no
+    commits; ``extra`` (``lookup_config``) on top. None when an attribute is missing."""
+    owners = {"consumer": consumer, "client": getattr(consumer, "_client", None)}
+    missing = object()
+    side: dict[str, Any] = {}
+    for name, (owner, attribute) in _SIDE_SETTINGS.items():
+        if (value := getattr(owners[owner], attribute, missing)) is missing:
+            return None
+        side[name] = value
+    client_id = getattr(owners["client"], "_client_id", None) or "aiokafka"
+    side.update(client_id=f"{client_id}-lookups", enable_auto_commit=False)
+    side.update(extra or {})
+    return side
+
+
 class AIOKafkaAdapter:
     """The translation table from pauseable to :class:`aiokafka.AIOKafkaConsumer`."""
 
-    __slots__ = ("_consumer",)
+    __slots__ = ("_consumer", "_side")
 
-    def __init__(self, consumer: Any) -> None:
+    def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
+        #: a side client for lookups, whose metadata has only the topics it was asked about
+        self._side = side
+
+    async def _track(self, partitions: Iterable[Any]) -> None:
+        """On a side client, the metadata of topics looked up for the first time, before the lookup: for a
+        partition its metadata lacks, aiokafka asks for it and waits ``retry_backoff_ms`` (100 ms) to retry."""
+        if self._side:
+            client = self._consumer._client
+            for topic in sorted({tp.topic for tp in partitions}):
+                await client.add_topic(topic)  # at once when tracked already
 
     async def assignment(self) -> set[TopicPartition]:
         return {TopicPartition(tp.topic, tp.partition) for tp in self._consumer.assignment()}
@@ -119,17 +176,20 @@ class AIOKafkaAdapter:
             raise
 
     async def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        await self._track(partitions)
         with self._refresh_on_transient():
             found = await self._consumer.beginning_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        await self._track(partitions)
         with self._refresh_on_transient():
             found = await self._consumer.end_offsets([NativeTP(tp.topic, tp.partition) for tp in partitions])
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         native = {NativeTP(tp.topic, tp.partition): ts for tp, ts in timestamps.items()}
+        await self._track(timestamps)
         with self._refresh_on_transient():
             found = await self._consumer.offsets_for_times(native)
         return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
@@ -168,6 +228,19 @@ class AIOKafkaAdapter:
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
+
+    async def lookup_adapter(self, config: Mapping[str, Any] | None) -> AIOKafkaAdapter | None:
+        """Offset lookups on a started consumer of their own (:func:`side_settings`); None when the consumer's
+        settings cannot be read."""
+        if (settings := side_settings(self._consumer, config)) is None:
+            return None
+        side = aiokafka.AIOKafkaConsumer(**settings)
+        try:
+            await side.start()
+        except BaseException:
+            await side.stop()
+            raise
+        return AIOKafkaAdapter(side, side=True)
 
 
 def _committed_offset(found: Any) -> int | None:

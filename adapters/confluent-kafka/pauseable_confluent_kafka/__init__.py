@@ -53,6 +53,16 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   with records ready (``poll(2.0, 500)`` with one record fetched took 2 s). The adapter takes what is
   ready without waiting (``consume(n, 0)``); only when nothing is ready does it wait, up to the
   timeout, for the first record, then takes what else is ready with it.
+- a consumer sends its requests to a broker on one connection (group requests on one of their own),
+  which the broker answers in order: an offset lookup (ListOffsets) sent while a long-poll Fetch of other
+  partitions is outstanding there waits for it, up to ``fetch.wait.max.ms`` (~450 ms right after a poll).
+  The adapter makes the lookups (end, beginning and committed offsets, offsets for times) on a consumer
+  of its own, never assigned anything, built at the first lookup from ``lookup_config``
+  (:func:`side_config`) and closed with the controller. librdkafka does not expose a consumer's
+  configuration, so the user passes it: ``pauseable.controller(consumer, lookup_config=config)``; without
+  it, the lookups go through the consumer as before, and wait behind its fetches. The side client fetches
+  nothing, so nothing tells it a leader moved: before a lookup it asks for the topic's leaders when it
+  last did over a second ago (librdkafka would wait for a dead leader until the lookup's timeout).
 """
 
 from __future__ import annotations
@@ -71,6 +81,7 @@ from pauseable.adapter import (
     AsyncRevokedHook,
     Backend,
     ConsumerSettings,
+    LeaderAges,
     RevokedHook,
 )
 
@@ -108,8 +119,40 @@ _TRANSIENT_NAMES = (
 if HAVE_CLIENT:  # a name this release of the client does not have is left out
     _TRANSIENT_CODES = frozenset(getattr(KafkaError, name) for name in _TRANSIENT_NAMES if hasattr(KafkaError, name))
 _TIMEOUT_S = 30.0
+#: a side client's lookup: one that waits for a dead leader (its metadata a second old) gives up in time for
+#: a retry within a resume's budget (pauseable.core.LookupRetry, 30 s), which asks for the leaders first
+_SIDE_TIMEOUT_S = 10.0
+
+
+def _timeout(side: bool) -> float:
+    return _SIDE_TIMEOUT_S if side else _TIMEOUT_S
+
+
 #: consume() refuses more than this many messages per call; poll(max_records) promises "up to", so cap it
 _MAX_CONSUME = 1_000_000
+
+
+#: callbacks and settings of lookup_config the side client leaves out: a static member id is the consumer's
+#: alone, and librdkafka serves the reporting callbacks only when the client is polled (the side client is
+#: not, so their events would queue up unserved); oauth_cb stays (served on librdkafka's background thread)
+_NOT_ON_SIDE = (
+    "group.instance.id", "on_commit", "error_cb", "throttle_cb", "stats_cb", "statistics.interval.ms", "logger",
+)  # fmt: skip
+
+
+def side_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The configuration of the side client for offset lookups, from the consumer's (``lookup_config``).
+
+    Kept as given: what changes an answer or a login (``bootstrap.servers``, ``security.protocol``,
+    ``ssl.*``, ``sasl.*``, ``oauth_cb``, ``isolation.level``, ``group.id`` for committed offsets, ...).
+    ``client.id`` gets ``-lookups``; it never commits; see :data:`_NOT_ON_SIDE` for what it leaves out.
+    Its idle connections closing are not logged (``log.connection.close``, unless set).
+    """
+    side = {key: value for key, value in config.items() if key not in _NOT_ON_SIDE}
+    side["client.id"] = f"{config.get('client.id', 'rdkafka')}-lookups"
+    side["enable.auto.commit"] = False
+    side.setdefault("log.connection.close", False)
+    return side
 
 
 def _native(partitions: Sequence[TopicPartition]) -> list[Any]:
@@ -291,10 +334,14 @@ def _paused_again(paused: set[tuple[str, int]], resumed: list[TopicPartition]) -
 class ConfluentAdapter:
     """The translation table from pauseable to :class:`confluent_kafka.Consumer`."""
 
-    __slots__ = ("_consumer", "_deferred", "_paused", "_sought")
+    __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought")
 
-    def __init__(self, consumer: Any) -> None:
+    def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
+        #: a side client for lookups: nothing tells it a leader moved (it fetches nothing)
+        self._side = side
+        #: on a side client: when each topic's leaders were last asked for
+        self._leaders = LeaderAges()
         self._sought = _SoughtOffsets()
         #: partitions this adapter paused natively, to wake the fetcher for at resume
         self._paused: set[tuple[str, int]] = set()
@@ -414,10 +461,15 @@ class ConfluentAdapter:
 
     def _list_offsets(self, partitions: Sequence[TopicPartition], query: list[Any]) -> list[Any]:
         """``offsets_for_times``, with a missing leader told apart from a missing partition."""
+        for topic in self._leaders.due(tp.topic for tp in partitions) if self._side else ():
+            self._consumer.list_topics(topic, timeout=_EXISTS_TIMEOUT_S)  # librdkafka would wait for a dead leader
+            self._leaders.asked(topic)
         try:
-            found: list[Any] = self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S)
+            found: list[Any] = self._consumer.offsets_for_times(query, timeout=_timeout(self._side))
             return found
         except KafkaException as exc:
+            if self._side and _is_transient(exc):  # the retry asks for the leaders first
+                self._leaders.expire(tp.topic for tp in partitions)
             if not _is_unknown_partition(exc):
                 raise
             topics = {tp.topic for tp in partitions}
@@ -466,14 +518,22 @@ class ConfluentAdapter:
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
 
+    def lookup_adapter(self, config: Mapping[str, Any] | None) -> ConfluentAdapter | None:
+        """Offset lookups on a consumer of their own (:func:`side_config`); None without ``config``."""
+        return None if config is None else ConfluentAdapter(confluent_kafka.Consumer(side_config(config)), side=True)
+
 
 class ConfluentAsyncAdapter:
     """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
 
-    __slots__ = ("_consumer", "_deferred", "_paused", "_sought")
+    __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought")
 
-    def __init__(self, consumer: Any) -> None:
+    def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
+        #: a side client for lookups: nothing tells it a leader moved (it fetches nothing)
+        self._side = side
+        #: on a side client: when each topic's leaders were last asked for
+        self._leaders = LeaderAges()
         self._sought = _SoughtOffsets()
         #: partitions this adapter paused natively, to wake the fetcher for at resume
         self._paused: set[tuple[str, int]] = set()
@@ -594,10 +654,15 @@ class ConfluentAsyncAdapter:
 
     async def _list_offsets(self, partitions: Sequence[TopicPartition], query: list[Any]) -> list[Any]:
         """``offsets_for_times``, with a missing leader told apart from a missing partition."""
+        for topic in self._leaders.due(tp.topic for tp in partitions) if self._side else ():
+            await self._consumer.list_topics(topic, timeout=_EXISTS_TIMEOUT_S)  # librdkafka would wait for a dead one
+            self._leaders.asked(topic)
         try:
-            found: list[Any] = await self._consumer.offsets_for_times(query, timeout=_TIMEOUT_S)
+            found: list[Any] = await self._consumer.offsets_for_times(query, timeout=_timeout(self._side))
             return found
         except KafkaException as exc:
+            if self._side and _is_transient(exc):  # the retry asks for the leaders first
+                self._leaders.expire(tp.topic for tp in partitions)
             if not _is_unknown_partition(exc):
                 raise
             existing = {
@@ -647,6 +712,12 @@ class ConfluentAsyncAdapter:
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
+
+    async def lookup_adapter(self, config: Mapping[str, Any] | None) -> ConfluentAsyncAdapter | None:
+        """Offset lookups on a consumer of their own (:func:`side_config`); None without ``config``."""
+        if config is None:
+            return None
+        return ConfluentAsyncAdapter(AIOConsumer(side_config(config), max_workers=1), side=True)  # one at a time
 
 
 def consumer_config(settings: ConsumerSettings) -> dict[str, Any]:
@@ -701,6 +772,7 @@ def pauseable_register_backends(register: Any) -> None:
             build_consumer=build_consumer,
             package="pauseable-confluent-kafka",
             consumer_class="confluent_kafka.Consumer",
+            lookup_config=consumer_config,
         )
     )
     if HAVE_AIO:
@@ -713,5 +785,6 @@ def pauseable_register_backends(register: Any) -> None:
                 build_consumer=build_async_consumer,
                 package="pauseable-confluent-kafka",
                 consumer_class="confluent_kafka.aio.AIOConsumer",
+                lookup_config=consumer_config,
             )
         )

@@ -20,6 +20,14 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   rejoin unfinished now and then (2 of 16 tries natively): the member was evicted and never assigned.
   So the controller's poll slices (pauseable.gate) are 0.3 s on this backend (``poll_slice_s``), the
   poll length the project's tests have always used.
+- every request of a consumer to a broker goes on one connection, which the broker answers in order: an
+  offset lookup sent while a long-poll Fetch of other partitions is outstanding there waits for it (up
+  to ``fetch_max_wait_ms``). The adapter makes the lookups (end, beginning and committed offsets,
+  offsets for times) on a second ``KafkaConsumer`` built at the first lookup from ``consumer.config``
+  (:func:`side_settings`), never assigned anything, closed with the controller. It fetches nothing, so
+  nothing refreshes its metadata: before a lookup it flags it stale when it last did over a second ago
+  (one Metadata request), so a leader that moved is found instead of the lookup spinning against the old
+  one.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from typing import Any
 
 import pauseable
 from pauseable import TopicPartition
-from pauseable.adapter import AssignedHook, Backend, ConsumerSettings, RevokedHook
+from pauseable.adapter import AssignedHook, Backend, ConsumerSettings, LeaderAges, RevokedHook
 
 try:
     import kafka
@@ -61,6 +69,23 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, _STALE) or bool(exc.retriable)
 
 
+def side_settings(settings: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The side client's settings: the consumer's (``consumer.config``: bootstrap servers, security settings
+    and callbacks, ``isolation_level``, ``group_id``, the broker version already found, ...) with
+    ``client_id`` suffixed ``-lookups``, no commits, no static member id (the consumer's alone) and no
+    deserializers (closing the side client would close the consumer's); ``extra`` (``lookup_config``) on top."""
+    side = dict(settings)
+    side.update(
+        client_id=f"{settings['client_id']}-lookups",
+        enable_auto_commit=False,
+        group_instance_id=None,
+        key_deserializer=None,
+        value_deserializer=None,
+    )
+    side.update(extra or {})
+    return side
+
+
 #: per lookup: the client's default (request_timeout_ms, 30 s) would spend a resume's whole retry budget
 #: on one attempt against a leader that is gone (pauseable.core.LookupRetry retries transient errors)
 _LOOKUP_TIMEOUT_MS = 10_000
@@ -69,10 +94,14 @@ _LOOKUP_TIMEOUT_MS = 10_000
 class KafkaPythonAdapter:
     """The translation table from pauseable to :class:`kafka.KafkaConsumer`."""
 
-    __slots__ = ("_consumer",)
+    __slots__ = ("_consumer", "_leaders", "_side")
 
-    def __init__(self, consumer: Any) -> None:
+    def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
+        #: a side client for lookups: nothing refreshes its metadata (it fetches nothing)
+        self._side = side
+        #: on a side client: when each topic's leaders were last asked for
+        self._leaders = LeaderAges()
 
     def assignment(self) -> set[TopicPartition]:
         return {TopicPartition(tp.topic, tp.partition) for tp in self._consumer.assignment()}
@@ -139,18 +168,25 @@ class KafkaPythonAdapter:
                 self._request_metadata()
             raise
 
-    def _refresh_if_paused(self, partitions: Iterable[TopicPartition]) -> None:
+    def _refresh_before_lookup(self, partitions: Iterable[TopicPartition]) -> None:
         """kafka-python 3.0.12 bug: a ListOffsets answered NOT_LEADER_OR_FOLLOWER is retried at once, with no
         metadata refresh and no back-off, until the timeout — so a lookup for a partition whose leader moved
         while it was paused (no fetches to notice it) spins against the old leader (thousands of requests a
         second). Flag the metadata stale first: the loop picks up the new leader as soon as it lands (one
-        Metadata request; only when a partition looked up is paused)."""
+        Metadata request; when a partition looked up is paused, or on a side client when it last asked for the
+        topic's leaders over a second ago)."""
+        if self._side:
+            if due := self._leaders.due(tp.topic for tp in partitions):
+                self._request_metadata()
+                for topic in due:
+                    self._leaders.asked(topic)
+            return
         paused = self._consumer.paused()
         if any(NativeTP(tp.topic, tp.partition) in paused for tp in partitions):
             self._request_metadata()
 
     def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        self._refresh_if_paused(partitions)
+        self._refresh_before_lookup(partitions)
         with self._refresh_on_transient():
             found = self._consumer.beginning_offsets(
                 [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
@@ -158,7 +194,7 @@ class KafkaPythonAdapter:
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        self._refresh_if_paused(partitions)
+        self._refresh_before_lookup(partitions)
         with self._refresh_on_transient():
             found = self._consumer.end_offsets(
                 [NativeTP(tp.topic, tp.partition) for tp in partitions], timeout_ms=_LOOKUP_TIMEOUT_MS
@@ -166,7 +202,7 @@ class KafkaPythonAdapter:
         return {TopicPartition(tp.topic, tp.partition): offset for tp, offset in found.items()}
 
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
-        self._refresh_if_paused(timestamps)
+        self._refresh_before_lookup(timestamps)
         native = {NativeTP(tp.topic, tp.partition): ts for tp, ts in timestamps.items()}
         with self._refresh_on_transient():
             found = self._consumer.offsets_for_times(native, timeout_ms=_LOOKUP_TIMEOUT_MS)
@@ -211,6 +247,10 @@ class KafkaPythonAdapter:
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
+
+    def lookup_adapter(self, config: Mapping[str, Any] | None) -> KafkaPythonAdapter:
+        """Offset lookups on a consumer of their own (:func:`side_settings`; ``config`` on top)."""
+        return KafkaPythonAdapter(kafka.KafkaConsumer(**side_settings(self._consumer.config, config)), side=True)
 
 
 def _committed_offset(found: Any) -> int | None:
