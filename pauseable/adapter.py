@@ -27,10 +27,12 @@ their own, with the method ``lookup_adapter(config)`` (``async def`` on an async
 For a client that does not expose its configuration, set ``Backend.lookup_config`` too: the
 ``lookup_config`` matching ``build_consumer(settings)``, so the tests and benchmarks cover the side path.
 
-The core then sends ``committed``, ``beginning_offsets``, ``end_offsets`` and ``offsets_for_times`` there
-(the resume's lookups and the public calls; OffsetFetch has a connection of its own in the first-party
-clients, so ``committed`` goes there for one lookup path, not for speed); ``position``, ``seek``,
-``pause`` and ``resume`` stay on the consumer. Errors from it are translated like the consumer's, and
+The core then sends ``beginning_offsets``, ``end_offsets`` and ``offsets_for_times`` there (the resume's
+lookups and the public calls). ``committed`` stays on the consumer: OffsetFetch goes to the group
+coordinator on a connection of its own in every first-party client, so it never waits behind a Fetch,
+and the consumer's own group id answers it. ``position``, ``seek``, ``pause`` and ``resume`` stay on the
+consumer too. (A :class:`LookupAdapter` still has ``committed``: kept for a client whose OffsetFetch
+shares the fetch connection.) Errors from it are translated like the consumer's, and
 retried when ``is_transient_error`` (of the consumer's adapter) calls them transient. The usual way: the
 same adapter class around a second native consumer that is never assigned anything. That consumer
 fetches nothing, so nothing tells it a leader moved: :class:`LeaderAges` says when to ask for a topic's

@@ -202,7 +202,7 @@ class Controller(Generic[R]):
         positions = {tp: self._adapter.position(tp) for tp in tps}
         lookups = self._offsets()
         if unknown := [tp for tp, position in positions.items() if position is None]:
-            committed = lookups.committed(unknown)
+            committed = self._adapter.committed(unknown)  # OffsetFetch has its own coordinator connection
             beginning = lookups.beginning_offsets(unknown)
             positions.update({tp: fallback_position(committed[tp], beginning[tp]) for tp in unknown})
         ends = lookups.end_offsets(tps)
@@ -313,7 +313,9 @@ class Controller(Generic[R]):
         tps = as_partitions(partitions)
         with self._call("read committed offsets"):
             self._existing(tps, "read the committed offset of")
-            return self._offsets().committed(tps) if tps else {}
+            # OffsetFetch goes to the group coordinator on a connection of its own in every client: it never
+            # waits behind a Fetch, and the consumer's own group id answers it (not the side client's).
+            return self._adapter.committed(tps) if tps else {}
 
     @serialized
     def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
@@ -538,7 +540,7 @@ class AsyncController(Generic[R]):
         positions = {tp: await self._adapter.position(tp) for tp in tps}
         lookups = await self._offsets()
         if unknown := [tp for tp, position in positions.items() if position is None]:
-            committed = await lookups.committed(unknown)
+            committed = await self._adapter.committed(unknown)
             beginning = await lookups.beginning_offsets(unknown)
             positions.update({tp: fallback_position(committed[tp], beginning[tp]) for tp in unknown})
         ends = await lookups.end_offsets(tps)
@@ -649,10 +651,7 @@ class AsyncController(Generic[R]):
         tps = as_partitions(partitions)
         with self._call("read committed offsets"):
             await self._existing(tps, "read the committed offset of")
-            if not tps:
-                return {}
-            lookups = await self._offsets()
-            return await lookups.committed(tps)
+            return await self._adapter.committed(tps) if tps else {}
 
     @aserialized
     async def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
