@@ -86,7 +86,7 @@ def controller(
 
     The backend is the installed one that claims ``consumer``, or the one named by ``backend``.
 
-    Offset lookups (end, beginning and committed offsets, offsets for times) go through a client of
+    Offset lookups (end and beginning offsets, offsets for times) go through a client of
     their own, built at the first lookup and closed with the controller, so they never wait behind the
     consumer's fetches. kafka-python and aiokafka build it from the consumer's own settings
     (``lookup_config`` adds to or overrides them). confluent-kafka does not expose its configuration:

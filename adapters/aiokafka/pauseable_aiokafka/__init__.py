@@ -16,7 +16,7 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 - offset lookups go on the same connection to a broker as the consumer's fetches (group requests have a
   connection of their own), which the broker answers in order: a lookup sent while a long-poll Fetch of
   other partitions is outstanding there waits for it (``fetch_max_wait_ms``, ~500 ms measured). The
-  adapter makes the lookups (end, beginning and committed offsets, offsets for times) on a second
+  adapter makes the lookups (end and beginning offsets, offsets for times) on a second
   ``AIOKafkaConsumer``, started at the first lookup with the consumer's settings (:func:`side_settings`:
   the client keeps them on private attributes), never assigned anything, stopped with the controller.
   Where those attributes are missing (another aiokafka release) the lookups go through the consumer.

@@ -56,7 +56,7 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 - a consumer sends its requests to a broker on one connection (group requests on one of their own),
   which the broker answers in order: an offset lookup (ListOffsets) sent while a long-poll Fetch of other
   partitions is outstanding there waits for it, up to ``fetch.wait.max.ms`` (~450 ms right after a poll).
-  The adapter makes the lookups (end, beginning and committed offsets, offsets for times) on a consumer
+  The adapter makes the lookups (end and beginning offsets, offsets for times) on a consumer
   of its own, never assigned anything, built at the first lookup from ``lookup_config``
   (:func:`side_config`) and closed with the controller. librdkafka does not expose a consumer's
   configuration, so the user passes it: ``pauseable.controller(consumer, lookup_config=config)``; without

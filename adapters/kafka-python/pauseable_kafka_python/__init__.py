@@ -22,7 +22,7 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   poll length the project's tests have always used.
 - every request of a consumer to a broker goes on one connection, which the broker answers in order: an
   offset lookup sent while a long-poll Fetch of other partitions is outstanding there waits for it (up
-  to ``fetch_max_wait_ms``). The adapter makes the lookups (end, beginning and committed offsets,
+  to ``fetch_max_wait_ms``). The adapter makes the lookups (end and beginning offsets,
   offsets for times) on a second ``KafkaConsumer`` built at the first lookup from ``consumer.config``
   (:func:`side_settings`), never assigned anything, closed with the controller. It fetches nothing, so
   nothing refreshes its metadata: before a lookup it flags it stale when it last did over a second ago
