@@ -193,7 +193,8 @@ def check_scale(document: dict[str, Any]) -> None:
         if operation in ("pause", "committed"):
             assert r["round_trips"]["pauseable"] == (0 if operation == "pause" else 1), r
         else:  # one ListOffsets per leader, whatever else the client asks (kafka-python: Metadata of paused ones)
-            assert requests["pauseable"]["ListOffsets"] == 1, r
+            # on the consumer, or none where its side lookup client (issue 11) made it: that one is not counted
+            assert requests["pauseable"].get("ListOffsets", 0) <= 1, r
             assert requests["native-eager" if operation == "seek-to-end" else "native"]["ListOffsets"] == 1, r
     assert document["scale"]["growth"] == []  # one size: nothing to grow from
 

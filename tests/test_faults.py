@@ -188,6 +188,7 @@ def test_kafka_python_lookup_sent_to_a_leader_its_metadata_no_longer_lists_is_re
     from kafka import TopicPartition as NativeTP
     from kafka.consumer.fetcher import Fetcher
     from kafka.errors import UnknownBrokerIdError
+    from pauseable_kafka_python import KafkaPythonAdapter
 
     assert cluster3.local is not None
     harness = BackendHarness(get_backend("kafka-python"), cluster3)
@@ -206,6 +207,9 @@ def test_kafka_python_lookup_sent_to_a_leader_its_metadata_no_longer_lists_is_re
             raise
 
     monkeypatch.setattr(Fetcher, "_send_list_offsets_request", refresh_lands_first)
+    # The lookups through the consumer, whose metadata is stale (a side lookup client would refresh its own):
+    # the path of a backend without a side client, and of the consumer's own stale view.
+    monkeypatch.setattr(KafkaPythonAdapter, "lookup_adapter", lambda self, config: None)
     native = harness.native_consumer(group_id)
     try:
         tp = TopicPartition(replicated_topic(1), 0)
