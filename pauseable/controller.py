@@ -212,7 +212,9 @@ class Controller(Generic[R]):
 
     def _rebuild(self, strategy: Rebuild, tps: list[TopicPartition], seeks: dict[TopicPartition, int]) -> None:
         assigned = sorted(self._adapter.assignment())
-        offsets = self._core.handover_offsets({tp: self._adapter.position(tp) for tp in assigned}, seeks)
+        offsets = self._core.handover_offsets(
+            {tp: self._adapter.position(tp) for tp in assigned if tp not in seeks}, seeks
+        )
         if offsets:
             self._adapter.commit(offsets)
             # asked of the consumer that just committed: its coordinator connection is warm, and group
@@ -550,7 +552,9 @@ class AsyncController(Generic[R]):
 
     async def _rebuild(self, strategy: Rebuild, tps: list[TopicPartition], seeks: dict[TopicPartition, int]) -> None:
         assigned = sorted(await self._adapter.assignment())
-        offsets = self._core.handover_offsets({tp: await self._adapter.position(tp) for tp in assigned}, seeks)
+        offsets = self._core.handover_offsets(
+            {tp: await self._adapter.position(tp) for tp in assigned if tp not in seeks}, seeks
+        )
         if offsets:
             await self._adapter.commit(offsets)
             # asked of the consumer that just committed (its coordinator connection is warm)
