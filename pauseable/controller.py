@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from pauseable.adapter import AsyncConsumerAdapter, AsyncLookupAdapter, Backend, ConsumerAdapter, LookupAdapter
 from pauseable.backoff import Backoff
 from pauseable.core import ControllerCore, LookupRetry, facts_of, fallback_position
+from pauseable.errors import CloseTimeoutError
 from pauseable.gate import POLL_SLICE_S, AsyncGate, Gate, aserialized, serialized
 from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
 from pauseable.report import SkipReport
@@ -221,7 +222,10 @@ class Controller(Generic[R]):
             # requests never share a connection with fetches on any first-party client
             self._core.check_handover(offsets, self._adapter.committed(list(offsets)))
         self._close_lookups()  # the new consumer gets its own, from its own configuration
-        self._adapter.close()
+        try:
+            self._adapter.close()
+        except CloseTimeoutError as exc:  # the hand-over is committed and read back: the old one may go
+            self._core.give_up(exc)
         self._core.closed = True  # until the new consumer is in place
         consumer = strategy.factory()
         self._core.check_rebuilt(consumer, sync=True)
@@ -369,11 +373,15 @@ class Controller(Generic[R]):
             with contextlib.suppress(Exception):  # closing a closed controller is a no-op
                 self._close_lookups()
             return
-        with self._call("close"):
-            try:
-                self._adapter.close()
-            finally:
-                self._close_lookups()
+        try:
+            with self._call("close"):
+                try:
+                    self._adapter.close()
+                finally:
+                    self._close_lookups()
+        except CloseTimeoutError:
+            self._core.closed = True  # given up: nothing more can be done with it
+            raise
         self._core.closed = True
 
 
@@ -560,7 +568,10 @@ class AsyncController(Generic[R]):
             # asked of the consumer that just committed (its coordinator connection is warm)
             self._core.check_handover(offsets, await self._adapter.committed(list(offsets)))
         await self._close_lookups()  # the new consumer gets its own, from its own configuration
-        await self._adapter.close()
+        try:
+            await self._adapter.close()
+        except CloseTimeoutError as exc:  # the hand-over is committed and read back: the old one may go
+            self._core.give_up(exc)
         self._core.closed = True  # until the new consumer is in place
         made = strategy.factory()
         consumer = await made if inspect.isawaitable(made) else made
@@ -711,11 +722,15 @@ class AsyncController(Generic[R]):
             with contextlib.suppress(Exception):  # closing a closed controller is a no-op
                 await self._close_lookups()
             return
-        with self._call("close"):
-            try:
-                await self._adapter.close()
-            finally:
-                await self._close_lookups()
+        try:
+            with self._call("close"):
+                try:
+                    await self._adapter.close()
+                finally:
+                    await self._close_lookups()
+        except CloseTimeoutError:
+            self._core.closed = True  # given up: nothing more can be done with it
+            raise
         self._core.closed = True
 
 

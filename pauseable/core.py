@@ -7,6 +7,7 @@ holding back records of paused partitions, skip rules, timed pauses, hooks and e
 from __future__ import annotations
 
 import inspect
+import logging
 import math
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -17,6 +18,7 @@ from pauseable.adapter import AnyAdapter, Backend
 from pauseable.backoff import Backoff
 from pauseable.errors import (
     BackendError,
+    CloseTimeoutError,
     ConsumerClosedError,
     InvalidArgumentError,
     NotAssignedError,
@@ -28,6 +30,8 @@ from pauseable.plugins import load_plugins
 from pauseable.report import SkippedRange, SkipReport
 from pauseable.strategies import Continue, Rebuild, ResumeFacts, SkipStrategy
 from pauseable.types import TopicPartition, as_partitions, check_offset, check_timestamp
+
+_log = logging.getLogger("pauseable")
 
 
 class ControllerCore:
@@ -184,6 +188,12 @@ class ControllerCore:
                 f"the group's committed offsets did not take the rebuild's commit ({found}); the old consumer is kept, "
                 "paused, and nothing was skipped"
             )
+
+    def give_up(self, exc: CloseTimeoutError) -> None:
+        """A Rebuild's old consumer did not close in time: its hand-over is committed and read back, so the
+        new consumer takes over anyway; a warning says what was left behind."""
+        _log.warning("%s: Rebuild goes on with a new consumer; the old one is left to close by itself: %s",
+                     self.backend.name, exc)  # fmt: skip
 
     def rebuilt(self, adapter: AnyAdapter, resumed: list[TopicPartition]) -> None:
         """A Rebuild put a new consumer in place: it starts with no skip rules, the resumed unpaused."""

@@ -52,6 +52,15 @@ class ResumeError(BackendError):
         self.still_paused = still_paused
 
 
+class CloseTimeoutError(BackendError):
+    """The client's own close did not finish in time (its brokers did not answer, or the client hung).
+
+    The consumer is given up: the controller counts as closed, the native close goes on in a daemon
+    thread, the group drops the member after ``session.timeout.ms``, and nothing more is committed by
+    pauseable. What was committed before stays committed.
+    """
+
+
 class UnknownBackendError(PauseableError, LookupError):
     """No installed backend has that name, or none claims the consumer object."""
 

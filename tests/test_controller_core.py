@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pauseable import Backend, BackendError, ConsumerClosedError, Controller, TopicPartition
+from pauseable import Backend, BackendError, CloseTimeoutError, ConsumerClosedError, Controller, TopicPartition
 
 T0, T1 = TopicPartition("t", 0), TopicPartition("t", 1)
 
@@ -26,6 +26,8 @@ class LeakyAdapter:
         self.lost_commit: dict[TopicPartition, int | None] | None = None
         self.committed_offsets: dict[TopicPartition, int] = {}
         self.closed = False
+        #: close() gives up at its bound (pauseable.bounded), as librdkafka's does when brokers do not answer
+        self.close_hangs = False
 
     def assignment(self) -> set[TopicPartition]:
         if self.fail_with:
@@ -68,7 +70,12 @@ class LeakyAdapter:
             return dict(self.lost_commit)
         return {tp: self.committed_offsets.get(tp) for tp in partitions}
 
+    def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        self.assigned = set(partitions)
+
     def close(self) -> None:
+        if self.close_hangs:
+            raise CloseTimeoutError("Consumer.close() did not finish within 30 s")
         self.closed = True
 
     def is_closed(self) -> bool:
@@ -202,6 +209,32 @@ def test_a_rebuild_whose_commit_did_not_stick_raises_and_keeps_the_consumer() ->
     assert caught.value.report.ranges == {}
     assert not adapter.closed
     assert ctl.paused() == {T1}
+
+
+def test_a_rebuild_whose_old_consumer_does_not_close_in_time_goes_on_with_the_new_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from pauseable import Rebuild
+
+    ctl, adapter = _controller()
+    ctl.pause([T1])
+    adapter.close_hangs = True
+    with caplog.at_level("WARNING", logger="pauseable"):
+        report = ctl.resume([T1], strategy=Rebuild(lambda: object()))
+    assert adapter.committed_offsets == {T0: 10, T1: 101}, "the hand-over was committed before the close"
+    assert report.resumed == (T1,) and ctl.paused() == set()
+    ctl.assignment()  # the controller is open, on the new consumer
+    assert "the old one is left to close by itself" in caplog.text and "did not finish within 30 s" in caplog.text
+
+
+def test_a_close_that_gives_up_leaves_the_controller_closed() -> None:
+    ctl, adapter = _controller()
+    adapter.close_hangs = True
+    with pytest.raises(CloseTimeoutError):
+        ctl.close()
+    with pytest.raises(ConsumerClosedError):
+        ctl.pause([T0])
+    ctl.close()  # closing again is a no-op
 
 
 def test_a_report_names_every_resumed_partition_and_counts_offsets_not_records() -> None:

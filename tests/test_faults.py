@@ -10,6 +10,8 @@ the conformance suite.)
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -395,3 +397,100 @@ def test_a_consumer_closed_while_paused_hands_over_to_a_new_one_at_the_committed
     ledger.check()
     figures = ledger.figures()
     assert (figures.delivered, figures.redelivered) == (10, 0 if commit else 5), figures
+
+
+def _coordinator(cluster: KafkaCluster, group_id: str) -> int:
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap_servers})
+    return int(admin.describe_consumer_groups([group_id])[group_id].result(timeout=30).coordinator.id)
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize(
+    "aio", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["confluent-kafka", "confluent-kafka-aio"]
+)
+def test_a_confluent_close_ends_in_time_while_the_group_coordinator_does_not_answer(
+    cluster3: KafkaCluster, group_id: str, aio: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """librdkafka's ``close()`` waits for a commit in flight as long as the coordinator does not answer: with
+    the coordinator frozen (SIGSTOP, connections open, no answer) it took 60 s here (``socket.timeout.ms``),
+    over 120 s with the whole cluster frozen, and librdkafka#3740 reports forever. ``enable.auto.commit``,
+    librdkafka's default, puts such a commit in flight every 5 s. The controller's close gives up at its
+    bound with :class:`CloseTimeoutError` and counts as closed; the node is thawed only 40 s later, so the
+    close returned while the coordinator still did not answer."""
+    import asyncio
+
+    from confluent_kafka import Consumer
+    from confluent_kafka.aio import AIOConsumer
+
+    from pauseable import CloseTimeoutError, ConsumerClosedError, async_controller, bounded, controller
+
+    assert cluster3.local is not None
+    monkeypatch.setattr(bounded, "CLOSE_TIMEOUT_S", 3.0)
+    topic = cluster3.create_topic(partitions=1, replication_factor=3, configs={"min.insync.replicas": "2"})
+    harness_config = {"bootstrap.servers": cluster3.bootstrap_servers, "group.id": group_id}
+    native = Consumer({**harness_config, "enable.auto.commit": False})
+    tp = TopicPartition(topic, 0)
+    ctl = controller(native)
+    ctl.assign([tp])
+    ctl.commit({tp: 0})  # the group exists: its coordinator can be asked for
+    node = cluster3.local.node(_coordinator(cluster3, group_id))
+    pid = cluster3.local.pid(node)
+    assert pid is not None
+    thawed = threading.Event()
+
+    def thaw() -> None:
+        os.kill(pid, signal.SIGCONT)
+        thawed.set()
+
+    if aio:
+        ctl.close()
+
+        async def close_async() -> tuple[BaseException | None, bool]:
+            consumer = AIOConsumer({**harness_config, "enable.auto.commit": False})
+            actl = async_controller(consumer)
+            await actl.assign([tp])
+            os.kill(pid, signal.SIGSTOP)
+            await consumer.commit(offsets=[_native_tp(tp, 1)], asynchronous=True)  # in flight, never answered
+            try:
+                await actl.close()
+            except CloseTimeoutError as exc:
+                return exc, not thawed.is_set()
+            with pytest.raises(ConsumerClosedError):
+                await actl.pause([tp])
+            return None, not thawed.is_set()
+
+        timer = threading.Timer(40, thaw)
+        timer.start()
+        try:
+            error, while_frozen = asyncio.run(close_async())
+        finally:
+            timer.cancel()
+            thaw()
+    else:
+        os.kill(pid, signal.SIGSTOP)
+        timer = threading.Timer(40, thaw)
+        timer.start()
+        try:
+            native.commit(offsets=[_native_tp(tp, 1)], asynchronous=True)  # in flight, never answered
+            error = None
+            try:
+                ctl.close()
+            except CloseTimeoutError as exc:
+                error = exc
+            while_frozen = not thawed.is_set()
+        finally:
+            timer.cancel()
+            thaw()
+        with pytest.raises(ConsumerClosedError):
+            ctl.pause([tp])
+    assert isinstance(error, CloseTimeoutError), "the close did not give up at its bound"
+    assert "did not finish within 3 s" in str(error) and "session.timeout.ms" in str(error)
+    assert while_frozen, "close() returned only after the coordinator answered again"
+
+
+def _native_tp(tp: TopicPartition, offset: int) -> Any:
+    from confluent_kafka import TopicPartition as NativeTP
+
+    return NativeTP(tp.topic, tp.partition, offset)

@@ -20,8 +20,10 @@ from typing import Any
 
 #: the loggers of the Python clients, and the one librdkafka's lines go to (see :func:`client_debug_config`)
 CLIENT_LOGGERS = ("kafka", "aiokafka", "pauseable.client")
-#: librdkafka's debug contexts that explain a consumer's positions
-_LIBRDKAFKA_DEBUG = "consumer,cgrp,topic,fetch"
+#: librdkafka's debug contexts that explain a consumer's positions. Not ``topic``: with a ``logger`` (which
+#: routes librdkafka's log through the consumer's queue) its DESTROY line can be logged while that queue's lock
+#: is held, and ``close()`` deadlocks (rd_kafka_op_filter destroying an outdated op; librdkafka 2.16)
+_LIBRDKAFKA_DEBUG = "consumer,cgrp,fetch"
 
 
 def client_debug_config(client: str) -> dict[str, Any]:

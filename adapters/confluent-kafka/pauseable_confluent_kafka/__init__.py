@@ -68,13 +68,14 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pauseable
-from pauseable import TopicPartition
+from pauseable import CloseTimeoutError, TopicPartition, bounded
 from pauseable.adapter import (
     AssignedHook,
     AsyncAssignedHook,
@@ -119,6 +120,7 @@ _TRANSIENT_NAMES = (
 if HAVE_CLIENT:  # a name this release of the client does not have is left out
     _TRANSIENT_CODES = frozenset(getattr(KafkaError, name) for name in _TRANSIENT_NAMES if hasattr(KafkaError, name))
 _TIMEOUT_S = 30.0
+_log = logging.getLogger("pauseable")
 #: a side client's lookup: one that waits for a dead leader (its metadata a second old) gives up in time for
 #: a retry within a resume's budget (pauseable.core.LookupRetry, 30 s), which asks for the leaders first
 _SIDE_TIMEOUT_S = 10.0
@@ -507,7 +509,13 @@ class ConfluentAdapter:
         return _size(record)
 
     def close(self) -> None:
-        self._consumer.close()
+        # bounded: librdkafka's close waits as long as brokers do not answer, and can deadlock (pauseable.bounded)
+        try:
+            bounded.call_within(self._consumer.close, bounded.CLOSE_TIMEOUT_S, "confluent-kafka Consumer.close()")
+        except CloseTimeoutError as exc:
+            if not self._side:
+                raise
+            _log.warning("the offset-lookup client: %s", exc)  # it never commits: nothing to lose
 
     def is_closed(self) -> bool:
         return False  # the client has no such query; a closed consumer raises RuntimeError instead
@@ -702,7 +710,25 @@ class ConfluentAsyncAdapter:
         return _size(record)
 
     async def close(self) -> None:
-        await self._consumer.close()
+        # bounded like the sync close; the inner Consumer's close runs on a daemon thread of ours, not on the
+        # AIOConsumer's executor, whose threads the interpreter joins at exit (a hung close would hang the exit)
+        aio, native = self._consumer, getattr(self._consumer, "_consumer", None)
+        what = "confluent-kafka AIOConsumer.close()"
+        try:
+            if native is None:  # a release that keeps no inner Consumer: its own close, waited for in time
+                await asyncio.wait_for(asyncio.shield(aio.close()), bounded.CLOSE_TIMEOUT_S)
+            else:
+                await bounded.call_within_async(native.close, bounded.CLOSE_TIMEOUT_S, what)
+        except (CloseTimeoutError, asyncio.TimeoutError) as exc:
+            error = exc if isinstance(exc, CloseTimeoutError) else CloseTimeoutError(f"{what} timed out")
+            if not self._side:
+                raise error from None
+            _log.warning("the offset-lookup client: %s", error)  # it never commits: nothing to lose
+        finally:
+            if native is not None:
+                aio._closed = True
+                if getattr(aio, "_owns_executor", False):
+                    aio.executor.shutdown(wait=False)
 
     def is_closed(self) -> bool:
         return bool(getattr(self._consumer, "_closed", False))
