@@ -9,7 +9,6 @@ librdkafka's 1 s idle wake-up.
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ from pauseable.controller import AsyncController, Controller
 from pauseable.registry import get_backend
 from pauseable.strategies import SeekToEnd
 from pauseable.testing import KafkaCluster
-from pauseable.testing.harness import BackendHarness, Blocking, NewTopic, count, record_into
+from pauseable.testing.harness import BackendHarness, Blocking, NewTopic, count
 from pauseable.types import TopicPartition
 
 MANY = 50
@@ -118,14 +117,11 @@ def test_a_confluent_resume_seeks_each_partition_once_and_wakes_its_fetch(
         report = ctl.resume(tps, SeekToEnd())
         assert report.skipped == 3 * partitions
         assert counted.seeks == partitions, "each partition is sought once: the skip and the wake are one seek"
-        began = time.monotonic()
         for p in range(partitions):
             confluent.produce(topic, 1, partition=p)  # offset 5 of each
-        while count(got) < 3 * partitions and time.monotonic() - began < 30:
-            record_into(got, ctl, ctl.poll(0.05))
-        took = time.monotonic() - began
+        # How soon they come (the seek wakes librdkafka's fetcher, which otherwise notices a resume only at
+        # its 1 s idle wake-up) is the benchmark's resume-to-first-fresh figure: no timing on a shared machine.
+        confluent.consume(ctl, lambda d: count(d) >= 3 * partitions, into=got)
         assert got == {tp: [0, 1, 5] for tp in tps}
-        # librdkafka's broker thread notices a resume by itself only at its 1 s idle wake-up; the seek wakes it.
-        assert took < 0.9, f"the fresh records came {took:.2f} s after the resume: the fetch was not woken"
     finally:
         ctl.close()

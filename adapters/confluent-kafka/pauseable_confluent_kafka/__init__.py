@@ -713,6 +713,8 @@ class ConfluentAsyncAdapter:
         # bounded like the sync close; the inner Consumer's close runs on a daemon thread of ours, not on the
         # AIOConsumer's executor, whose threads the interpreter joins at exit (a hung close would hang the exit)
         aio, native = self._consumer, getattr(self._consumer, "_consumer", None)
+        if not isinstance(native, confluent_kafka.Consumer):  # a release without one, or a wrapper of AIOConsumer
+            native = None
         what = "confluent-kafka AIOConsumer.close()"
         try:
             if native is None:  # a release that keeps no inner Consumer: its own close, waited for in time
