@@ -11,9 +11,6 @@ from pauseable.backoff import Backoff
 from pauseable.controller import AsyncController, Controller
 from pauseable.errors import (
     BackendError,
-    BrokerError,
-    BrokerSetupError,
-    BrokerStartError,
     ConsumerClosedError,
     InvalidArgumentError,
     InvalidOffsetError,
@@ -38,9 +35,6 @@ __all__ = [
     "Backend",
     "BackendError",
     "Backoff",
-    "BrokerError",
-    "BrokerSetupError",
-    "BrokerStartError",
     "ConsumerClosedError",
     "Continue",
     "Controller",

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from pauseable.broker import LocalCluster, cache_dir, create_topic, kafka_jars, metadata
-from pauseable.broker.jars import KAFKA_VERSION, cached_jars
-from pauseable.errors import BrokerError, BrokerSetupError, BrokerStartError
-from pauseable.testing import KafkaCluster
+from pauseable_testing import KafkaCluster
+from pauseable_testing.broker import LocalCluster, cache_dir, create_topic, kafka_jars, metadata
+from pauseable_testing.broker.errors import BrokerError, BrokerSetupError, BrokerStartError
+from pauseable_testing.broker.jars import KAFKA_VERSION, cached_jars
 
 needs_local = pytest.mark.skipif(
     bool(os.environ.get("PAUSEABLE_BOOTSTRAP_SERVERS")),
@@ -279,7 +279,7 @@ def test_three_node_cluster_stops_and_restarts_one_node_from_the_cli(run_dir: Pa
 _STARTS_AND_HANGS = """
 import sys, time
 from pathlib import Path
-from pauseable.broker import LocalCluster
+from pauseable_testing.broker import LocalCluster
 cluster = LocalCluster.start(Path(sys.argv[1]), die_with_parent=True)
 print(cluster.pid(cluster.nodes[0]), flush=True)
 time.sleep(600)

@@ -17,7 +17,7 @@ import pytest
 import pauseable
 from pauseable import Backend, InvalidArgumentError, UnknownBackendError
 from pauseable.plugins import load_plugins
-from pauseable.testing import KafkaCluster
+from pauseable_testing import KafkaCluster
 
 EXPECTED = {
     "aiokafka": ("aiokafka", True),
