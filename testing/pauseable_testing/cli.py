@@ -134,7 +134,8 @@ def add_broker(commands: Any) -> None:
     broker = commands.add_parser(
         "broker",
         help="run a local Apache Kafka broker (no Docker)",
-        description=f"Run Apache Kafka {KAFKA_VERSION} on loopback: jars fetched once with Maven, then cached. "
+        description=f"Run Apache Kafka {KAFKA_VERSION} on loopback (Java is all it needs): jars downloaded once "
+        "from Maven Central, checked against pinned checksums, then cached. "
         f"With {_ENV} set, the cluster it names is used and nothing is started.",
     )
     actions = broker.add_subparsers(dest="action", required=True, metavar="ACTION")

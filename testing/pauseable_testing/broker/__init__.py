@@ -1,6 +1,7 @@
 """A real Apache Kafka broker on loopback, started by pauseable itself (no Docker).
 
-``LocalCluster.start()`` resolves Kafka's jars once (Maven, cached), formats KRaft storage and
+``LocalCluster.start()`` downloads Kafka's jars once (Maven Central, checked against pinned checksums,
+cached; only Java is needed), formats KRaft storage and
 starts combined broker+controller nodes; ``PAUSEABLE_BOOTSTRAP_SERVERS`` points everything at an
 existing cluster instead.
 """
@@ -14,7 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pauseable_testing.broker.cluster import LocalCluster, Node, default_root
-from pauseable_testing.broker.errors import BrokerError, BrokerSetupError, BrokerStartError
+from pauseable_testing.broker.errors import (
+    BrokerError,
+    BrokerSetupError,
+    BrokerStartError,
+    JarChecksumError,
+    JarDownloadError,
+)
 from pauseable_testing.broker.jars import KAFKA_VERSION, cache_dir, kafka_jars
 from pauseable_testing.broker.wire import ClusterMetadata, create_partitions, create_topic, metadata
 
@@ -24,6 +31,8 @@ __all__ = [
     "BrokerSetupError",
     "BrokerStartError",
     "ClusterMetadata",
+    "JarChecksumError",
+    "JarDownloadError",
     "LocalCluster",
     "Node",
     "cache_dir",

@@ -103,7 +103,7 @@ class LocalCluster:
         ``root`` must not hold a running cluster; a stale one (its processes gone) is removed.
         ``overrides`` are extra ``server.properties`` lines. With ``die_with_parent`` (Linux, util-linux's
         ``setpriv``) the brokers are killed when this process dies, even by SIGKILL. Raises
-        :class:`BrokerSetupError` when Java, Maven or the jars are missing, :class:`BrokerStartError` when a
+        :class:`BrokerSetupError` when Java or the jars are missing, :class:`BrokerStartError` when a
         node does not come up.
         """
         if brokers < 1:

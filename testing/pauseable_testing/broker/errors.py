@@ -10,8 +10,16 @@ class BrokerError(PauseableError):
 
 
 class BrokerSetupError(BrokerError):
-    """Something the local broker needs is missing: Java, Maven, or its jars."""
+    """Something the local broker needs is missing: Java, or its jars."""
 
 
 class BrokerStartError(BrokerError):
     """The local broker did not come up; the message ends with the last lines of its log."""
+
+
+class JarDownloadError(BrokerSetupError):
+    """A jar of the broker could not be downloaded (no network, or the repository does not answer)."""
+
+
+class JarChecksumError(BrokerSetupError):
+    """A downloaded jar is not the one pinned in the package (its SHA-256 differs); it was not kept."""
