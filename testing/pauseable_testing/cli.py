@@ -113,8 +113,11 @@ def _conformance(args: argparse.Namespace) -> int:
     # A pytest of its own, so it imports (and rewrites the asserts of) pauseable itself.
     spec = importlib.util.find_spec("pauseable_testing.suite")
     assert spec is not None and spec.submodule_search_locations
-    suite_file = Path(next(iter(spec.submodule_search_locations))) / "run_suite.py"
-    pytest_args = [str(suite_file), "-p", "no:cacheprovider", "-o", "python_files=run_suite.py", "-q"]
+    suite_dir = Path(next(iter(spec.submodule_search_locations)))
+    # Its own configuration file and root, whatever surrounds the installed package (an editable install
+    # or an environment inside a project would otherwise pick up that project's pytest settings).
+    pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(suite_dir), str(suite_dir / "run_suite.py")]
+    pytest_args += ["-p", "no:cacheprovider", "-q"]
     pytest_args += [f"--pauseable-backend={name}" for name in chosen]
     if args.json:
         pytest_args.append(f"--pauseable-matrix-json={args.json}")

@@ -18,7 +18,9 @@ test asks for one of these:
 
 The suite's classes (:mod:`pauseable_testing.suite`) name these ``harness``, ``topic``, ``new_topic``
 and ``group_id`` inside themselves (class fixtures), so their tests read as the contract.
-Works with pytest 6.2 and newer: no ``pytest.StashKey`` (7.0) and no new-style hook wrappers (8.x).
+Old pytest never crashes a run that installs the kit: no ``pytest.StashKey`` (7.0) and no new-style
+hook wrappers (8.x) here; an unrelated suite ran green with it on pytest 6.2.5, and the suite itself
+runs on pytest 7.0, the kit's declared bound (tests/test_lowest_versions.py).
 
 Tests marked ``pauseable_conformance`` (the suite's classes are) are gathered into a matrix of
 behaviour by backend, printed at the end of the run and written with ``--pauseable-matrix-json`` /
