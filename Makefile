@@ -1,9 +1,12 @@
 # The README's two commands: `make test` and `make bench`. Both set up everything on a fresh
-# machine (virtual environment, core + every adapter in editable mode, the broker's jars).
+# machine (virtual environment, every distribution of the repository in editable mode, the broker's jars).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ADAPTERS := $(patsubst %/pyproject.toml,%,$(wildcard adapters/*/pyproject.toml))
+# The runtime (.), the testing kit, the benchmark and the adapters: each a distribution of its own.
+DISTS := . testing benchmarks $(ADAPTERS)
+SOURCES := pauseable testing benchmarks/pauseable_bench tests examples scripts $(ADAPTERS)
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
@@ -33,15 +36,15 @@ readme-bad-input: $(STAMP)
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt $(addsuffix /pyproject.toml,$(ADAPTERS))
+$(STAMP): constraints.txt $(addsuffix /pyproject.toml,$(DISTS))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]' $(addprefix -e ,$(ADAPTERS))
+	$(BIN)/python -m pip install --quiet -c constraints.txt --group dev $(addprefix -e ,$(DISTS))
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check pauseable tests examples scripts $(ADAPTERS)
-	$(BIN)/ruff format --check pauseable tests examples scripts $(ADAPTERS)
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

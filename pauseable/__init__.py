@@ -11,9 +11,6 @@ from pauseable.backoff import Backoff
 from pauseable.controller import AsyncController, Controller
 from pauseable.errors import (
     BackendError,
-    BrokerError,
-    BrokerSetupError,
-    BrokerStartError,
     CloseTimeoutError,
     ConsumerClosedError,
     InvalidArgumentError,
@@ -39,9 +36,6 @@ __all__ = [
     "Backend",
     "BackendError",
     "Backoff",
-    "BrokerError",
-    "BrokerSetupError",
-    "BrokerStartError",
     "CloseTimeoutError",
     "ConsumerClosedError",
     "Continue",

@@ -63,15 +63,3 @@ class CloseTimeoutError(BackendError):
 
 class UnknownBackendError(PauseableError, LookupError):
     """No installed backend has that name, or none claims the consumer object."""
-
-
-class BrokerError(PauseableError):
-    """A broker could not be reached, asked, started or stopped."""
-
-
-class BrokerSetupError(BrokerError):
-    """Something the local broker needs is missing: Java, Maven, or its jars."""
-
-
-class BrokerStartError(BrokerError):
-    """The local broker did not come up; the message ends with the last lines of its log."""

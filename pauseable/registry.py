@@ -8,7 +8,9 @@ from typing import Any
 from pauseable.adapter import Backend
 from pauseable.controller import AsyncController, Controller
 from pauseable.errors import InvalidArgumentError, UnknownBackendError
-from pauseable.plugins import load_plugins
+from pauseable.plugins import broken_plugins, load_plugins
+
+__all__ = ["async_controller", "backend_for", "backends", "broken_plugins", "controller", "get_backend", "resolve"]
 
 #: The first-party adapter distributions, named in hints when a backend is missing.
 KNOWN_PACKAGES = {
@@ -47,7 +49,8 @@ def get_backend(name: str) -> Backend:
         return installed[name]
     package = KNOWN_PACKAGES.get(name)
     hint = f"pip install {package}" if package else "install the plugin that provides it"
-    raise UnknownBackendError(f"no backend {name!r} is installed ({hint}); installed backends: {have}")
+    broken = "".join(f"; plugin {plugin!r} is broken: {reason}" for plugin, reason in broken_plugins().items())
+    raise UnknownBackendError(f"no backend {name!r} is installed ({hint}); installed backends: {have}{broken}")
 
 
 def backend_for(consumer: object) -> Backend:

@@ -30,8 +30,8 @@ from pauseable import (
     UnknownBackendError,
     UnknownPartitionError,
 )
-from pauseable.testing.cluster import unique_name
-from pauseable.testing.harness import BackendHarness
+from pauseable_testing.cluster import unique_name
+from pauseable_testing.harness import BackendHarness
 
 #: The first-party backends, by kind: what the README's table is rendered for.
 README_BACKENDS = {

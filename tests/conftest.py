@@ -1,3 +1,9 @@
+"""The project's own fixtures: short names for the testing kit's prefixed ones, and reproduction aids.
+
+The kit's pytest plugin names every fixture ``pauseable_...`` so it never shadows a user's; these
+tests use the short names, defined here for this directory only.
+"""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from pauseable.testing.cluster import REPLICATED, KafkaCluster, unique_name
-from pauseable.testing.ledger import LedgerFigures
-from pauseable.testing.schedule import Outcome
+from pauseable_testing.cluster import REPLICATED, KafkaCluster, unique_name
+from pauseable_testing.harness import BackendHarness, NewTopic
+from pauseable_testing.ledger import LedgerFigures
+from pauseable_testing.schedule import Outcome
 
 pytest_plugins = ["pytester"]
 
@@ -28,6 +35,46 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if (times := metafunc.config.getoption("--repeat")) > 1:
         metafunc.fixturenames.append("repeat_run")
         metafunc.parametrize("repeat_run", range(1, times + 1), ids=lambda i: f"run{i}")
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster(pauseable_kafka_cluster: KafkaCluster) -> KafkaCluster:
+    return pauseable_kafka_cluster
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster3(pauseable_kafka_cluster3: KafkaCluster) -> KafkaCluster:
+    return pauseable_kafka_cluster3
+
+
+@pytest.fixture
+def new_topic(pauseable_new_topic: NewTopic) -> NewTopic:
+    return pauseable_new_topic
+
+
+@pytest.fixture
+def topic(pauseable_topic: str) -> str:
+    return pauseable_topic
+
+
+@pytest.fixture
+def group_id(pauseable_group_id: str) -> str:
+    return pauseable_group_id
+
+
+@pytest.fixture(scope="module")
+def backend_name(pauseable_backend: str) -> str:
+    return pauseable_backend
+
+
+@pytest.fixture
+def harness(pauseable_harness: BackendHarness) -> BackendHarness:
+    return pauseable_harness
+
+
+@pytest.fixture
+def fault_harness(pauseable_fault_harness: BackendHarness) -> BackendHarness:
+    return pauseable_fault_harness
 
 
 @pytest.fixture

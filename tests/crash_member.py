@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 
 from pauseable.registry import get_backend
-from pauseable.testing.cluster import KafkaCluster
-from pauseable.testing.harness import BackendHarness
+from pauseable_testing.cluster import KafkaCluster
+from pauseable_testing.harness import BackendHarness
 
 
 def main(backend: str, bootstrap: str, group: str, topic: str) -> None:

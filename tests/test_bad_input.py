@@ -11,10 +11,10 @@ import pytest
 from bad_input import CASES, Case, Ctx, render
 
 from pauseable.registry import get_backend
-from pauseable.testing import KafkaCluster
-from pauseable.testing.cluster import unique_name
-from pauseable.testing.harness import BackendHarness
 from pauseable.types import TopicPartition
+from pauseable_testing import KafkaCluster
+from pauseable_testing.cluster import unique_name
+from pauseable_testing.harness import BackendHarness
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from pauseable.bench.costs import POLL_LATENCY_TARGET_MS, THROUGHPUT_TARGET
-from pauseable.bench.fetching import CONDITIONS as FETCHING_CONDITIONS
-from pauseable.bench.fetching import TARGET as FETCHING_TARGET
-from pauseable.bench.overhead import OPERATIONS
-from pauseable.bench.runner import SCHEMA
-from pauseable.bench.scale import OPERATIONS as SCALE_OPERATIONS
 from pauseable.strategies import ALL_STRATEGIES
-from pauseable.testing import KafkaCluster
+from pauseable_bench.costs import POLL_LATENCY_TARGET_MS, THROUGHPUT_TARGET
+from pauseable_bench.fetching import CONDITIONS as FETCHING_CONDITIONS
+from pauseable_bench.fetching import TARGET as FETCHING_TARGET
+from pauseable_bench.overhead import OPERATIONS
+from pauseable_bench.runner import SCHEMA
+from pauseable_bench.scale import OPERATIONS as SCALE_OPERATIONS
+from pauseable_testing import KafkaCluster
 
 FIRST_PARTY = ["aiokafka", "confluent-kafka", "confluent-kafka-aio", "kafka-python"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -12,10 +13,23 @@ from pathlib import Path
 
 import pytest
 
-from pauseable.broker import LocalCluster, cache_dir, create_topic, kafka_jars, metadata
-from pauseable.broker.jars import KAFKA_VERSION, cached_jars
-from pauseable.errors import BrokerError, BrokerSetupError, BrokerStartError
-from pauseable.testing import KafkaCluster
+from pauseable_testing import KafkaCluster
+from pauseable_testing.broker import LocalCluster, cache_dir, create_topic, kafka_jars, metadata
+from pauseable_testing.broker.errors import (
+    BrokerError,
+    BrokerSetupError,
+    BrokerStartError,
+    JarChecksumError,
+    JarDownloadError,
+)
+from pauseable_testing.broker.jars import (
+    KAFKA_VERSION,
+    MAVEN_CENTRAL,
+    cached_jars,
+    fetch_jar,
+    pinned_jars,
+    repository,
+)
 
 needs_local = pytest.mark.skipif(
     bool(os.environ.get("PAUSEABLE_BOOTSTRAP_SERVERS")),
@@ -113,40 +127,93 @@ def test_cli_start_status_stop_round_trip_leaves_nothing_behind(
 
 
 @needs_local
-def test_warm_cache_resolves_jars_without_maven(
+def test_warm_cache_needs_only_java(
     kafka_cluster: KafkaCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert cached_jars() is not None
     monkeypatch.setenv("PATH", _path_with(tmp_path, "java"))
+    monkeypatch.setenv("PAUSEABLE_MAVEN_REPOSITORY", "http://127.0.0.1:9/nothing-answers-here")
     libs = kafka_jars()
     assert (libs / f"kafka_2.13-{KAFKA_VERSION}.jar").is_file()
     assert libs.is_relative_to(cache_dir())
 
 
+def _mirror(tmp_path: Path, corrupt: str | None = None) -> Path:
+    """A Maven repository on disk holding the pinned jars (from the warm cache); ``corrupt`` names one
+    whose bytes are altered."""
+    warm = kafka_jars()  # before the test points PAUSEABLE_CACHE elsewhere
+    repo = tmp_path / "mirror"
+    for jar in pinned_jars():
+        target = repo / jar.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if jar.name == corrupt:
+            data = bytearray((warm / jar.name).read_bytes())
+            data[len(data) // 2] ^= 0xFF  # one flipped byte, same size
+            target.write_bytes(bytes(data))
+        else:
+            target.symlink_to(warm / jar.name)
+    return repo
+
+
 @needs_local
-def test_cold_cache_is_filled_by_maven_then_reused(
+def test_a_cold_cache_is_filled_from_the_repository_with_every_checksum_checked(
     kafka_cluster: KafkaCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    mirror = _mirror(tmp_path)
     monkeypatch.setenv("PAUSEABLE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PAUSEABLE_MAVEN_REPOSITORY", mirror.as_uri())
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "java"))  # no Maven
     assert cached_jars() is None
-    began = time.monotonic()
     libs = kafka_jars()
-    cold = time.monotonic() - began
     assert libs == tmp_path / "cache" / f"kafka-{KAFKA_VERSION}" / "libs"
-    assert {p.name for p in libs.glob("kafka-clients-*.jar")} == {f"kafka-clients-{KAFKA_VERSION}.jar"}
-    monkeypatch.setenv("PATH", _path_with(tmp_path, "java"))  # no Maven: the cache must suffice
-    assert kafka_jars() == libs
-    print(f"cold jar resolution (Maven's own repository warm): {cold:.1f} s")
+    for jar in pinned_jars():
+        assert hashlib.sha256((libs / jar.name).read_bytes()).hexdigest() == jar.sha256, jar.name
+    assert sorted(p.name for p in libs.glob("*.jar")) == sorted(jar.name for jar in pinned_jars())
+    monkeypatch.setenv("PAUSEABLE_MAVEN_REPOSITORY", "http://127.0.0.1:9/nothing-answers-here")
+    assert kafka_jars() == libs  # warm: no download
 
 
-def test_cold_cache_without_maven_names_maven_and_the_alternative(
+@needs_local
+def test_a_corrupted_jar_is_refused_and_nothing_is_cached(
+    kafka_cluster: KafkaCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    victim = f"kafka-clients-{KAFKA_VERSION}.jar"
+    mirror = _mirror(tmp_path, corrupt=victim)
+    monkeypatch.setenv("PAUSEABLE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PAUSEABLE_MAVEN_REPOSITORY", mirror.as_uri())
+    with pytest.raises(JarChecksumError, match=rf"{re.escape(victim)} from file:.* is not the jar pinned.*not kept"):
+        kafka_jars()
+    home = tmp_path / "cache" / f"kafka-{KAFKA_VERSION}"
+    assert not (home / "libs").exists() and not (home / "libs.partial").exists()
+    assert cached_jars() is None
+
+
+def test_an_unreachable_repository_names_the_mirror_setting_and_the_alternative(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PAUSEABLE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("PATH", _path_with(tmp_path, "java"))
-    with pytest.raises(BrokerSetupError, match=r"Maven.*install Maven.*PAUSEABLE_BOOTSTRAP_SERVERS"):
+    monkeypatch.setenv("PAUSEABLE_MAVEN_REPOSITORY", "http://127.0.0.1:9/maven2")
+    with pytest.raises(
+        JarDownloadError, match=r"could not download .*PAUSEABLE_MAVEN_REPOSITORY.*PAUSEABLE_BOOTSTRAP_"
+    ):
         kafka_jars()
     assert not (tmp_path / "cache" / f"kafka-{KAFKA_VERSION}" / "libs").exists()
+
+
+def test_a_pinned_jar_comes_from_maven_central_over_https(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAUSEABLE_MAVEN_REPOSITORY", raising=False)
+    assert repository() == MAVEN_CENTRAL and MAVEN_CENTRAL.startswith("https://")
+    smallest = min(pinned_jars(), key=lambda jar: jar.size)
+    fetched = fetch_jar(smallest, tmp_path)
+    assert hashlib.sha256(fetched.read_bytes()).hexdigest() == smallest.sha256
+
+
+@pytest.mark.slow
+def test_every_pinned_jar_comes_from_maven_central(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAUSEABLE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("PAUSEABLE_MAVEN_REPOSITORY", raising=False)
+    libs = kafka_jars()
+    assert len(list(libs.glob("*.jar"))) == len(pinned_jars())
 
 
 def test_missing_java_names_java_and_the_alternative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -279,7 +346,7 @@ def test_three_node_cluster_stops_and_restarts_one_node_from_the_cli(run_dir: Pa
 _STARTS_AND_HANGS = """
 import sys, time
 from pathlib import Path
-from pauseable.broker import LocalCluster
+from pauseable_testing.broker import LocalCluster
 cluster = LocalCluster.start(Path(sys.argv[1]), die_with_parent=True)
 print(cluster.pid(cluster.nodes[0]), flush=True)
 time.sleep(600)

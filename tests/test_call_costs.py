@@ -1,6 +1,6 @@
 """What a call costs the client, whatever it takes in time: broker requests and native calls.
 
-Requests are counted as the clients send them (``pauseable.bench.native.RequestCounter``: librdkafka's
+Requests are counted as the clients send them (``pauseable_bench.native.RequestCounter``: librdkafka's
 statistics, or the one connection method every kafka-python and aiokafka request passes through).
 No timing is asserted here, except that a resumed partition is fetched again without waiting for
 librdkafka's 1 s idle wake-up.
@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from pauseable.bench.native import RequestCounter, difference
 from pauseable.controller import AsyncController, Controller
 from pauseable.registry import get_backend
 from pauseable.strategies import SeekToEnd
-from pauseable.testing import KafkaCluster
-from pauseable.testing.harness import BackendHarness, Blocking, NewTopic, count
 from pauseable.types import TopicPartition
+from pauseable_bench.native import RequestCounter, difference
+from pauseable_testing import KafkaCluster
+from pauseable_testing.harness import BackendHarness, Blocking, NewTopic, count
 
 MANY = 50
 

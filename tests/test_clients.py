@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from pauseable.broker import metadata
-from pauseable.testing import KafkaCluster
+from pauseable_testing import KafkaCluster
+from pauseable_testing.broker import metadata
 
 RECORDS = 20
 DEADLINE_S = 60

@@ -1,6 +1,6 @@
 """The conformance suite on every first-party backend (``pauseable_backends`` in pyproject.toml)."""
 
-from pauseable.testing.suite import ConformanceSuite
+from pauseable_testing.suite import ConformanceSuite
 
 
 class TestConformance(ConformanceSuite):

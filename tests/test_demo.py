@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pauseable.testing import KafkaCluster
+from pauseable_testing import KafkaCluster
 
 #: strategy → the offsets it skips in the demo (6 before, 4 consumed, 5 while paused, 3 after)
 EXPECTED_SKIPPED = {
@@ -42,7 +42,7 @@ def test_a_demo_that_cannot_finish_says_why_without_a_traceback(
     kafka_cluster: KafkaCluster, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from pauseable.cli import main
-    from pauseable.testing.harness import BackendHarness
+    from pauseable_testing.harness import BackendHarness
 
     def times_out(*args: object, **kwargs: object) -> None:
         raise AssertionError("kafka-python: timed out after 30 s waiting for records; got [{}]")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pauseable.testing import KafkaCluster
-from pauseable.testing.harness import Producer
+from pauseable_testing import KafkaCluster
+from pauseable_testing.harness import Producer
 
 ROOT = Path(__file__).resolve().parent.parent
 

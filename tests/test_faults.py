@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 
 from pauseable import ResumeError, SeekToEnd, SkipReport, TopicPartition
-from pauseable.broker import metadata
 from pauseable.registry import get_backend
-from pauseable.testing.cluster import KafkaCluster
-from pauseable.testing.harness import BackendHarness, Blocking, NewTopic
-from pauseable.testing.ledger import Ledger
+from pauseable_testing.broker import metadata
+from pauseable_testing.cluster import KafkaCluster
+from pauseable_testing.harness import BackendHarness, Blocking, NewTopic
+from pauseable_testing.ledger import Ledger
 
 _MEMBER = Path(__file__).with_name("crash_member.py")
 
@@ -190,6 +190,7 @@ def test_kafka_python_lookup_sent_to_a_leader_its_metadata_no_longer_lists_is_re
     from kafka import TopicPartition as NativeTP
     from kafka.consumer.fetcher import Fetcher
     from kafka.errors import UnknownBrokerIdError
+
     from pauseable_kafka_python import KafkaPythonAdapter
 
     assert cluster3.local is not None
@@ -257,6 +258,7 @@ def test_confluent_lookup_of_a_partition_without_a_leader_is_transient_not_unkno
     and it succeeds once the node is back. A partition that does not exist stays ``_UNKNOWN_PARTITION``."""
     from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException
     from confluent_kafka import TopicPartition as NativeTP
+
     from pauseable_confluent_kafka import ConfluentAdapter
 
     assert cluster3.local is not None

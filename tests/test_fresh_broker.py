@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from pauseable import TopicPartition
-from pauseable.broker.wire import offset_fetch_error
 from pauseable.registry import backends, get_backend
 from pauseable.strategies import SeekToEnd
-from pauseable.testing import KafkaCluster
-from pauseable.testing.cluster import unique_name
-from pauseable.testing.harness import BackendHarness, count
+from pauseable_testing import KafkaCluster
+from pauseable_testing.broker.wire import offset_fetch_error
+from pauseable_testing.cluster import unique_name
+from pauseable_testing.harness import BackendHarness, count
 
 confluent_kafka = pytest.importorskip("confluent_kafka")
 adapter = pytest.importorskip("pauseable_confluent_kafka")

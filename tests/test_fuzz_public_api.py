@@ -33,10 +33,10 @@ from pauseable import (
     TopicPartition,
 )
 from pauseable.registry import get_backend
-from pauseable.testing import KafkaCluster
-from pauseable.testing.cluster import unique_name
-from pauseable.testing.harness import BackendHarness, Blocking
 from pauseable.types import as_partitions
+from pauseable_testing import KafkaCluster
+from pauseable_testing.cluster import unique_name
+from pauseable_testing.harness import BackendHarness, Blocking
 
 #: Examples per backend: about 10 s for each in CI; `make test-slow` runs SLOW_EXAMPLES.
 EXAMPLES = 100

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from pauseable.testing import KafkaCluster
-from pauseable.testing.harness import Producer
+from pauseable_testing import KafkaCluster
+from pauseable_testing.harness import Producer
 
 NewTopic = Callable[..., str]
 

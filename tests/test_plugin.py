@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pauseable.testing import KafkaCluster
+from pauseable_testing import KafkaCluster
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def author(pytester: pytest.Pytester, kafka_cluster: KafkaCluster, monkeypatch: 
 def test_one_behaviour_runs_on_the_chosen_backends_and_the_matrix_is_printed(author: pytest.Pytester) -> None:
     author.makepyfile(
         """
-        from pauseable.testing.suite import AbstractErrorTests
+        from pauseable_testing.suite import AbstractErrorTests
 
         class TestMyBackend(AbstractErrorTests):
             pass
@@ -35,7 +35,7 @@ def test_capabilities_and_a_redefined_test_change_what_runs(author: pytest.Pytes
     author.makeconftest(
         """
         import pytest
-        from pauseable.testing.harness import Capabilities
+        from pauseable_testing.harness import Capabilities
 
         @pytest.fixture
         def pauseable_capabilities():
@@ -44,7 +44,7 @@ def test_capabilities_and_a_redefined_test_change_what_runs(author: pytest.Pytes
     )
     author.makepyfile(
         """
-        from pauseable.testing.suite import AbstractOffsetTests
+        from pauseable_testing.suite import AbstractOffsetTests
 
         class TestMyBackend(AbstractOffsetTests):
             def test_committed_is_none_before_any_commit(self, harness):
@@ -61,7 +61,7 @@ def test_capabilities_and_a_redefined_test_change_what_runs(author: pytest.Pytes
 def test_an_unknown_backend_name_fails_with_the_installed_ones(author: pytest.Pytester) -> None:
     author.makepyfile(
         """
-        from pauseable.testing.suite import AbstractPauseTests
+        from pauseable_testing.suite import AbstractPauseTests
 
         class TestMyBackend(AbstractPauseTests):
             pass
@@ -70,3 +70,42 @@ def test_an_unknown_backend_name_fails_with_the_installed_ones(author: pytest.Py
     result = author.runpytest_subprocess("--pauseable-backend", "no-such-backend")
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*no backend 'no-such-backend' is installed*installed backends: aiokafka*"])
+
+
+def test_the_plugin_adds_only_prefixed_fixtures_and_starts_no_broker_unasked(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project that installs the kit keeps its own ``topic``; nothing starts unless asked for."""
+    scratch = pytester.mkdir("scratch")
+    monkeypatch.setenv("TMPDIR", str(scratch))  # where a local test cluster would put its directory
+    monkeypatch.delenv("PAUSEABLE_BOOTSTRAP_SERVERS", raising=False)
+    pytester.makepyfile(
+        """
+        def test_mine(topic):
+            pass
+
+        def test_unrelated():
+            assert 1 + 1 == 2
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'topic' not found*"])
+    assert not list(scratch.glob("pauseable-*")), "a broker was started for tests that asked for none"
+
+    listing = pytester.runpytest_subprocess("--fixtures", "-p", "no:cacheprovider")
+    section = listing.stdout.str().split("fixtures defined from pauseable_testing.plugin")[1].split("\n---")[0]
+    names = {line.split()[0] for line in section.splitlines() if line and not line.startswith((" ", "-"))}
+    assert names >= {"pauseable_kafka_cluster", "pauseable_topic", "pauseable_group_id", "pauseable_harness"}
+    assert all(name.startswith("pauseable_") for name in names), names
+
+
+def test_a_project_test_asks_for_a_prefixed_fixture(author: pytest.Pytester) -> None:
+    author.makepyfile(
+        """
+        def test_theirs(pauseable_topic, pauseable_group_id, pauseable_kafka_cluster):
+            assert pauseable_topic.startswith("test_theirs-") and pauseable_group_id.startswith("g-test_theirs-")
+            assert pauseable_kafka_cluster.bootstrap_servers
+        """
+    )
+    author.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pauseable.testing.matrix import behaviour_name
-from pauseable.testing.suite import ConformanceSuite
+from pauseable_testing.matrix import behaviour_name
+from pauseable_testing.suite import ConformanceSuite
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

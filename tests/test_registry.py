@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 import pauseable
 from pauseable import Backend, InvalidArgumentError, UnknownBackendError
 from pauseable.plugins import load_plugins
-from pauseable.testing import KafkaCluster
+from pauseable_testing import KafkaCluster
 
 EXPECTED = {
     "aiokafka": ("aiokafka", True),
@@ -191,3 +192,36 @@ def test_the_plugin_allow_list_limits_what_loads() -> None:
     none = _cli("backends", PAUSEABLE_PLUGINS="")
     assert none.returncode == 1
     assert "no backend is installed" in none.stderr
+
+
+def test_a_plugin_that_fails_to_import_is_listed_as_broken_and_the_others_still_work(tmp_path: Path) -> None:
+    """E.g. an adapter installed beside a client release it does not support: one broken install
+    must not take `pauseable backends`, or `controller()` of another backend, down with it."""
+    dist_info = tmp_path / "pauseable_doomed-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: pauseable-doomed\nVersion: 1.0\n")
+    (dist_info / "entry_points.txt").write_text("[pauseable]\ndoomed = pauseable_doomed\n")
+    (tmp_path / "pauseable_doomed.py").write_text("from kafka.errors import NoSuchErrorInThisRelease\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    env.pop("PAUSEABLE_PLUGINS", None)
+    listing = subprocess.run(
+        [sys.executable, "-m", "pauseable", "backends", "--json"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert listing.returncode == 0, listing.stderr
+    entries = json.loads(listing.stdout)
+    assert {e["name"] for e in entries if "name" in e} == set(EXPECTED)
+    [broken] = [e for e in entries if "broken" in e]
+    assert broken["plugin"] == "doomed"
+    assert (
+        "import failed (from pauseable-doomed 1.0): ImportError: cannot import name 'NoSuchErrorInThisRelease'"
+        in (broken["broken"])
+    )
+    table = subprocess.run([sys.executable, "-m", "pauseable", "backends"], capture_output=True, text=True, env=env)
+    assert table.returncode == 0 and "kafka-python" in table.stdout
+    assert "plugin 'doomed' is installed but broken, not loaded: import failed" in table.stderr
+    lookup = subprocess.run(
+        [sys.executable, "-c", "import pauseable; pauseable.get_backend('doomed')"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert "UnknownBackendError: no backend 'doomed' is installed" in lookup.stderr
+    assert "plugin 'doomed' is broken: import failed" in lookup.stderr

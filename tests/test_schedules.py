@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import pytest
 
-from pauseable.testing.cluster import KafkaCluster
-from pauseable.testing.harness import BackendHarness, NewTopic
-from pauseable.testing.schedule import Outcome, generate, run
+from pauseable_testing.cluster import KafkaCluster
+from pauseable_testing.harness import BackendHarness, NewTopic
+from pauseable_testing.schedule import Outcome, generate, run
 
 SLOW_SEEDS = range(200, 213)  # times 4 backends = 52 schedules
 

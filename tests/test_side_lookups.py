@@ -3,7 +3,7 @@
 On the real broker, every backend: a resume while another partition of the same broker keeps fetching
 answers the right offsets and the skip ledger holds; the side client is closed with the controller;
 it carries the isolation level. No timing is asserted (shared, noisy machines): ``make bench`` measures
-it (``pauseable/bench/fetching.py``). Then what each adapter carries to its side client, without a broker.
+it (``benchmarks/pauseable_bench/fetching.py``). Then what each adapter carries to its side client, without a broker.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pytest
 
 from pauseable import InvalidArgumentError, SeekToEnd, TopicPartition
 from pauseable.registry import async_controller, controller
-from pauseable.testing.cluster import unique_name
-from pauseable.testing.harness import BackendHarness, Blocking, NewTopic, count
-from pauseable.testing.ledger import Ledger
+from pauseable_testing.cluster import unique_name
+from pauseable_testing.harness import BackendHarness, Blocking, NewTopic, count
+from pauseable_testing.ledger import Ledger
 
 
 def _side(ctl: Blocking) -> Any:

@@ -11,7 +11,7 @@ import pytest
 import pauseable
 from pauseable import Backoff, DiscardUntil, SeekToEnd, SkippedRange, SkipReport, TopicPartition
 from pauseable.plugins import load_plugins
-from pauseable.testing.harness import BackendHarness, count
+from pauseable_testing.harness import BackendHarness, count
 
 
 def test_a_timed_pause_resumes_by_itself_at_the_first_poll_after_it_ran_out(

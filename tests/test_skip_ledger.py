@@ -12,8 +12,8 @@ import time
 import pytest
 
 from pauseable import TopicPartition
-from pauseable.testing.harness import BackendHarness, NewTopic, count
-from pauseable.testing.ledger import Ledger
+from pauseable_testing.harness import BackendHarness, NewTopic, count
+from pauseable_testing.ledger import Ledger
 
 STRATEGIES = ["continue", "seek-to-end", "discard-until", "skip-pause-window", "rebuild"]
 SEEDS = [1, 2]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pauseable.testing import KafkaCluster
+from pauseable_testing import KafkaCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-// The franz-go anchor of pauseable/bench/fetching.py: resume partition A while partition B of the same
+// The franz-go anchor of benchmarks/pauseable_bench/fetching.py: resume partition A while partition B of the same
 // broker keeps fetching, against the same resume with nothing fetching. One JSON object on stdout.
 //
 // franz-go sends each broker's fetches on a connection of their own (cxnFetch in pkg/kgo/broker.go), so

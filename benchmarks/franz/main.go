@@ -1,5 +1,5 @@
-// The franz-go anchor of `pauseable bench`: the same scenario as pauseable/bench/worker.py, in Go
-// (and, with -scenario fetching, pauseable/bench/fetching.py's: fetching.go).
+// The franz-go anchor of `pauseable bench`: the same scenario as benchmarks/pauseable_bench/worker.py, in Go
+// (and, with -scenario fetching, benchmarks/pauseable_bench/fetching.py's: fetching.go).
 //
 // One sample, printed as one JSON object: the consumer is caught up on a one-partition topic; it
 // pauses (PauseFetchPartitions); the backlog is produced; the clock starts; the strategy runs and
@@ -7,11 +7,11 @@
 // Strategies: continue, seek-to-end (SetOffsets to the end offset listed at resume),
 // discard-until (consume and drop below that end offset).
 //
-// With -scenario poll-latency, the same as pauseable/bench/poll_latency.py instead: the caught-up
+// With -scenario poll-latency, the same as benchmarks/pauseable_bench/poll_latency.py instead: the caught-up
 // consumer gets one record produced, waits -settle so it is fetched, and times one
 // PollRecords(ctx, 500) whose ctx times out after -timeout; -tries times.
 //
-// With -scenario scale, the same as pauseable/bench/scale.py: a consumer of every one of -partitions
+// With -scenario scale, the same as benchmarks/pauseable_bench/scale.py: a consumer of every one of -partitions
 // partitions of the topic (filled beforehand), caught up, its offsets committed for a group; then,
 // -repeats times after one untimed cycle, each call of all the partitions at once: pause
 // (PauseFetchPartitions), committed (FetchOffsets), seek-to-end (one ListOffsets request, which the

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import kafka
-from pauseable_kafka_python import KafkaPythonAdapter
 
 import pauseable
 from pauseable import TopicPartition
 from pauseable.adapter import Backend, ConsumerSettings
+from pauseable_kafka_python import KafkaPythonAdapter
 
 
 class BrokenKafkaConsumer(kafka.KafkaConsumer):  # type: ignore[misc]

@@ -1,0 +1,221 @@
+"""pytest plugin for a real Kafka broker, every backend, and the conformance suite.
+
+Registered by installing the testing kit, ``pauseable-testing`` (entry point ``pytest11``, name
+``pauseable``: ``-p no:pauseable`` turns it off). Every fixture name starts with ``pauseable_``, so a
+project's own ``topic`` or ``harness`` fixture is never shadowed, and nothing starts a broker unless a
+test asks for one of these:
+
+- ``pauseable_kafka_cluster`` (session): started at first use and stopped at the end of the run, or
+  the cluster named by ``PAUSEABLE_BOOTSTRAP_SERVERS``.
+- ``pauseable_kafka_cluster3`` (session): a local three-node cluster for fault tests, started on first use.
+- ``pauseable_new_topic(partitions=1, configs=None)``: makes a fresh, uniquely named topic;
+  ``pauseable_topic``: one fresh single-partition topic; ``pauseable_group_id``: a fresh consumer group id.
+- ``pauseable_backend``: parametrized over the backends to test: ``--pauseable-backend NAME``
+  (repeatable), else the ``pauseable_backends`` ini option, else every installed backend.
+- ``pauseable_harness``: a :class:`~pauseable_testing.harness.BackendHarness` for ``pauseable_backend``;
+  ``pauseable_fault_harness``: the same on ``pauseable_kafka_cluster3``.
+- ``pauseable_capabilities``: what the backend can do; override it to declare a limitation.
+
+The suite's classes (:mod:`pauseable_testing.suite`) name these ``harness``, ``topic``, ``new_topic``
+and ``group_id`` inside themselves (class fixtures), so their tests read as the contract.
+Old pytest never crashes a run that installs the kit: no ``pytest.StashKey`` (7.0) and no new-style
+hook wrappers (8.x) here; an unrelated suite ran green with it on pytest 6.2.5, and the suite itself
+runs on pytest 7.0, the kit's declared bound (tests/test_lowest_versions.py).
+
+Tests marked ``pauseable_conformance`` (the suite's classes are) are gathered into a matrix of
+behaviour by backend, printed at the end of the run and written with ``--pauseable-matrix-json`` /
+``--pauseable-matrix-md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Callable, Generator, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pauseable.registry import backends, get_backend
+from pauseable_testing.broker import external_bootstrap
+from pauseable_testing.cluster import KafkaCluster, unique_name
+from pauseable_testing.harness import BackendHarness, Capabilities
+from pauseable_testing.matrix import Matrix, behaviour_name
+
+#: the matrix of each run (a config's ``stash`` would need pytest >= 7)
+_MATRICES: weakref.WeakKeyDictionary[pytest.Config, Matrix] = weakref.WeakKeyDictionary()
+# The suite's modules live in the package, not in a test directory: have pytest rewrite their asserts.
+pytest.register_assert_rewrite("pauseable_testing.suite")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pauseable", "pauseable backends and conformance")
+    group.addoption(
+        "--pauseable-backend",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run backend-parametrized tests for this backend only (repeatable; default: every installed one)",
+    )
+    group.addoption(
+        "--pauseable-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long a behaviour waits for records or a rebalance before it fails (default: 30)",
+    )
+    group.addoption("--pauseable-matrix-json", metavar="PATH", help="write the conformance matrix as JSON")
+    group.addoption("--pauseable-matrix-md", metavar="PATH", help="write the conformance matrix as Markdown")
+    parser.addini("pauseable_backends", "backends to test when --pauseable-backend is not given", type="linelist")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pauseable_conformance: a behaviour of the conformance suite (in the matrix)")
+    _MATRICES[config] = Matrix()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "pauseable_backend" in metafunc.fixturenames:
+        config = metafunc.config
+        chosen = config.getoption("--pauseable-backend") or config.getini("pauseable_backends") or list(backends())
+        for name in chosen:
+            get_backend(name)  # an unknown name fails collection with the list of installed backends
+        metafunc.parametrize("pauseable_backend", chosen, scope="module")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, Any, None]:
+    outcome = yield
+    report = outcome.get_result()
+    params: dict[str, Any] = getattr(getattr(item, "callspec", None), "params", {})
+    in_suite = item.get_closest_marker("pauseable_conformance") and "pauseable_backend" in params
+    if in_suite and (report.when == "call" or not report.passed):
+        result, reason = _outcome(report)
+        name = behaviour_name(getattr(item, "originalname", item.name))
+        matrix_of(item.config).record(name, params["pauseable_backend"], result, reason)
+
+
+def _outcome(report: pytest.TestReport) -> tuple[str, str]:
+    if hasattr(report, "wasxfail"):
+        return ("xfailed", str(report.wasxfail)) if report.skipped else ("failed", "passed but marked xfail")
+    if report.skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        return "skipped", reason.removeprefix("Skipped: ")
+    if report.failed:
+        message = getattr(report.longrepr, "reprcrash", None)
+        return "failed", (message.message.splitlines()[0] if message else "")[:200]
+    return "passed", ""
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    matrix = _MATRICES.get(config)
+    if matrix is None or not matrix.cells:
+        return
+    terminalreporter.write_sep("=", "pauseable conformance matrix")
+    terminalreporter.write(matrix.to_text())
+    for option in ("--pauseable-matrix-json", "--pauseable-matrix-md"):
+        if path := config.getoption(option):
+            matrix.write(Path(path))
+            terminalreporter.write_line(f"matrix written to {path}")
+
+
+def matrix_of(config: pytest.Config) -> Matrix:
+    """The matrix gathered so far in this run."""
+    return _MATRICES.setdefault(config, Matrix())
+
+
+@pytest.fixture(scope="session")
+def pauseable_kafka_cluster(request: pytest.FixtureRequest) -> Iterator[KafkaCluster]:
+    """The Kafka cluster of this test run."""
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    # Uncaptured, so the one-time "fetching the jars" line shows while it happens.
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        cluster = KafkaCluster.open()
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(scope="session")
+def pauseable_kafka_cluster3(request: pytest.FixtureRequest) -> Iterator[KafkaCluster]:
+    """A local three-node cluster for fault tests: started on first use, stopped at the end of the run.
+
+    Tests using it are skipped when ``PAUSEABLE_BOOTSTRAP_SERVERS`` is set: pauseable stops and starts
+    nodes only of clusters it started itself.
+    """
+    if external_bootstrap() is not None:
+        pytest.skip("fault tests need a local three-node cluster; PAUSEABLE_BOOTSTRAP_SERVERS is set")
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        cluster = KafkaCluster.start_local(brokers=3)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def pauseable_new_topic(pauseable_kafka_cluster: KafkaCluster, request: pytest.FixtureRequest) -> Callable[..., str]:
+    """A factory of fresh topics named after the test: ``new_topic(partitions=3)`` returns the name."""
+
+    def make(partitions: int = 1, configs: Mapping[str, str] | None = None) -> str:
+        return pauseable_kafka_cluster.create_topic(unique_name(request.node.name), partitions, configs=configs)
+
+    return make
+
+
+@pytest.fixture
+def pauseable_topic(pauseable_new_topic: Callable[..., str]) -> str:
+    """A fresh topic with one partition."""
+    return pauseable_new_topic()
+
+
+@pytest.fixture
+def pauseable_group_id(request: pytest.FixtureRequest) -> str:
+    """A consumer group id no other test uses."""
+    return unique_name(f"g-{request.node.name}")
+
+
+@pytest.fixture
+def pauseable_capabilities() -> Capabilities:
+    """What the backend under test can do; override in a conftest.py to declare a limitation."""
+    return Capabilities()
+
+
+@pytest.fixture
+def pauseable_harness(
+    pauseable_backend: str,
+    pauseable_kafka_cluster: KafkaCluster,
+    pauseable_capabilities: Capabilities,
+    request: pytest.FixtureRequest,
+) -> Iterator[BackendHarness]:
+    """Consumers of the backend under test, closed after the test."""
+    with _harness(pauseable_backend, pauseable_kafka_cluster, pauseable_capabilities, request) as h:
+        yield h
+
+
+@pytest.fixture
+def pauseable_fault_harness(
+    pauseable_backend: str,
+    pauseable_kafka_cluster3: KafkaCluster,
+    pauseable_capabilities: Capabilities,
+    request: pytest.FixtureRequest,
+) -> Iterator[BackendHarness]:
+    """Consumers of the backend under test on the three-node cluster (``pauseable_kafka_cluster3``)."""
+    with _harness(pauseable_backend, pauseable_kafka_cluster3, pauseable_capabilities, request) as h:
+        yield h
+
+
+@contextlib.contextmanager
+def _harness(
+    backend_name: str, cluster: KafkaCluster, capabilities: Capabilities, request: pytest.FixtureRequest
+) -> Iterator[BackendHarness]:
+    timeout = request.config.getoption("--pauseable-timeout")
+    h = BackendHarness(get_backend(backend_name), cluster, capabilities, timeout=timeout)
+    try:
+        yield h
+    finally:
+        h.close()
