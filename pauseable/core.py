@@ -195,13 +195,6 @@ class ControllerCore:
         _log.warning("%s: Rebuild goes on with a new consumer; the old one is left to close by itself: %s",
                      self.backend.name, exc)  # fmt: skip
 
-    def rebuilt(self, adapter: AnyAdapter, resumed: list[TopicPartition]) -> None:
-        """A Rebuild put a new consumer in place: it starts with no skip rules, the resumed unpaused."""
-        self.locate, self.size = adapter.locate, adapter.size
-        self.skips.clear()
-        self.mark_resumed(resumed)
-        self.closed = False
-
     def announce_paused(self, controller: Any, partitions: list[TopicPartition]) -> None:
         if partitions:
             self.hooks.pauseable_paused(controller=controller, partitions=partitions)
@@ -217,6 +210,83 @@ class ControllerCore:
         finished, self.finished = self.finished, []
         for skipped in finished:
             self.hooks.pauseable_skipped(controller=controller, skipped=skipped)
+
+    # -- after the native calls: a controller method's bookkeeping, one call each ----------------------
+
+    def subscribed(self, topics: list[str], on_assigned: Any, on_revoked: Any) -> None:
+        """``subscribe`` went through: a Rebuild subscribes the new consumer the same way."""
+        self.membership = ("subscribe", topics, on_assigned, on_revoked)
+
+    def assigned(self, partitions: list[TopicPartition]) -> None:
+        """``assign`` replaced the assignment: pauses of partitions left out end; a Rebuild assigns these again."""
+        self.paused.intersection_update(partitions)
+        self.membership = ("assign", partitions)
+
+    def after_pause(
+        self,
+        controller: Any,
+        partitions: list[TopicPartition],
+        *,
+        topics: Iterable[str] = (),
+        seconds: float | Backoff | None = None,
+        then: SkipStrategy | None = None,
+    ) -> None:
+        """Partitions (and ``topics``, sticky) were paused natively: note when, schedule a timed resume, tell."""
+        self.paused_topics.update(topics)
+        self.mark_paused(partitions)
+        self.schedule(partitions, seconds, then)
+        self.announce_paused(controller, partitions)
+
+    def resume_strategy(self, strategy: SkipStrategy | None) -> SkipStrategy:
+        """The strategy a resume runs: ``strategy`` once checked, else the controller's default."""
+        self.check_strategy(strategy)
+        return strategy or self.default_strategy
+
+    def after_resume(
+        self,
+        controller: Any,
+        report: SkipReport | None,
+        partitions: list[TopicPartition],
+        strategy: SkipStrategy,
+        began: float,
+        *,
+        topics: Iterable[str] = (),
+    ) -> SkipReport:
+        """Partitions (and ``topics``) were resumed natively: their pause state ends, the report is told."""
+        assert report is not None  # the plan made it before any native call
+        if isinstance(strategy, Rebuild):  # the new consumer starts past every range
+            for skipped in report.ranges.values():
+                skipped.done = True
+        self.mark_resumed(partitions)
+        self.paused_topics.difference_update(topics)
+        report.took_s = time.monotonic() - began
+        self.announce_resumed(controller, report)
+        return report
+
+    def after_seek(self, partition: TopicPartition) -> None:
+        """The user's seek wins over a pending skip of the partition."""
+        self.skips.pop((partition.topic, partition.partition), None)
+
+    def after_poll(self, controller: Any, records: list[Any]) -> tuple[list[Any], dict[TopicPartition, int]]:
+        """The records to hand over, and the seeks due (back to a held-back record, or past a skipped range)."""
+        if not records or not (self.paused or self.skips):
+            return records, {}
+        kept, seeks = self.screen(records)
+        self.announce_finished(controller)
+        return kept, seeks
+
+    def rebuilt(self, consumer: object, resumed: list[TopicPartition]) -> Any:
+        """A Rebuild's new consumer: checked, wrapped in this backend's adapter (returned), and put in place
+        with no skip rules, the resumed partitions unpaused."""
+        self.check_rebuilt(consumer)
+        build = self.backend.async_adapter or self.backend.sync_adapter
+        assert build is not None
+        adapter: AnyAdapter = build(consumer)
+        self.locate, self.size = adapter.locate, adapter.size
+        self.skips.clear()
+        self.mark_resumed(resumed)
+        self.closed = False
+        return adapter
 
     @staticmethod
     def check_timed_pause(seconds: float | Backoff | None, then: SkipStrategy | None) -> None:
@@ -268,9 +338,9 @@ class ControllerCore:
             )
         return dict(config)
 
-    @staticmethod
-    def check_callbacks(sync: bool, **callbacks: object) -> None:
+    def check_callbacks(self, **callbacks: object) -> None:
         """Rebalance callbacks: None or callable, and for a synchronous controller not coroutine functions."""
+        sync = not self.backend.is_async
         for argument, callback in callbacks.items():
             if callback is None:
                 continue
@@ -285,8 +355,9 @@ class ControllerCore:
                     "plain function, or use pauseable.async_controller() with an asyncio client"
                 )
 
-    def check_rebuilt(self, consumer: object, sync: bool) -> None:
+    def check_rebuilt(self, consumer: object) -> None:
         """What a Rebuild's factory returned is a consumer of this controller's backend."""
+        sync = not self.backend.is_async
         if self.backend.claims(consumer):
             return
         if inspect.iscoroutine(consumer):

@@ -474,8 +474,10 @@ class ConfluentAdapter:
                 self._leaders.expire(tp.topic for tp in partitions)
             if not _is_unknown_partition(exc):
                 raise
-            topics = {tp.topic for tp in partitions}
-            existing = {t: _partition_ids(self._consumer.list_topics(t, timeout=_EXISTS_TIMEOUT_S), t) for t in topics}
+            existing = {
+                t: _partition_ids(self._consumer.list_topics(t, timeout=_EXISTS_TIMEOUT_S), t)
+                for t in {tp.topic for tp in partitions}
+            }
             if (missing_leader := _missing_leader(partitions, existing)) is None:
                 raise
             raise missing_leader from exc
@@ -487,7 +489,8 @@ class ConfluentAdapter:
     def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
         if offsets is None:
             assigned = self._consumer.assignment()
-            offsets = self._sought.known(assigned, self._consumer.position(assigned) if assigned else [])
+            positions = self._consumer.position(assigned) if assigned else []
+            offsets = self._sought.known(assigned, positions)
         if offsets:
             native = [NativeTP(tp.topic, tp.partition, o) for tp, o in offsets.items()]
             _raise_partition_errors(self._consumer.commit(offsets=native, asynchronous=False))
