@@ -12,14 +12,21 @@ import inspect
 import time
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from pauseable.adapter import AsyncConsumerAdapter, AsyncLookupAdapter, Backend, ConsumerAdapter, LookupAdapter
 from pauseable.backoff import Backoff
 from pauseable.core import ControllerCore, LookupRetry, facts_of, fallback_position
 from pauseable.errors import CloseTimeoutError
 from pauseable.gate import POLL_SLICE_S, AsyncGate, Gate, aserialized, serialized
-from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
+from pauseable.protocol import (
+    AsyncPauseController,
+    AsyncRebalanceCallback,
+    Partitions,
+    PauseController,
+    RebalanceCallback,
+    Topics,
+)
 from pauseable.report import SkipReport
 from pauseable.strategies import Rebuild, ResumeFacts, SkipStrategy
 from pauseable.types import Offset, TopicPartition, as_partitions, as_topics, check_offset
@@ -27,8 +34,11 @@ from pauseable.types import Offset, TopicPartition, as_partitions, as_topics, ch
 R = TypeVar("R")
 
 
-class Controller(Generic[R]):
-    """A :class:`~pauseable.protocol.PauseController` over a synchronous client's consumer."""
+class Controller(PauseController[R]):
+    """A :class:`~pauseable.protocol.PauseController` over a synchronous client's consumer.
+
+    Its methods' documentation is the contract's, inherited from the protocol (``help(ctl.pause)`` shows it).
+    """
 
     __slots__ = ("__weakref__", "_adapter", "_closer", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
 
@@ -369,7 +379,7 @@ class Controller(Generic[R]):
         self._core.closed = True
 
 
-class AsyncController(Generic[R]):
+class AsyncController(AsyncPauseController[R]):
     """An :class:`~pauseable.protocol.AsyncPauseController` over an asyncio client's consumer.
 
     The twin of :class:`Controller`, line for line but awaited (tests/test_twins.py holds them to it).

@@ -39,6 +39,8 @@ Topics = Iterable[str] | str
 class PauseController(Protocol[R]):
     """Pause, resume and position a synchronous Kafka consumer, the same way on every client."""
 
+    __slots__ = ()  # the controllers that implement it keep theirs
+
     @property
     def backend(self) -> str:
         """The name of the backend that drives the consumer (e.g. ``"kafka-python"``)."""
@@ -152,6 +154,8 @@ class PauseController(Protocol[R]):
 class AsyncPauseController(Protocol[R]):
     """The asyncio twin of :class:`PauseController`: the same operations, awaited
     (tests/test_twins.py holds the two to it)."""
+
+    __slots__ = ()
 
     @property
     def backend(self) -> str:
