@@ -18,7 +18,7 @@ from pauseable.adapter import AsyncConsumerAdapter, AsyncLookupAdapter, Backend,
 from pauseable.backoff import Backoff
 from pauseable.core import ControllerCore, LookupRetry, facts_of, fallback_position
 from pauseable.errors import CloseTimeoutError
-from pauseable.gate import POLL_SLICE_S, AsyncGate, Gate, aserialized, serialized
+from pauseable.gate import AsyncGate, Gate, aserialized, serialized
 from pauseable.protocol import (
     AsyncPauseController,
     AsyncRebalanceCallback,
@@ -85,8 +85,7 @@ class Controller(PauseController[R]):
     def _offsets(self) -> LookupAdapter:
         """Where offset lookups go: the adapter's side client, built at the first lookup, else the consumer."""
         if self._lookups is None:
-            build = getattr(self._adapter, "lookup_adapter", None)
-            side: LookupAdapter | None = build(self._lookup_config) if build is not None else None
+            side = self._adapter.lookup_adapter(self._lookup_config)
             if side is not None:
                 self._closer = weakref.finalize(self, side.close)
                 self._closer.atexit = False  # at exit its daemon threads end with the process
@@ -426,8 +425,7 @@ class AsyncController(AsyncPauseController[R]):
 
     async def _offsets(self) -> AsyncLookupAdapter:
         if self._lookups is None:
-            build = getattr(self._adapter, "lookup_adapter", None)
-            side: AsyncLookupAdapter | None = await build(self._lookup_config) if build is not None else None
+            side = await self._adapter.lookup_adapter(self._lookup_config)
             self._lookups = side if side is not None else self._adapter
         return self._lookups
 
@@ -722,6 +720,6 @@ async def _acall_back(callback: AsyncRebalanceCallback | None, partitions: list[
 _SHORTEST_SLICE_S = 0.01
 
 
-def _slice(deadline: float, adapter: object) -> float:
+def _slice(deadline: float, adapter: ConsumerAdapter | AsyncConsumerAdapter) -> float:
     """How long the next slice of a poll may wait in the client (an adapter may set ``poll_slice_s``)."""
-    return max(0.0, min(getattr(adapter, "poll_slice_s", POLL_SLICE_S), deadline - time.monotonic()))
+    return max(0.0, min(adapter.poll_slice_s, deadline - time.monotonic()))

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from pauseable.adapter import AnyAdapter, Backend
+from pauseable.adapter import AnyAdapter, AsyncConsumerAdapter, Backend, ConsumerAdapter
 from pauseable.backoff import Backoff
 from pauseable.errors import (
     BackendError,
@@ -43,6 +43,7 @@ class ControllerCore:
     )  # fmt: skip
 
     def __init__(self, backend: Backend, adapter: AnyAdapter, default_strategy: SkipStrategy | None) -> None:
+        check_adapter(backend, adapter)
         self.backend = backend
         self.locate = adapter.locate
         self.size = adapter.size
@@ -282,6 +283,7 @@ class ControllerCore:
         build = self.backend.async_adapter or self.backend.sync_adapter
         assert build is not None
         adapter: AnyAdapter = build(consumer)
+        check_adapter(self.backend, adapter)
         self.locate, self.size = adapter.locate, adapter.size
         self.skips.clear()
         self.mark_resumed(resumed)
@@ -514,7 +516,7 @@ class LookupRetry:
     with an error the adapter calls transient: a partition's leader moved or a broker restarted while
     the consumer was paused, so the client's metadata is stale until it refreshes.
 
-    Adapters opt in with ``is_transient_error(exc) -> bool``; without it nothing is retried.
+    Adapters say which errors are transient with ``is_transient_error(exc)``; by default none is.
     """
 
     #: the whole budget of one resume's retries, and the first and longest pause between attempts
@@ -523,16 +525,29 @@ class LookupRetry:
     LONGEST_S = 2.0
 
     def __init__(self, adapter: AnyAdapter) -> None:
-        self._transient = getattr(adapter, "is_transient_error", None)
+        self._transient = adapter.is_transient_error
         self._deadline = time.monotonic() + self.BUDGET_S
         self._next = self.FIRST_S
 
     def delay(self, exc: BaseException) -> float | None:
         """How long to wait before trying again after ``exc``, or None to give up (and raise it)."""
-        if self._transient is None or not self._transient(exc) or time.monotonic() + self._next > self._deadline:
+        if not self._transient(exc) or time.monotonic() + self._next > self._deadline:
             return None
         delay, self._next = self._next, min(self.LONGEST_S, 2 * self._next)
         return delay
+
+
+def check_adapter(backend: Backend, adapter: object) -> None:
+    """The adapter a backend built subclasses the adapter protocol of its kind, which brings the optional
+    methods' defaults (pauseable.adapter): a plain class would fail at the first optional call."""
+    base = AsyncConsumerAdapter if backend.is_async else ConsumerAdapter
+    if base not in type(adapter).__mro__:
+        kind = f"{type(adapter).__module__}.{type(adapter).__qualname__}"
+        raise InvalidArgumentError(
+            f"the backend {backend.name!r} built a {kind}, which does not subclass pauseable.adapter."
+            f"{base.__name__}; declare it as `class {type(adapter).__name__}({base.__name__})` (the base brings "
+            "the defaults of the optional methods; see pauseable/adapter.py)"
+        )
 
 
 def now_ms() -> int:

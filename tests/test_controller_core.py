@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from pauseable import Backend, BackendError, CloseTimeoutError, ConsumerClosedError, Controller, TopicPartition
+from pauseable.adapter import ConsumerAdapter
 
 T0, T1 = TopicPartition("t", 0), TopicPartition("t", 1)
 
 
-class LeakyAdapter:
+class LeakyAdapter(ConsumerAdapter):
     """Hands over whatever it is told to, paused or not: a client that leaks buffered records."""
 
     def __init__(self) -> None:
@@ -72,6 +73,18 @@ class LeakyAdapter:
 
     def assign(self, partitions: Sequence[TopicPartition]) -> None:
         self.assigned = set(partitions)
+
+    def subscribe(self, topics: Sequence[str], on_assigned: Any, on_revoked: Any) -> None:
+        raise NotImplementedError("assign only")
+
+    def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: 0 for tp in partitions}
+
+    def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        return {tp: None for tp in timestamps}
+
+    def partitions_of(self, topic: str) -> frozenset[int]:
+        return frozenset(tp.partition for tp in self.assigned if tp.topic == topic)
 
     def close(self) -> None:
         if self.close_hangs:

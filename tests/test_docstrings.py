@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import inspect
 import pydoc
+import re
 
 import pytest
 
 import pauseable
+from pauseable import adapter
 from pauseable.controller import AsyncController, Controller
 from pauseable.protocol import AsyncPauseController, PauseController
 
@@ -31,8 +33,7 @@ def test_every_operation_of_the_contract_is_implemented_and_documented_by_it(cls
         doc = inspect.getdoc(getattr(contract, name))
         assert doc, f"{contract.__name__}.{name} has no docstring: the contract documents every operation"
         assert inspect.getdoc(getattr(cls, name)) == doc, (
-            f"{cls.__name__}.{name}: documented apart from the contract; delete its docstring to inherit the "
-            "protocol's"
+            f"{cls.__name__}.{name}: documented apart from the contract; delete its docstring to inherit the protocol's"
         )
 
 
@@ -59,3 +60,21 @@ def test_every_public_method_and_property_of_the_public_api_has_a_docstring() ->
             if (inspect.isfunction(member) or isinstance(member, property)) and not inspect.getdoc(getattr(obj, name)):
                 missing.append(f"{export}.{name}")
     assert not missing, f"public API without a docstring: {', '.join(missing)}"
+
+
+def test_the_adapter_page_documents_every_required_method_and_names_real_suite_behaviours() -> None:
+    for name in sorted(adapter.ConsumerAdapter.__abstractmethods__):
+        doc = inspect.getdoc(getattr(adapter.ConsumerAdapter, name)) or ""
+        assert doc, f"ConsumerAdapter.{name}: say what an implementation must do"
+    for name in ("is_transient_error", "lookup_adapter"):  # the optional ones: declared, with defaults
+        assert name not in adapter.ConsumerAdapter.__abstractmethods__
+        assert name not in adapter.AsyncConsumerAdapter.__abstractmethods__
+    assert adapter.ConsumerAdapter.__abstractmethods__ == adapter.AsyncConsumerAdapter.__abstractmethods__
+    named = re.findall(r"``(Abstract\w+Tests)\.(test_\w+)``", inspect.getsource(adapter))
+    assert len(named) > 20
+    from pauseable.testing import suite
+
+    for cls, behaviour in named:
+        assert hasattr(getattr(suite, cls), behaviour), (
+            f"pauseable/adapter.py names {cls}.{behaviour}: no such behaviour"
+        )

@@ -30,7 +30,7 @@ from typing import Any
 
 import pauseable
 from pauseable import TopicPartition
-from pauseable.adapter import AsyncAssignedHook, AsyncRevokedHook, Backend, ConsumerSettings
+from pauseable.adapter import AsyncAssignedHook, AsyncConsumerAdapter, AsyncRevokedHook, Backend, ConsumerSettings
 
 try:
     import aiokafka
@@ -108,7 +108,7 @@ def side_settings(consumer: Any, extra: Mapping[str, Any] | None = None) -> dict
     return side
 
 
-class AIOKafkaAdapter:
+class AIOKafkaAdapter(AsyncConsumerAdapter):
     """The translation table from pauseable to :class:`aiokafka.AIOKafkaConsumer`."""
 
     __slots__ = ("_consumer", "_side")

@@ -79,8 +79,10 @@ from pauseable import CloseTimeoutError, TopicPartition, bounded
 from pauseable.adapter import (
     AssignedHook,
     AsyncAssignedHook,
+    AsyncConsumerAdapter,
     AsyncRevokedHook,
     Backend,
+    ConsumerAdapter,
     ConsumerSettings,
     LeaderAges,
     RevokedHook,
@@ -333,7 +335,7 @@ def _paused_again(paused: set[tuple[str, int]], resumed: list[TopicPartition]) -
     return _native(resumed)
 
 
-class ConfluentAdapter:
+class ConfluentAdapter(ConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.Consumer`."""
 
     __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought")
@@ -534,7 +536,7 @@ class ConfluentAdapter:
         return None if config is None else ConfluentAdapter(confluent_kafka.Consumer(side_config(config)), side=True)
 
 
-class ConfluentAsyncAdapter:
+class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
 
     __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought")

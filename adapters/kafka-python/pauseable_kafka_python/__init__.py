@@ -38,7 +38,7 @@ from typing import Any
 
 import pauseable
 from pauseable import TopicPartition
-from pauseable.adapter import AssignedHook, Backend, ConsumerSettings, LeaderAges, RevokedHook
+from pauseable.adapter import AssignedHook, Backend, ConsumerAdapter, ConsumerSettings, LeaderAges, RevokedHook
 
 try:
     import kafka
@@ -91,7 +91,7 @@ def side_settings(settings: Mapping[str, Any], extra: Mapping[str, Any] | None =
 _LOOKUP_TIMEOUT_MS = 10_000
 
 
-class KafkaPythonAdapter:
+class KafkaPythonAdapter(ConsumerAdapter):
     """The translation table from pauseable to :class:`kafka.KafkaConsumer`."""
 
     __slots__ = ("_consumer", "_leaders", "_side")
