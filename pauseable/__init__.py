@@ -10,12 +10,16 @@ from pauseable.adapter import Backend
 from pauseable.backoff import Backoff
 from pauseable.controller import AsyncController, Controller
 from pauseable.errors import (
+    AuthorizationError,
     BackendError,
     BrokerError,
     BrokerSetupError,
     BrokerStartError,
+    BrokerUnreachableError,
+    ClientError,
     CloseTimeoutError,
     ConsumerClosedError,
+    FatalClientError,
     InvalidArgumentError,
     InvalidOffsetError,
     NotAssignedError,
@@ -23,6 +27,7 @@ from pauseable.errors import (
     ResumeError,
     UnknownBackendError,
     UnknownPartitionError,
+    UnknownTopicError,
 )
 from pauseable.hookspecs import hookimpl
 from pauseable.protocol import AsyncPauseController, PauseController
@@ -36,17 +41,21 @@ __version__ = "0.1.0"
 __all__ = [
     "AsyncController",
     "AsyncPauseController",
+    "AuthorizationError",
     "Backend",
     "BackendError",
     "Backoff",
     "BrokerError",
     "BrokerSetupError",
     "BrokerStartError",
+    "BrokerUnreachableError",
+    "ClientError",
     "CloseTimeoutError",
     "ConsumerClosedError",
     "Continue",
     "Controller",
     "DiscardUntil",
+    "FatalClientError",
     "InvalidArgumentError",
     "InvalidOffsetError",
     "NotAssignedError",
@@ -63,6 +72,7 @@ __all__ = [
     "TopicPartition",
     "UnknownBackendError",
     "UnknownPartitionError",
+    "UnknownTopicError",
     "__version__",
     "async_controller",
     "backends",

@@ -84,6 +84,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pauseable.errors import AuthorizationError, ClientError, UnknownTopicError
 from pauseable.gate import POLL_SLICE_S
 from pauseable.types import TopicPartition
 
@@ -232,7 +233,9 @@ class ConsumerAdapter(Protocol):
     @abstractmethod
     def poll(self, timeout: float, max_records: int) -> list[Any]:
         """Up to ``max_records`` native records, returning as soon as any is ready, waiting at most ``timeout``
-        seconds for the first. Serve the client's rebalance callbacks here (``subscribe``'s hooks).
+        seconds for the first. Serve the client's rebalance callbacks here (``subscribe``'s hooks). A client
+        that hands out its error events among the records (librdkafka) may return them too: :meth:`error_of`
+        tells them apart, and the controller's ``poll`` never hands them to the application.
 
         Checked by: ``AbstractPollTests.test_poll_returns_at_once_when_a_record_is_ready`` and every behaviour
         that consumes.
@@ -294,6 +297,29 @@ class ConsumerAdapter(Protocol):
     def lookup_adapter(self, config: Mapping[str, Any] | None) -> LookupAdapter | None:
         """A client for the offset lookups apart from the consumer's fetch connections (see the module
         docstring), or None to look up through the consumer. Default: None.
+        """
+        return None
+
+    def error_of(self, record: Any) -> BaseException | None:
+        """The client's error, as an exception, when ``record`` is an error event rather than a record (what
+        librdkafka's ``consume`` returns among records, e.g. "Subscribed topic not available"); None for a
+        record. Default: None (the client's ``poll`` returns records only).
+
+        Checked by: ``AbstractPollTests.test_a_record_batch_never_contains_client_error_events``.
+        """
+        return None
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        """The :class:`~pauseable.errors.ClientError` that ``poll`` raises for this client error (an event from
+        :meth:`error_of`, or an exception a native call raised), or None when the client gets past it by
+        itself: then it is only reported (the ``pauseable_client_error`` hook, and the log). Raise
+        :class:`~pauseable.errors.UnknownTopicError` for an unknown topic or partition (the core checks the
+        cluster's metadata before raising it), :class:`~pauseable.errors.AuthorizationError` for
+        authentication and authorization failures, :class:`~pauseable.errors.FatalClientError` for what the
+        client calls fatal. Default: None. (A topic that does not exist is found without it too: an empty
+        ``poll`` after ``subscribe`` or ``assign`` asks :meth:`partitions_of` once.)
+
+        Checked by: ``AbstractPollTests.test_polling_a_topic_that_does_not_exist_raises_unknown_topic``.
         """
         return None
 
@@ -372,6 +398,14 @@ class AsyncConsumerAdapter(Protocol):
         """As :meth:`ConsumerAdapter.lookup_adapter`, awaited. Default: None."""
         return None
 
+    def error_of(self, record: Any) -> BaseException | None:
+        """As :meth:`ConsumerAdapter.error_of`. Default: None."""
+        return None
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        """As :meth:`ConsumerAdapter.typed_error`. Default: None."""
+        return None
+
 
 class AsyncLookupAdapter(Protocol):
     """The asyncio twin of :class:`LookupAdapter`."""
@@ -381,6 +415,28 @@ class AsyncLookupAdapter(Protocol):
     async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]: ...
     async def close(self) -> None: ...
+
+
+#: the errors of clients that name them as Kafka's Java client does (kafka-python, aiokafka and their forks)
+#: which ``poll`` raises, by class name: see :func:`typed_by_name`
+JAVA_NAMED_ERRORS: Mapping[str, type[ClientError]] = {
+    "UnknownTopicOrPartitionError": UnknownTopicError,
+    "TopicAuthorizationFailedError": AuthorizationError,
+    "GroupAuthorizationFailedError": AuthorizationError,
+    "ClusterAuthorizationFailedError": AuthorizationError,
+    "SaslAuthenticationFailedError": AuthorizationError,
+    "AuthenticationFailedError": AuthorizationError,
+    "AuthenticationMethodNotSupported": AuthorizationError,
+}
+
+
+def typed_by_name(exc: BaseException) -> type[ClientError] | None:
+    """A :meth:`ConsumerAdapter.typed_error` for a client whose exceptions carry Kafka's Java names: the class
+    of :data:`JAVA_NAMED_ERRORS` for ``exc``'s class or one of its bases, else None."""
+    for cls in type(exc).__mro__:
+        if (typed := JAVA_NAMED_ERRORS.get(cls.__name__)) is not None:
+            return typed
+    return None
 
 
 class LeaderAges:

@@ -350,6 +350,8 @@ class Controller(PauseController[R]):
             for tps, then in self._core.due():
                 self._resume(tps, then, "resume after a timed pause")
             with self._call("poll"):
+                self._verify()
+                self._core.raise_pending()
                 records, seeks = self._core.after_poll(
                     self, self._adapter.poll(_slice(deadline, self._adapter), max_records)
                 )
@@ -358,6 +360,16 @@ class Controller(PauseController[R]):
             if records or time.monotonic() >= deadline - _SHORTEST_SLICE_S:
                 return records
             self._gate.let_others_in()
+
+    def _verify(self) -> None:
+        """After subscribe or assign, at the first empty poll: do the topics exist, does the cluster answer?"""
+        if topics := self._core.to_verify():
+            try:
+                known = {topic: self._adapter.partitions_of(topic) for topic in topics}
+            except Exception as exc:
+                self._core.unverifiable(self, exc)
+                return
+            self._core.verified(self, known)
 
     @serialized
     def close(self) -> None:
@@ -675,6 +687,8 @@ class AsyncController(AsyncPauseController[R]):
             for tps, then in self._core.due():
                 await self._resume(tps, then, "resume after a timed pause")
             with self._call("poll"):
+                await self._verify()
+                self._core.raise_pending()
                 records, seeks = self._core.after_poll(
                     self, await self._adapter.poll(_slice(deadline, self._adapter), max_records)
                 )
@@ -683,6 +697,15 @@ class AsyncController(AsyncPauseController[R]):
             if records or time.monotonic() >= deadline - _SHORTEST_SLICE_S:
                 return records
             await self._gate.let_others_in()
+
+    async def _verify(self) -> None:
+        if topics := self._core.to_verify():
+            try:
+                known = {topic: await self._adapter.partitions_of(topic) for topic in topics}
+            except Exception as exc:
+                self._core.unverifiable(self, exc)
+                return
+            self._core.verified(self, known)
 
     @aserialized
     async def close(self) -> None:

@@ -9,6 +9,9 @@ import pytest
 
 from pauseable import Backend, BackendError, CloseTimeoutError, ConsumerClosedError, Controller, TopicPartition
 from pauseable.adapter import ConsumerAdapter
+from pauseable.errors import AuthorizationError, ClientError
+from pauseable.hookspecs import hookimpl
+from pauseable.plugins import load_plugins
 
 T0, T1 = TopicPartition("t", 0), TopicPartition("t", 1)
 
@@ -354,3 +357,38 @@ def test_an_adapter_that_gives_no_side_client_looks_up_through_the_consumer() ->
     assert len(adapter.built) == 1, "asked once"
     ctl.close()
     assert adapter.closed
+
+
+class EventfulAdapter(LeakyAdapter):
+    """A client that hands out its error events among records, as librdkafka does."""
+
+    def error_of(self, record: Any) -> BaseException | None:
+        return record if isinstance(record, Exception) else None
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        return AuthorizationError if isinstance(exc, PermissionError) else None
+
+
+def test_client_errors_leave_the_batch_reported_when_transient_raised_after_the_records_otherwise() -> None:
+    adapter = EventfulAdapter()
+    backend = Backend(name="eventful", client="pluggy", claims=lambda c: True, sync_adapter=lambda c: adapter)  # type: ignore[arg-type,return-value]
+    ctl: Controller[Any] = Controller(object(), backend, adapter)
+    reported: list[BaseException] = []
+
+    class Plugin:
+        @hookimpl
+        def pauseable_client_error(self, controller: Any, error: BaseException) -> None:
+            reported.append(error)
+
+    pm = load_plugins()
+    pm.register(Plugin(), name="client-errors")
+    try:
+        adapter.next_batch = [("t", 0, 1), ConnectionError("broker restarting"), ("t", 0, 2), PermissionError("denied")]  # type: ignore[list-item]
+        assert ctl.poll(0.1) == [("t", 0, 1), ("t", 0, 2)]  # records only, every one handed over
+        assert [str(error) for error in reported] == ["broker restarting"]
+        with pytest.raises(AuthorizationError, match="denied; check the client's credentials") as raised:
+            ctl.poll(0.1)
+        assert isinstance(raised.value.__cause__, PermissionError)
+        assert ctl.poll(0.01) == []  # raised once
+    finally:
+        pm.unregister(name="client-errors")

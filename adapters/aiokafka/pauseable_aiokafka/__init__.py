@@ -30,7 +30,15 @@ from typing import Any
 
 import pauseable
 from pauseable import TopicPartition
-from pauseable.adapter import AsyncAssignedHook, AsyncConsumerAdapter, AsyncRevokedHook, Backend, ConsumerSettings
+from pauseable.adapter import (
+    AsyncAssignedHook,
+    AsyncConsumerAdapter,
+    AsyncRevokedHook,
+    Backend,
+    ConsumerSettings,
+    typed_by_name,
+)
+from pauseable.errors import ClientError
 
 try:
     import aiokafka
@@ -225,6 +233,9 @@ class AIOKafkaAdapter(AsyncConsumerAdapter):
 
     def is_closed_error(self, exc: BaseException) -> bool:
         return isinstance(exc, ConsumerStoppedError) or self.is_closed()
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        return typed_by_name(exc)
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)

@@ -87,6 +87,7 @@ from pauseable.adapter import (
     LeaderAges,
     RevokedHook,
 )
+from pauseable.errors import AuthorizationError, ClientError, FatalClientError, UnknownTopicError
 
 try:
     import confluent_kafka
@@ -228,6 +229,36 @@ def _resolved(found: Sequence[Any]) -> dict[TopicPartition, int]:
             raise KafkaException(tp.error)
         result[TopicPartition(tp.topic, tp.partition)] = int(tp.offset)
     return result
+
+
+#: librdkafka's error codes that poll raises as which typed error; a fatal error (``KafkaError.fatal()``) is raised
+#: as FatalClientError; any other event (e.g. _MAX_POLL_EXCEEDED, _PARTITION_EOF) is only reported
+_TYPED_NAMES: dict[str, type[ClientError]] = {
+    "UNKNOWN_TOPIC_OR_PART": UnknownTopicError, "_UNKNOWN_TOPIC": UnknownTopicError,
+    "_UNKNOWN_PARTITION": UnknownTopicError, "TOPIC_AUTHORIZATION_FAILED": AuthorizationError,
+    "GROUP_AUTHORIZATION_FAILED": AuthorizationError, "CLUSTER_AUTHORIZATION_FAILED": AuthorizationError,
+    "SASL_AUTHENTICATION_FAILED": AuthorizationError, "_AUTHENTICATION": AuthorizationError,
+    "UNSUPPORTED_SASL_MECHANISM": AuthorizationError, "ILLEGAL_SASL_STATE": AuthorizationError,
+}  # fmt: skip
+if HAVE_CLIENT:
+    _TYPED_CODES = {
+        getattr(KafkaError, name): typed for name, typed in _TYPED_NAMES.items() if hasattr(KafkaError, name)
+    }
+
+
+def _error_of(record: Any) -> BaseException | None:
+    """consume() hands out the client's error events among records (e.g. "Subscribed topic not available")."""
+    error = record.error()
+    return None if error is None else KafkaException(error)
+
+
+def _typed_error(exc: BaseException) -> type[ClientError] | None:
+    error = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    if not isinstance(error, KafkaError):
+        return None
+    if error.fatal():
+        return FatalClientError
+    return _TYPED_CODES.get(error.code())
 
 
 def _locate(record: Any) -> tuple[str, int, int]:
@@ -528,6 +559,12 @@ class ConfluentAdapter(ConsumerAdapter):
     def is_closed_error(self, exc: BaseException) -> bool:
         return _is_closed_message(exc)
 
+    def error_of(self, record: Any) -> BaseException | None:
+        return _error_of(record)
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        return _typed_error(exc)
+
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
 
@@ -740,6 +777,12 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
 
     def is_closed_error(self, exc: BaseException) -> bool:
         return _is_closed_message(exc)
+
+    def error_of(self, record: Any) -> BaseException | None:
+        return _error_of(record)
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        return _typed_error(exc)
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)

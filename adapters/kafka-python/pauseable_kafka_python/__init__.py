@@ -38,7 +38,16 @@ from typing import Any
 
 import pauseable
 from pauseable import TopicPartition
-from pauseable.adapter import AssignedHook, Backend, ConsumerAdapter, ConsumerSettings, LeaderAges, RevokedHook
+from pauseable.adapter import (
+    AssignedHook,
+    Backend,
+    ConsumerAdapter,
+    ConsumerSettings,
+    LeaderAges,
+    RevokedHook,
+    typed_by_name,
+)
+from pauseable.errors import ClientError
 
 try:
     import kafka
@@ -253,6 +262,9 @@ class KafkaPythonAdapter(ConsumerAdapter):
 
     def is_closed_error(self, exc: BaseException) -> bool:
         return isinstance(exc, IllegalStateError) and self.is_closed()
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        return typed_by_name(exc)
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
