@@ -203,8 +203,11 @@ class AIOKafkaAdapter(AsyncConsumerAdapter):
         return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
 
     async def partitions_of(self, topic: str) -> frozenset[int]:
-        await self._consumer.topics()  # fresh metadata of every topic: asking for one topic could auto-create it
-        return frozenset(self._consumer.partitions_for_topic(topic) or ())
+        # fresh metadata of every topic (asking for one topic could auto-create it), read from the answer itself:
+        # the consumer's topics() does not update the metadata its partitions_for_topic() reads, so a topic it
+        # was assigned a moment ago could read as missing
+        cluster = await self._consumer._client.fetch_all_metadata()
+        return frozenset(cluster.partitions_for_topic(topic) or ())
 
     async def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
         if offsets is None:
