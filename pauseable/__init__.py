@@ -10,9 +10,13 @@ from pauseable.adapter import Backend
 from pauseable.backoff import Backoff
 from pauseable.controller import AsyncController, Controller
 from pauseable.errors import (
+    AuthorizationError,
     BackendError,
+    BrokerUnreachableError,
+    ClientError,
     CloseTimeoutError,
     ConsumerClosedError,
+    FatalClientError,
     InvalidArgumentError,
     InvalidOffsetError,
     NotAssignedError,
@@ -20,6 +24,7 @@ from pauseable.errors import (
     ResumeError,
     UnknownBackendError,
     UnknownPartitionError,
+    UnknownTopicError,
 )
 from pauseable.hookspecs import hookimpl
 from pauseable.protocol import AsyncPauseController, PauseController
@@ -33,14 +38,18 @@ __version__ = "0.1.0"
 __all__ = [
     "AsyncController",
     "AsyncPauseController",
+    "AuthorizationError",
     "Backend",
     "BackendError",
     "Backoff",
+    "BrokerUnreachableError",
+    "ClientError",
     "CloseTimeoutError",
     "ConsumerClosedError",
     "Continue",
     "Controller",
     "DiscardUntil",
+    "FatalClientError",
     "InvalidArgumentError",
     "InvalidOffsetError",
     "NotAssignedError",
@@ -57,6 +66,7 @@ __all__ = [
     "TopicPartition",
     "UnknownBackendError",
     "UnknownPartitionError",
+    "UnknownTopicError",
     "__version__",
     "async_controller",
     "backends",

@@ -1,18 +1,53 @@
-"""What a backend implements: a thin translation from pauseable's vocabulary to one client.
+"""What a backend implements: the one page an adapter author reads.
 
-An adapter receives arguments already checked by the core (pauseable ``TopicPartition`` objects,
-offsets ``>= 0``, only assigned partitions where assignment matters) and returns pauseable types.
-It holds no policy: validation, sticky topic pauses, eager seek-to-end, holding back records of
-paused partitions and error wrapping all live in :mod:`pauseable.controller`, once.
+A backend drives one client's native consumer. It is a plugin: a distribution with one entry point in
+the group ``pauseable`` whose module implements the hook ``pauseable_register_backends`` and registers a
+:class:`Backend` (see :mod:`pauseable.hookspecs`). The backend names an adapter class, a thin
+translation table from pauseable's vocabulary to the client: :class:`ConsumerAdapter` for a synchronous
+client, :class:`AsyncConsumerAdapter` for an asyncio one. Subclass it: its abstract methods are what you
+must write, and the optional ones have working defaults, so you override only what your client needs.
 
-Native exceptions may propagate: the core chains them into :class:`~pauseable.errors.BackendError`,
-or into :class:`~pauseable.errors.ConsumerClosedError` when ``is_closed_error`` says so.
+What the core does for you, once, in :mod:`pauseable.controller` and :mod:`pauseable.core`: argument
+checks (an adapter gets pauseable ``TopicPartition`` objects, offsets ``>= 0``, only assigned partitions
+where assignment matters), sticky topic pauses, eager seek-to-end, holding back records of paused
+partitions, skip strategies, timed pauses, hooks, one call at a time, and error translation. An adapter
+holds no policy; where the client misbehaves (every first-party adapter's module docstring lists its
+client's quirks and cures), the adapter cures it, so the controller sees the contract below.
+
+**Errors.** Native exceptions may propagate out of any method: the core chains them into
+:class:`~pauseable.errors.BackendError`, or into :class:`~pauseable.errors.ConsumerClosedError` when
+:meth:`~ConsumerAdapter.is_closed_error` says the consumer is closed. Which exceptions count as what:
+
+- *closed* (``is_closed_error``): the client's "this consumer is closed" (kafka-python's
+  ``IllegalStateError`` after ``close()``, confluent-kafka's ``RuntimeError("Consumer closed")``, aiokafka's
+  ``IllegalStateError``/``ConsumerStoppedError``). Nothing else: a closed error ends the controller.
+- *transient* (``is_transient_error``): the request may succeed if sent again, because the client's metadata
+  is stale or a broker is away for a while: not leader / leader not available / fenced or unknown leader
+  epoch, broker or coordinator not available or loading, a dropped connection, a request timeout. Not
+  transient: an unknown topic or partition, authorization and authentication failures, invalid arguments, a
+  host name that does not resolve. A resume retries transient lookups with back-off
+  (:class:`~pauseable.core.LookupRetry`, 30 s in all).
+
+**Registering.** :attr:`Backend.client` must be the client's *distribution* name on the package index
+(``"kafka-python"``, not its import name ``kafka``): the core reads its version with
+:func:`importlib.metadata.version`, and a backend whose client distribution is not installed is not
+listed and never asked to claim a consumer. That is how :attr:`Backend.claims` tells apart two
+distributions that install the same import package (kafka-python and its fork kafka-python-ng both
+install ``kafka``): a backend for the fork registers ``client="kafka-python-ng"``, so only the backend of
+the distribution actually installed is asked, and its ``claims`` need only check the class
+(``isinstance(consumer, kafka.KafkaConsumer)``). ``claims`` must be cheap, must not fail, and must answer
+False for anything else; two backends must never claim the same object (the first that does drives it).
+
+**Proving it.** The conformance suite (:mod:`pauseable_testing.suite`) runs every behaviour of the
+contract against a real broker on every installed backend: ``pauseable conformance --backend NAME``.
+Each method below names the behaviours that check it (``AbstractPauseTests.test_...``, in the suite's
+modules). ``Backend.build_consumer`` is what the suite uses to make consumers.
 
 Offset lookups apart from fetching (optional). Kafka answers the requests of one connection in order,
 so a lookup sent on a connection where the consumer has a long-poll Fetch outstanding waits for that
 Fetch (up to ``fetch.wait.max.ms``, 500 ms by default): a resume while other partitions of the same
 broker keep flowing would wait for them. An adapter avoids that by giving the lookups a client of
-their own, with the method ``lookup_adapter(config)`` (``async def`` on an asyncio adapter):
+their own, with the method :meth:`~ConsumerAdapter.lookup_adapter` (``async def`` on an asyncio adapter):
 
 - the core calls it once, at the first lookup, with the user's ``lookup_config`` (None when not given:
   ``pauseable.controller(consumer, lookup_config=...)``), and closes what it returns when the
@@ -44,10 +79,13 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import time
+from abc import abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pauseable.errors import AuthorizationError, ClientError, UnknownTopicError
+from pauseable.gate import POLL_SLICE_S
 from pauseable.types import TopicPartition
 
 #: The core's own rebalance reactions, which an adapter calls from the client's native hooks.
@@ -58,67 +96,239 @@ AsyncRevokedHook = Callable[[list[TopicPartition]], Awaitable[None]]
 
 
 class ConsumerAdapter(Protocol):
-    """A synchronous client, translated. Every method maps to one or two native calls."""
+    """A synchronous client, translated: subclass it. Every method maps to one or a few native calls.
 
-    def assignment(self) -> set[TopicPartition]: ...
-    def assign(self, partitions: Sequence[TopicPartition]) -> None: ...
+    The abstract methods are required; the others are optional, with the defaults shown. The suite
+    behaviours named in each docstring are in :mod:`pauseable_testing.suite`.
+    """
+
+    __slots__ = ()
+
+    # -- membership ----------------------------------------------------------------------------------
+
+    @abstractmethod
+    def assignment(self) -> set[TopicPartition]:
+        """The partitions assigned now (by ``assign`` or by the group), as the client knows them.
+
+        Checked by: ``AbstractTopicPauseTests.test_pause_topics_pauses_every_assigned_partition_of_the_topic``,
+        ``AbstractErrorTests.test_seeking_or_reading_the_position_of_an_unassigned_partition_raises_not_assigned``.
+        """
+
+    @abstractmethod
+    def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        """Replace the assignment with ``partitions`` (no group); each fetches from its committed offset, else
+        by the consumer's ``auto.offset.reset``. An empty list unassigns everything.
+
+        Checked by: ``AbstractOffsetTests.test_a_new_consumer_of_the_group_starts_at_the_committed_offset`` and
+        every behaviour that assigns.
+        """
+
+    @abstractmethod
     def subscribe(self, topics: Sequence[str], on_assigned: AssignedHook, on_revoked: RevokedHook) -> None:
-        """Subscribe; call ``on_assigned`` after new partitions are assigned and before any of their
-        records can be delivered, and ``on_revoked`` before partitions are given up (or lost)."""
-        ...
+        """Subscribe in the consumer's group; call ``on_assigned`` after new partitions are assigned and before
+        any of their records can be delivered, and ``on_revoked`` before partitions are given up (or lost).
 
-    def pause(self, partitions: Sequence[TopicPartition]) -> None: ...
-    def resume(self, partitions: Sequence[TopicPartition]) -> None: ...
+        Checked by: ``AbstractMembershipTests.test_the_assigned_callback_runs_after_sticky_pauses_are_applied``,
+        ``AbstractMembershipTests.test_the_revoked_callback_gets_the_partitions_before_they_are_given_up``,
+        ``AbstractTopicPauseTests.test_a_topic_paused_before_subscribing_starts_paused_in_the_group``,
+        ``AbstractTopicPauseTests.test_topic_pause_is_sticky_when_partitions_move_away_and_come_back``.
+        """
+
+    # -- pause and resume -----------------------------------------------------------------------------
+
+    @abstractmethod
+    def pause(self, partitions: Sequence[TopicPartition]) -> None:
+        """Stop fetching these (assigned) partitions natively; positions do not move. Records already buffered
+        may still come out of ``poll``: the core holds them back.
+
+        Checked by: ``AbstractPauseTests.test_pausing_a_partition_stops_its_delivery_at_once_while_others_flow``,
+        ``AbstractPauseTests.test_pausing_every_partition_delivers_nothing_and_keeps_positions``,
+        ``AbstractMembershipTests.test_a_pause_longer_than_max_poll_interval_keeps_the_consumer_in_its_group``.
+        """
+
+    @abstractmethod
+    def resume(self, partitions: Sequence[TopicPartition]) -> None:
+        """Fetch these partitions again, from their position (or from a seek made while paused), promptly.
+
+        Checked by: ``AbstractResumeTests.test_resume_continues_at_exactly_the_next_offset``,
+        ``AbstractResumeTests.test_resume_delivers_records_that_were_buffered_when_the_partition_was_paused``,
+        ``AbstractResumeTests.test_resuming_a_partition_that_was_never_paused_changes_nothing``.
+        """
+
+    # -- positions ------------------------------------------------------------------------------------
+
+    @abstractmethod
     def seek(self, partition: TopicPartition, offset: int) -> None:
-        """Set the next offset to fetch (``offset >= 0``), effective for the next poll."""
-        ...
+        """Set the next offset to fetch (``offset >= 0``), effective for the next poll, paused or not.
 
-    def position(self, partition: TopicPartition) -> int | None: ...
-    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]: ...
-    def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
-    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
-    def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]: ...
+        Checked by: ``AbstractSeekTests.test_seek_to_an_absolute_offset_delivers_from_there``,
+        ``AbstractSeekTests.test_seek_to_end_of_a_paused_partition_keeps_it_paused``,
+        ``AbstractOffsetTests.test_commit_without_offsets_commits_sought_positions_too``.
+        """
+
+    @abstractmethod
+    def position(self, partition: TopicPartition) -> int | None:
+        """The offset of the next record to deliver, a seek included; None only when nothing was delivered from
+        the partition nor sought since it was assigned (the core then uses the committed offset).
+
+        Checked by: ``AbstractOffsetTests.test_position_is_the_next_offset_to_deliver``,
+        ``AbstractResumeTests.test_the_position_after_a_resume_is_the_next_offset_to_deliver_and_commit_keeps_it``.
+        """
+
+    @abstractmethod
+    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
+        """The group's committed offset of each partition (assigned or not); None where nothing is committed.
+
+        Checked by: ``AbstractOffsetTests.test_committed_is_none_before_any_commit``,
+        ``AbstractOffsetTests.test_committed_is_the_offset_of_the_last_commit``,
+        ``AbstractOffsetTests.test_committed_is_answered_for_partitions_not_assigned``.
+        """
+
+    @abstractmethod
+    def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        """The first offset still in each partition's log (any partition of the cluster).
+
+        Checked by: ``AbstractSeekTests.test_seek_to_beginning_delivers_again_from_the_first_offset``.
+        """
+
+    @abstractmethod
+    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        """The offset the next produced record of each partition will get (the last stable offset under
+        read_committed), asked of the broker now: never a cached or lazily resolved value.
+
+        Checked by: ``AbstractOffsetTests.test_end_offsets_are_the_offset_the_next_record_will_get``,
+        ``AbstractSeekTests.test_seek_to_end_is_eager_and_returns_the_end_offsets``,
+        ``AbstractSeekTests.test_seek_to_end_of_an_empty_partition_returns_zero``.
+        """
+
+    @abstractmethod
+    def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        """The first offset whose timestamp is ``>=`` each timestamp (ms); None when there is none.
+
+        Checked by: ``AbstractOffsetTests.test_offsets_for_times_finds_the_first_record_at_or_after_a_timestamp``,
+        ``AbstractOffsetTests.test_offsets_for_times_is_none_past_the_last_record``.
+        """
+
+    @abstractmethod
     def partitions_of(self, topic: str) -> frozenset[int]:
         """The partition ids the cluster has for ``topic`` now (fresh metadata), empty when there is no such
-        topic; must not create the topic."""
-        ...
+        topic; must not create the topic.
 
-    def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None: ...
-    def poll(self, timeout: float, max_records: int) -> list[Any]: ...
+        Checked by: ``AbstractOffsetTests.test_committed_is_answered_for_partitions_not_assigned`` and the
+        bad-input table (an unknown topic or partition raises UnknownPartitionError).
+        """
+
+    @abstractmethod
+    def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
+        """Commit ``offsets`` synchronously; None commits the current positions (sought or consumed) of the
+        assigned partitions that have one. Raise when the broker refuses a partition's commit.
+
+        Checked by: ``AbstractOffsetTests.test_commit_without_offsets_commits_the_consumed_positions``,
+        ``AbstractOffsetTests.test_commit_without_offsets_commits_sought_positions_too``,
+        ``AbstractOffsetTests.test_a_new_consumer_of_the_group_starts_at_the_committed_offset``.
+        """
+
+    # -- records --------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def poll(self, timeout: float, max_records: int) -> list[Any]:
+        """Up to ``max_records`` native records, returning as soon as any is ready, waiting at most ``timeout``
+        seconds for the first. Serve the client's rebalance callbacks here (``subscribe``'s hooks). A client
+        that hands out its error events among the records (librdkafka) may return them too: :meth:`error_of`
+        tells them apart, and the controller's ``poll`` never hands them to the application.
+
+        Checked by: ``AbstractPollTests.test_poll_returns_at_once_when_a_record_is_ready`` and every behaviour
+        that consumes.
+        """
+
+    @abstractmethod
     def locate(self, record: Any) -> tuple[str, int, int]:
-        """The ``(topic, partition, offset)`` of a native record."""
-        ...
+        """The ``(topic, partition, offset)`` of a native record.
 
+        Checked by: ``AbstractPauseTests.test_pausing_a_partition_stops_its_delivery_at_once_while_others_flow``
+        (the core holds back records by where they come from).
+        """
+
+    @abstractmethod
     def size(self, record: Any) -> int:
         """The key and value bytes of a native record (for reports of what skipping fetched)."""
-        ...
 
-    def close(self) -> None: ...
+    # -- closing --------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the native consumer (leaving its group), within a bounded time: raise
+        :class:`~pauseable.errors.CloseTimeoutError` rather than hang (:mod:`pauseable.bounded` helps).
+
+        Checked by: ``AbstractErrorTests.test_a_closed_consumer_raises_consumer_closed_on_every_operation``,
+        ``AbstractErrorTests.test_close_is_idempotent``.
+        """
+
+    @abstractmethod
     def is_closed(self) -> bool:
-        """True when the native consumer is known to be closed (False when the client cannot tell)."""
-        ...
+        """True when the native consumer is known to be closed (False when the client cannot tell).
 
+        Checked by: ``AbstractErrorTests.test_a_consumer_closed_natively_raises_consumer_closed``.
+        """
+
+    @abstractmethod
     def is_closed_error(self, exc: BaseException) -> bool:
-        """Whether a native exception means the consumer is closed."""
-        ...
+        """Whether a native exception means the consumer is closed (see "Errors" in the module docstring).
 
-    # Optional: ``is_transient_error(exc) -> bool``, whether a failed lookup (position, committed,
-    # end offsets, offsets for times) may succeed if tried again, e.g. after a leader moved. A resume
-    # retries those with back-off (pauseable.core.LookupRetry); an adapter without it is never retried.
-    #
-    # Optional: ``poll_slice_s: float``, the longest one ``poll`` call may wait in the client (default
-    # pauseable.gate.POLL_SLICE_S, 0.1 s). The controller's ``poll`` waits in slices this long so that calls
-    # from other threads or tasks get in between; raise it for a client that misbehaves with short polls.
+        Checked by: ``AbstractErrorTests.test_a_consumer_closed_natively_raises_consumer_closed``.
+        """
 
-    # Optional: ``lookup_adapter(config: Mapping[str, Any] | None) -> LookupAdapter | None``, a client
-    # for the offset lookups apart from the consumer's fetch connections (see the module docstring).
+    # -- optional, with defaults ----------------------------------------------------------------------
+
+    #: the longest one ``poll`` call may wait in the client: the controller's ``poll`` waits in slices this
+    #: long so that calls from other threads or tasks get in between (:mod:`pauseable.gate`); raise it for a
+    #: client that misbehaves with short polls. Checked by:
+    #: ``AbstractConcurrencyTests.test_pause_and_resume_from_another_thread_or_task_return_promptly_while_a_poll_waits``
+    poll_slice_s: float = POLL_SLICE_S
+
+    def is_transient_error(self, exc: BaseException) -> bool:
+        """Whether a failed lookup (position, committed, end offsets, offsets for times) may succeed if tried
+        again (see "Errors" in the module docstring). Default: nothing is transient, nothing is retried.
+
+        Checked by the fault tests of the project (a leader moving while paused), not by the suite.
+        """
+        return False
+
+    def lookup_adapter(self, config: Mapping[str, Any] | None) -> LookupAdapter | None:
+        """A client for the offset lookups apart from the consumer's fetch connections (see the module
+        docstring), or None to look up through the consumer. Default: None.
+        """
+        return None
+
+    def error_of(self, record: Any) -> BaseException | None:
+        """The client's error, as an exception, when ``record`` is an error event rather than a record (what
+        librdkafka's ``consume`` returns among records, e.g. "Subscribed topic not available"); None for a
+        record. Default: None (the client's ``poll`` returns records only).
+
+        Checked by: ``AbstractPollTests.test_a_record_batch_never_contains_client_error_events``.
+        """
+        return None
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        """The :class:`~pauseable.errors.ClientError` that ``poll`` raises for this client error (an event from
+        :meth:`error_of`, or an exception a native call raised), or None when the client gets past it by
+        itself: then it is only reported (the ``pauseable_client_error`` hook, and the log). Raise
+        :class:`~pauseable.errors.UnknownTopicError` for an unknown topic or partition (the core checks the
+        cluster's metadata before raising it), :class:`~pauseable.errors.AuthorizationError` for
+        authentication and authorization failures, :class:`~pauseable.errors.FatalClientError` for what the
+        client calls fatal. Default: None. (A topic that does not exist is found without it too: an empty
+        ``poll`` after ``subscribe`` or ``assign`` asks :meth:`partitions_of` once.)
+
+        Checked by: ``AbstractPollTests.test_polling_a_topic_that_does_not_exist_raises_unknown_topic``.
+        """
+        return None
 
 
 class LookupAdapter(Protocol):
     """The offset lookups, on a client apart from the consumer's fetch connections (a side client).
 
     The same methods, arguments and answers as :class:`ConsumerAdapter`'s, for any partition of the
-    cluster (the side client is assigned nothing).
+    cluster (the side client is assigned nothing). A :class:`ConsumerAdapter` is one.
     """
 
     def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]: ...
@@ -131,31 +341,70 @@ class LookupAdapter(Protocol):
 
 
 class AsyncConsumerAdapter(Protocol):
-    """An asyncio client, translated: the same methods as :class:`ConsumerAdapter`, awaited."""
+    """An asyncio client, translated: subclass it. The same methods as :class:`ConsumerAdapter`, with the
+    same duties and the same suite behaviours checking them, awaited (but ``locate``, ``size``,
+    ``is_closed``, ``is_closed_error`` and ``is_transient_error``, which do no I/O)."""
 
+    __slots__ = ()
+
+    @abstractmethod
     async def assignment(self) -> set[TopicPartition]: ...
+    @abstractmethod
     async def assign(self, partitions: Sequence[TopicPartition]) -> None: ...
+    @abstractmethod
     async def subscribe(
         self, topics: Sequence[str], on_assigned: AsyncAssignedHook, on_revoked: AsyncRevokedHook
     ) -> None: ...
+    @abstractmethod
     async def pause(self, partitions: Sequence[TopicPartition]) -> None: ...
+    @abstractmethod
     async def resume(self, partitions: Sequence[TopicPartition]) -> None: ...
+    @abstractmethod
     async def seek(self, partition: TopicPartition, offset: int) -> None: ...
+    @abstractmethod
     async def position(self, partition: TopicPartition) -> int | None: ...
+    @abstractmethod
     async def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]: ...
+    @abstractmethod
     async def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
+    @abstractmethod
     async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
+    @abstractmethod
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]: ...
+    @abstractmethod
     async def partitions_of(self, topic: str) -> frozenset[int]: ...
+    @abstractmethod
     async def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None: ...
+    @abstractmethod
     async def poll(self, timeout: float, max_records: int) -> list[Any]: ...
+    @abstractmethod
     def locate(self, record: Any) -> tuple[str, int, int]: ...
+    @abstractmethod
     def size(self, record: Any) -> int: ...
+    @abstractmethod
     async def close(self) -> None: ...
+    @abstractmethod
     def is_closed(self) -> bool: ...
+    @abstractmethod
     def is_closed_error(self, exc: BaseException) -> bool: ...
 
-    # Optional: ``async def lookup_adapter(config) -> AsyncLookupAdapter | None`` (see the module docstring).
+    poll_slice_s: float = POLL_SLICE_S
+
+    def is_transient_error(self, exc: BaseException) -> bool:
+        """As :meth:`ConsumerAdapter.is_transient_error`. Default: False."""
+        return False
+
+    async def lookup_adapter(self, config: Mapping[str, Any] | None) -> AsyncLookupAdapter | None:
+        """As :meth:`ConsumerAdapter.lookup_adapter`, awaited. Default: None."""
+        return None
+
+    def error_of(self, record: Any) -> BaseException | None:
+        """As :meth:`ConsumerAdapter.error_of`. Default: None."""
+        return None
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        """As :meth:`ConsumerAdapter.typed_error`. Default: None."""
+        return None
 
 
 class AsyncLookupAdapter(Protocol):
@@ -166,6 +415,28 @@ class AsyncLookupAdapter(Protocol):
     async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]: ...
     async def close(self) -> None: ...
+
+
+#: the errors of clients that name them as Kafka's Java client does (kafka-python, aiokafka and their forks)
+#: which ``poll`` raises, by class name: see :func:`typed_by_name`
+JAVA_NAMED_ERRORS: Mapping[str, type[ClientError]] = {
+    "UnknownTopicOrPartitionError": UnknownTopicError,
+    "TopicAuthorizationFailedError": AuthorizationError,
+    "GroupAuthorizationFailedError": AuthorizationError,
+    "ClusterAuthorizationFailedError": AuthorizationError,
+    "SaslAuthenticationFailedError": AuthorizationError,
+    "AuthenticationFailedError": AuthorizationError,
+    "AuthenticationMethodNotSupported": AuthorizationError,
+}
+
+
+def typed_by_name(exc: BaseException) -> type[ClientError] | None:
+    """A :meth:`ConsumerAdapter.typed_error` for a client whose exceptions carry Kafka's Java names: the class
+    of :data:`JAVA_NAMED_ERRORS` for ``exc``'s class or one of its bases, else None."""
+    for cls in type(exc).__mro__:
+        if (typed := JAVA_NAMED_ERRORS.get(cls.__name__)) is not None:
+            return typed
+    return None
 
 
 class LeaderAges:
@@ -248,9 +519,12 @@ class Backend:
 
     #: the name users pass as ``backend=`` (e.g. ``"kafka-python"``)
     name: str
-    #: the client's distribution on PyPI, for its version and install hints
+    #: the client's *distribution* name on the package index (``"kafka-python"``, not the import name
+    #: ``kafka``): its installed version is read with importlib.metadata, and a backend whose client
+    #: distribution is not installed is not listed (see "Registering" in the module docstring)
     client: str
-    #: whether this backend drives a given native consumer object
+    #: whether this backend drives a given native consumer object: cheap, never failing, an ``isinstance``
+    #: check of the client's consumer class; asked only when ``client`` is installed
     claims: Callable[[object], bool] = field(repr=False)
     #: builds the adapter around a synchronous native consumer ...
     sync_adapter: Callable[[Any], ConsumerAdapter] | None = field(default=None, repr=False)

@@ -11,15 +11,22 @@ import contextlib
 import inspect
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from pauseable.adapter import AsyncConsumerAdapter, AsyncLookupAdapter, Backend, ConsumerAdapter, LookupAdapter
 from pauseable.backoff import Backoff
 from pauseable.core import ControllerCore, LookupRetry, facts_of, fallback_position
 from pauseable.errors import CloseTimeoutError
-from pauseable.gate import POLL_SLICE_S, AsyncGate, Gate, aserialized, serialized
-from pauseable.protocol import AsyncRebalanceCallback, Partitions, RebalanceCallback, Topics
+from pauseable.gate import AsyncGate, Gate, aserialized, serialized
+from pauseable.protocol import (
+    AsyncPauseController,
+    AsyncRebalanceCallback,
+    Partitions,
+    PauseController,
+    RebalanceCallback,
+    Topics,
+)
 from pauseable.report import SkipReport
 from pauseable.strategies import Rebuild, ResumeFacts, SkipStrategy
 from pauseable.types import Offset, TopicPartition, as_partitions, as_topics, check_offset
@@ -27,8 +34,11 @@ from pauseable.types import Offset, TopicPartition, as_partitions, as_topics, ch
 R = TypeVar("R")
 
 
-class Controller(Generic[R]):
-    """A :class:`~pauseable.protocol.PauseController` over a synchronous client's consumer."""
+class Controller(PauseController[R]):
+    """A :class:`~pauseable.protocol.PauseController` over a synchronous client's consumer.
+
+    Its methods' documentation is the contract's, inherited from the protocol (``help(ctl.pause)`` shows it).
+    """
 
     __slots__ = ("__weakref__", "_adapter", "_closer", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
 
@@ -52,7 +62,7 @@ class Controller(Generic[R]):
         self._closer: weakref.finalize[Any, Any] | None = None
 
     def __repr__(self) -> str:
-        return f"<pauseable.Controller backend={self.backend!r} closed={self._core.closed}>"
+        return f"<pauseable.{type(self).__name__} backend={self.backend!r} closed={self._core.closed}>"
 
     @property
     def backend(self) -> str:
@@ -75,8 +85,7 @@ class Controller(Generic[R]):
     def _offsets(self) -> LookupAdapter:
         """Where offset lookups go: the adapter's side client, built at the first lookup, else the consumer."""
         if self._lookups is None:
-            build = getattr(self._adapter, "lookup_adapter", None)
-            side: LookupAdapter | None = build(self._lookup_config) if build is not None else None
+            side = self._adapter.lookup_adapter(self._lookup_config)
             if side is not None:
                 self._closer = weakref.finalize(self, side.close)
                 self._closer.atexit = False  # at exit its daemon threads end with the process
@@ -99,30 +108,27 @@ class Controller(Generic[R]):
         on_revoked: RebalanceCallback | None = None,
     ) -> None:
         names = as_topics(topics)
-        self._core.check_callbacks(sync=True, on_assigned=on_assigned, on_revoked=on_revoked)
+        self._core.check_callbacks(on_assigned=on_assigned, on_revoked=on_revoked)
 
         def assigned(partitions: list[TopicPartition]) -> None:
             self._reconcile(partitions)
-            if on_assigned is not None:
-                on_assigned(partitions)
+            _call_back(on_assigned, partitions)
 
         def revoked(partitions: list[TopicPartition]) -> None:
-            if on_revoked is not None:
-                on_revoked(partitions)
+            _call_back(on_revoked, partitions)
             self._core.forget(partitions)
 
         with self._call("subscribe"):
             self._adapter.subscribe(names, assigned, revoked)
-        self._core.membership = ("subscribe", names, on_assigned, on_revoked)
+        self._core.subscribed(names, on_assigned, on_revoked)
 
     @serialized
     def assign(self, partitions: Partitions) -> None:
         tps = as_partitions(partitions)
         with self._call("assign"):
             self._adapter.assign(tps)
-            self._core.paused.intersection_update(tps)
+            self._core.assigned(tps)
             self._reconcile(tps)
-        self._core.membership = ("assign", tps)
 
     def _reconcile(self, partitions: list[TopicPartition]) -> None:
         to_pause, to_resume = self._core.reconcile(partitions)
@@ -148,17 +154,16 @@ class Controller(Generic[R]):
         with self._call("pause"):
             self._assigned(tps, "pause")
             self._adapter.pause(tps)
-        self._core.mark_paused(tps)
-        self._core.schedule(tps, for_seconds, then)
-        self._core.announce_paused(self, tps)
+        self._core.after_pause(self, tps, seconds=for_seconds, then=then)
 
     @serialized
     def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
         return self._resume(as_partitions(partitions), strategy, "resume")
 
-    def _resume(self, tps: list[TopicPartition], strategy: SkipStrategy | None, op: str) -> SkipReport:
-        self._core.check_strategy(strategy)
-        chosen = strategy or self._core.default_strategy
+    def _resume(
+        self, tps: list[TopicPartition], strategy: SkipStrategy | None, op: str, topics: Sequence[str] = ()
+    ) -> SkipReport:
+        chosen = self._core.resume_strategy(strategy)
         began = time.monotonic()
         with self._call(op):
             self._assigned(tps, op)
@@ -179,13 +184,7 @@ class Controller(Generic[R]):
                 if self._core.closed or self._adapter.is_closed_error(exc):
                     raise
                 raise self._core.resume_failed(chosen, tps, report, exc) from exc
-            if isinstance(chosen, Rebuild):
-                for skipped in report.ranges.values():
-                    skipped.done = True
-        self._core.mark_resumed(tps)
-        report.took_s = time.monotonic() - began
-        self._core.announce_resumed(self, report)
-        return report
+        return self._core.after_resume(self, report, tps, chosen, began, topics=topics)
 
     def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
@@ -227,18 +226,18 @@ class Controller(Generic[R]):
         except CloseTimeoutError as exc:  # the hand-over is committed and read back: the old one may go
             self._core.give_up(exc)
         self._core.closed = True  # until the new consumer is in place
-        consumer = strategy.factory()
-        self._core.check_rebuilt(consumer, sync=True)
-        assert self._core.backend.sync_adapter is not None
-        self._consumer, self._adapter = consumer, self._core.backend.sync_adapter(consumer)
-        self._core.rebuilt(self._adapter, tps)
-        if self._core.membership and self._core.membership[0] == "subscribe":
+        self._consumer = self._new_consumer(strategy)
+        self._adapter = self._core.rebuilt(self._consumer, tps)
+        if self._core.membership[:1] == ("subscribe",):
             _, names, on_assigned, on_revoked = self._core.membership
             self.subscribe(names, on_assigned=on_assigned, on_revoked=on_revoked)
         else:
             self.assign(assigned)
             for tp, offset in offsets.items():
                 self._adapter.seek(tp, offset)
+
+    def _new_consumer(self, strategy: Rebuild) -> Any:
+        return strategy.factory()
 
     @serialized
     def pause_topics(self, topics: Topics) -> None:
@@ -247,18 +246,14 @@ class Controller(Generic[R]):
             tps = self._core.of_topics(self._adapter.assignment(), names)
             if tps:
                 self._adapter.pause(tps)
-        self._core.paused_topics.update(names)
-        self._core.mark_paused(tps)
-        self._core.announce_paused(self, tps)
+        self._core.after_pause(self, tps, topics=names)
 
     @serialized
     def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
         names = as_topics(topics)
         with self._call("resume topics"):
             tps = self._core.of_topics(self._adapter.assignment(), names)
-        report = self._resume(tps, strategy, "resume topics")
-        self._core.paused_topics.difference_update(names)
-        return report
+        return self._resume(tps, strategy, "resume topics", topics=names)
 
     @serialized
     def paused(self) -> frozenset[TopicPartition]:
@@ -270,7 +265,6 @@ class Controller(Generic[R]):
 
     @property
     def last_report(self) -> SkipReport | None:
-        """The report of the latest resume (including one made when a timed pause ran out)."""
         return self._core.last_report
 
     # -- positions -------------------------------------------------------------------------
@@ -281,12 +275,12 @@ class Controller(Generic[R]):
         target = check_offset(offset)
         with self._call("seek"):
             self._assigned([tp], "seek")
-            if target == Offset.END:
-                target = self._offsets().end_offsets([tp])[tp]
-            elif target == Offset.BEGINNING:
-                target = self._offsets().beginning_offsets([tp])[tp]
+            if target in (Offset.END, Offset.BEGINNING):
+                lookups = self._offsets()
+                look = lookups.end_offsets if target == Offset.END else lookups.beginning_offsets
+                target = look([tp])[tp]
             self._adapter.seek(tp, target)
-        self._core.skips.pop((tp.topic, tp.partition), None)  # the user's seek wins over a pending skip
+        self._core.after_seek(tp)
 
     @serialized
     def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]:
@@ -356,15 +350,26 @@ class Controller(Generic[R]):
             for tps, then in self._core.due():
                 self._resume(tps, then, "resume after a timed pause")
             with self._call("poll"):
-                records = self._adapter.poll(_slice(deadline, self._adapter), max_records)
-                if records and (self._core.paused or self._core.skips):
-                    records, seeks = self._core.screen(records)
-                    self._core.announce_finished(self)
-                    for tp, offset in seeks.items():
-                        self._adapter.seek(tp, offset)  # back to a held-back record, or past a skipped range
+                self._verify()
+                self._core.raise_pending()
+                records, seeks = self._core.after_poll(
+                    self, self._adapter.poll(_slice(deadline, self._adapter), max_records)
+                )
+                for tp, offset in seeks.items():
+                    self._adapter.seek(tp, offset)  # back to a held-back record, or past a skipped range
             if records or time.monotonic() >= deadline - _SHORTEST_SLICE_S:
                 return records
             self._gate.let_others_in()
+
+    def _verify(self) -> None:
+        """After subscribe or assign, at the first empty poll: do the topics exist, does the cluster answer?"""
+        if topics := self._core.to_verify():
+            try:
+                known = {topic: self._adapter.partitions_of(topic) for topic in topics}
+            except Exception as exc:
+                self._core.unverifiable(self, exc)
+                return
+            self._core.verified(self, known)
 
     @serialized
     def close(self) -> None:
@@ -385,8 +390,11 @@ class Controller(Generic[R]):
         self._core.closed = True
 
 
-class AsyncController(Generic[R]):
-    """An :class:`~pauseable.protocol.AsyncPauseController` over an asyncio client's consumer."""
+class AsyncController(AsyncPauseController[R]):
+    """An :class:`~pauseable.protocol.AsyncPauseController` over an asyncio client's consumer.
+
+    The twin of :class:`Controller`, line for line but awaited (tests/test_twins.py holds them to it).
+    """
 
     __slots__ = ("_adapter", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
 
@@ -404,11 +412,10 @@ class AsyncController(Generic[R]):
         self._adapter = adapter
         self._core = ControllerCore(backend, adapter, default_strategy)
         self._gate = AsyncGate()
-        #: where offset lookups go (the adapter's side client, or the adapter itself); None until the first
         self._lookups: AsyncLookupAdapter | None = None
 
     def __repr__(self) -> str:
-        return f"<pauseable.AsyncController backend={self.backend!r} closed={self._core.closed}>"
+        return f"<pauseable.{type(self).__name__} backend={self.backend!r} closed={self._core.closed}>"
 
     @property
     def backend(self) -> str:
@@ -429,10 +436,8 @@ class AsyncController(Generic[R]):
         self._core.require_assigned(partitions, await self._adapter.assignment(), op)
 
     async def _offsets(self) -> AsyncLookupAdapter:
-        """Where offset lookups go: the adapter's side client, built at the first lookup, else the consumer."""
         if self._lookups is None:
-            build = getattr(self._adapter, "lookup_adapter", None)
-            side: AsyncLookupAdapter | None = await build(self._lookup_config) if build is not None else None
+            side = await self._adapter.lookup_adapter(self._lookup_config)
             self._lookups = side if side is not None else self._adapter
         return self._lookups
 
@@ -450,28 +455,27 @@ class AsyncController(Generic[R]):
         on_revoked: AsyncRebalanceCallback | None = None,
     ) -> None:
         names = as_topics(topics)
-        self._core.check_callbacks(sync=False, on_assigned=on_assigned, on_revoked=on_revoked)
+        self._core.check_callbacks(on_assigned=on_assigned, on_revoked=on_revoked)
 
         async def assigned(partitions: list[TopicPartition]) -> None:
             await self._reconcile(partitions)
-            await _maybe_await(on_assigned, partitions)
+            await _acall_back(on_assigned, partitions)
 
         async def revoked(partitions: list[TopicPartition]) -> None:
-            await _maybe_await(on_revoked, partitions)
+            await _acall_back(on_revoked, partitions)
             self._core.forget(partitions)
 
         with self._call("subscribe"):
             await self._adapter.subscribe(names, assigned, revoked)
-        self._core.membership = ("subscribe", names, on_assigned, on_revoked)
+        self._core.subscribed(names, on_assigned, on_revoked)
 
     @aserialized
     async def assign(self, partitions: Partitions) -> None:
         tps = as_partitions(partitions)
         with self._call("assign"):
             await self._adapter.assign(tps)
-            self._core.paused.intersection_update(tps)
+            self._core.assigned(tps)
             await self._reconcile(tps)
-        self._core.membership = ("assign", tps)
 
     async def _reconcile(self, partitions: list[TopicPartition]) -> None:
         to_pause, to_resume = self._core.reconcile(partitions)
@@ -495,17 +499,16 @@ class AsyncController(Generic[R]):
         with self._call("pause"):
             await self._assigned(tps, "pause")
             await self._adapter.pause(tps)
-        self._core.mark_paused(tps)
-        self._core.schedule(tps, for_seconds, then)
-        self._core.announce_paused(self, tps)
+        self._core.after_pause(self, tps, seconds=for_seconds, then=then)
 
     @aserialized
     async def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
         return await self._resume(as_partitions(partitions), strategy, "resume")
 
-    async def _resume(self, tps: list[TopicPartition], strategy: SkipStrategy | None, op: str) -> SkipReport:
-        self._core.check_strategy(strategy)
-        chosen = strategy or self._core.default_strategy
+    async def _resume(
+        self, tps: list[TopicPartition], strategy: SkipStrategy | None, op: str, topics: Sequence[str] = ()
+    ) -> SkipReport:
+        chosen = self._core.resume_strategy(strategy)
         began = time.monotonic()
         with self._call(op):
             await self._assigned(tps, op)
@@ -526,13 +529,7 @@ class AsyncController(Generic[R]):
                 if self._core.closed or self._adapter.is_closed_error(exc):
                     raise
                 raise self._core.resume_failed(chosen, tps, report, exc) from exc
-            if isinstance(chosen, Rebuild):
-                for skipped in report.ranges.values():
-                    skipped.done = True
-        self._core.mark_resumed(tps)
-        report.took_s = time.monotonic() - began
-        self._core.announce_resumed(self, report)
-        return report
+        return self._core.after_resume(self, report, tps, chosen, began, topics=topics)
 
     async def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
@@ -565,27 +562,26 @@ class AsyncController(Generic[R]):
         )
         if offsets:
             await self._adapter.commit(offsets)
-            # asked of the consumer that just committed (its coordinator connection is warm)
             self._core.check_handover(offsets, await self._adapter.committed(list(offsets)))
-        await self._close_lookups()  # the new consumer gets its own, from its own configuration
+        await self._close_lookups()
         try:
             await self._adapter.close()
-        except CloseTimeoutError as exc:  # the hand-over is committed and read back: the old one may go
+        except CloseTimeoutError as exc:
             self._core.give_up(exc)
-        self._core.closed = True  # until the new consumer is in place
-        made = strategy.factory()
-        consumer = await made if inspect.isawaitable(made) else made
-        self._core.check_rebuilt(consumer, sync=False)
-        assert self._core.backend.async_adapter is not None
-        self._consumer, self._adapter = consumer, self._core.backend.async_adapter(consumer)
-        self._core.rebuilt(self._adapter, tps)
-        if self._core.membership and self._core.membership[0] == "subscribe":
+        self._core.closed = True
+        self._consumer = await self._new_consumer(strategy)
+        self._adapter = self._core.rebuilt(self._consumer, tps)
+        if self._core.membership[:1] == ("subscribe",):
             _, names, on_assigned, on_revoked = self._core.membership
             await self.subscribe(names, on_assigned=on_assigned, on_revoked=on_revoked)
         else:
             await self.assign(assigned)
             for tp, offset in offsets.items():
                 await self._adapter.seek(tp, offset)
+
+    async def _new_consumer(self, strategy: Rebuild) -> Any:
+        made = strategy.factory()  # a plain function or a coroutine function
+        return await made if inspect.isawaitable(made) else made
 
     @aserialized
     async def pause_topics(self, topics: Topics) -> None:
@@ -594,18 +590,14 @@ class AsyncController(Generic[R]):
             tps = self._core.of_topics(await self._adapter.assignment(), names)
             if tps:
                 await self._adapter.pause(tps)
-        self._core.paused_topics.update(names)
-        self._core.mark_paused(tps)
-        self._core.announce_paused(self, tps)
+        self._core.after_pause(self, tps, topics=names)
 
     @aserialized
     async def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
         names = as_topics(topics)
         with self._call("resume topics"):
             tps = self._core.of_topics(await self._adapter.assignment(), names)
-        report = await self._resume(tps, strategy, "resume topics")
-        self._core.paused_topics.difference_update(names)
-        return report
+        return await self._resume(tps, strategy, "resume topics", topics=names)
 
     @aserialized
     async def paused(self) -> frozenset[TopicPartition]:
@@ -617,7 +609,6 @@ class AsyncController(Generic[R]):
 
     @property
     def last_report(self) -> SkipReport | None:
-        """The report of the latest resume (including one made when a timed pause ran out)."""
         return self._core.last_report
 
     @aserialized
@@ -631,7 +622,7 @@ class AsyncController(Generic[R]):
                 look = lookups.end_offsets if target == Offset.END else lookups.beginning_offsets
                 target = (await look([tp]))[tp]
             await self._adapter.seek(tp, target)
-        self._core.skips.pop((tp.topic, tp.partition), None)
+        self._core.after_seek(tp)
 
     @aserialized
     async def seek_to_end(self, partitions: Partitions | None = None) -> dict[TopicPartition, int]:
@@ -639,10 +630,7 @@ class AsyncController(Generic[R]):
             assignment = await self._adapter.assignment()
             tps = sorted(assignment) if partitions is None else as_partitions(partitions)
             self._core.require_assigned(tps, assignment, "seek to the end of")
-            found: dict[TopicPartition, int] = {}
-            if tps:
-                lookups = await self._offsets()
-                found = await lookups.end_offsets(tps)
+            found = await (await self._offsets()).end_offsets(tps) if tps else {}
             ends = {tp: found[tp] for tp in tps}
             for tp, offset in ends.items():
                 await self._adapter.seek(tp, offset)
@@ -673,20 +661,14 @@ class AsyncController(Generic[R]):
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
             await self._existing(tps, "read the end offset of")
-            if not tps:
-                return {}
-            lookups = await self._offsets()
-            return await lookups.end_offsets(tps)
+            return await (await self._offsets()).end_offsets(tps) if tps else {}
 
     @aserialized
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
             await self._existing(checked, "look up offsets for times in")
-            if not checked:
-                return {}
-            lookups = await self._offsets()
-            return await lookups.offsets_for_times(checked)
+            return await (await self._offsets()).offsets_for_times(checked) if checked else {}
 
     @aserialized
     async def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
@@ -705,21 +687,31 @@ class AsyncController(Generic[R]):
             for tps, then in self._core.due():
                 await self._resume(tps, then, "resume after a timed pause")
             with self._call("poll"):
-                records = await self._adapter.poll(_slice(deadline, self._adapter), max_records)
-                if records and (self._core.paused or self._core.skips):
-                    records, seeks = self._core.screen(records)
-                    self._core.announce_finished(self)
-                    for tp, offset in seeks.items():
-                        await self._adapter.seek(tp, offset)
+                await self._verify()
+                self._core.raise_pending()
+                records, seeks = self._core.after_poll(
+                    self, await self._adapter.poll(_slice(deadline, self._adapter), max_records)
+                )
+                for tp, offset in seeks.items():
+                    await self._adapter.seek(tp, offset)
             if records or time.monotonic() >= deadline - _SHORTEST_SLICE_S:
                 return records
             await self._gate.let_others_in()
+
+    async def _verify(self) -> None:
+        if topics := self._core.to_verify():
+            try:
+                known = {topic: await self._adapter.partitions_of(topic) for topic in topics}
+            except Exception as exc:
+                self._core.unverifiable(self, exc)
+                return
+            self._core.verified(self, known)
 
     @aserialized
     async def close(self) -> None:
         if self._core.closed or self._adapter.is_closed():
             self._core.closed = True
-            with contextlib.suppress(Exception):  # closing a closed controller is a no-op
+            with contextlib.suppress(Exception):
                 await self._close_lookups()
             return
         try:
@@ -729,14 +721,19 @@ class AsyncController(Generic[R]):
                 finally:
                     await self._close_lookups()
         except CloseTimeoutError:
-            self._core.closed = True  # given up: nothing more can be done with it
+            self._core.closed = True
             raise
         self._core.closed = True
 
 
-async def _maybe_await(callback: Callable[[list[TopicPartition]], Awaitable[None] | None] | None, arg: Any) -> None:
+def _call_back(callback: RebalanceCallback | None, partitions: list[TopicPartition]) -> None:
     if callback is not None:
-        result = callback(arg)
+        callback(partitions)
+
+
+async def _acall_back(callback: AsyncRebalanceCallback | None, partitions: list[TopicPartition]) -> None:
+    if callback is not None:
+        result = callback(partitions)
         if inspect.isawaitable(result):
             await result
 
@@ -746,6 +743,6 @@ async def _maybe_await(callback: Callable[[list[TopicPartition]], Awaitable[None
 _SHORTEST_SLICE_S = 0.01
 
 
-def _slice(deadline: float, adapter: object) -> float:
+def _slice(deadline: float, adapter: ConsumerAdapter | AsyncConsumerAdapter) -> float:
     """How long the next slice of a poll may wait in the client (an adapter may set ``poll_slice_s``)."""
-    return max(0.0, min(getattr(adapter, "poll_slice_s", POLL_SLICE_S), deadline - time.monotonic()))
+    return max(0.0, min(adapter.poll_slice_s, deadline - time.monotonic()))

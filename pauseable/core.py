@@ -14,10 +14,12 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from pauseable.adapter import AnyAdapter, Backend
+from pauseable.adapter import AnyAdapter, AsyncConsumerAdapter, Backend, ConsumerAdapter
 from pauseable.backoff import Backoff
 from pauseable.errors import (
     BackendError,
+    BrokerUnreachableError,
+    ClientError,
     CloseTimeoutError,
     ConsumerClosedError,
     InvalidArgumentError,
@@ -25,6 +27,7 @@ from pauseable.errors import (
     PauseableError,
     ResumeError,
     UnknownPartitionError,
+    UnknownTopicError,
 )
 from pauseable.plugins import load_plugins
 from pauseable.report import SkippedRange, SkipReport
@@ -38,14 +41,34 @@ class ControllerCore:
     """State and rules shared by both controllers."""
 
     __slots__ = (
-        "backend", "closed", "default_strategy", "finished", "hooks", "last_report", "locate", "membership",
-        "paused", "paused_at", "paused_topics", "resume_at", "size", "skips",
+        "adapter",
+        "backend",
+        "closed",
+        "default_strategy",
+        "doubt",
+        "finished",
+        "hooks",
+        "last_report",
+        "locate",
+        "membership",
+        "paused",
+        "paused_at",
+        "paused_topics",
+        "pending",
+        "reached",
+        "resume_at",
+        "size",
+        "skips",
+        "unverified",
+        "verify_after",
+        "was_empty",
     )  # fmt: skip
 
     def __init__(self, backend: Backend, adapter: AnyAdapter, default_strategy: SkipStrategy | None) -> None:
+        check_adapter(backend, adapter)
         self.backend = backend
-        self.locate = adapter.locate
-        self.size = adapter.size
+        self.adapter = adapter
+        self.locate, self.size = adapter.locate, adapter.size
         self.default_strategy: SkipStrategy = default_strategy or Continue()
         #: partitions paused through this controller (pruned on revocation)
         self.paused: set[TopicPartition] = set()
@@ -65,6 +88,18 @@ class ControllerCore:
         #: how the consumer got its partitions, to do the same again after a Rebuild:
         #: ("subscribe", topics, on_assigned, on_revoked) or ("assign", partitions)
         self.membership: tuple[Any, ...] = ()
+        #: client errors poll raises next (after handing over the records fetched with them)
+        self.pending: list[ClientError] = []
+        #: the membership's topics are still to be looked up in the cluster (at the next empty poll)
+        self.unverified = False
+        #: an unknown-topic event of the client, raised only if the cluster's metadata agrees
+        self.doubt: BaseException | None = None
+        #: whether any broker has answered: a record, or the membership's topics looked up
+        self.reached = False
+        #: when (time.monotonic()) the topics may be looked up again after a lookup failed transiently
+        self.verify_after = 0.0
+        #: whether the last poll slice handed over nothing
+        self.was_empty = False
 
     @contextmanager
     def call(self, operation: str, adapter: AnyAdapter) -> Iterator[None]:
@@ -81,6 +116,8 @@ class ControllerCore:
             if adapter.is_closed_error(exc):
                 self.closed = True
                 raise ConsumerClosedError(closed) from exc
+            if (typed := adapter.typed_error(exc)) is not None:
+                raise typed(f"{self.backend.name} failed to {operation}: {exc}; {typed.fix}") from exc
             raise BackendError(
                 f"{self.backend.name} failed to {operation}: {type(exc).__name__}: {exc} "
                 "(the client's exception is chained; check the broker connection and the arguments)"
@@ -195,13 +232,6 @@ class ControllerCore:
         _log.warning("%s: Rebuild goes on with a new consumer; the old one is left to close by itself: %s",
                      self.backend.name, exc)  # fmt: skip
 
-    def rebuilt(self, adapter: AnyAdapter, resumed: list[TopicPartition]) -> None:
-        """A Rebuild put a new consumer in place: it starts with no skip rules, the resumed unpaused."""
-        self.locate, self.size = adapter.locate, adapter.size
-        self.skips.clear()
-        self.mark_resumed(resumed)
-        self.closed = False
-
     def announce_paused(self, controller: Any, partitions: list[TopicPartition]) -> None:
         if partitions:
             self.hooks.pauseable_paused(controller=controller, partitions=partitions)
@@ -217,6 +247,167 @@ class ControllerCore:
         finished, self.finished = self.finished, []
         for skipped in finished:
             self.hooks.pauseable_skipped(controller=controller, skipped=skipped)
+
+    # -- after the native calls: a controller method's bookkeeping, one call each ----------------------
+
+    def subscribed(self, topics: list[str], on_assigned: Any, on_revoked: Any) -> None:
+        """``subscribe`` went through: a Rebuild subscribes the new consumer the same way; the topics are looked
+        up at the next empty poll."""
+        self.membership = ("subscribe", topics, on_assigned, on_revoked)
+        self.unverified, self.doubt = True, None
+
+    def assigned(self, partitions: list[TopicPartition]) -> None:
+        """``assign`` replaced the assignment: pauses of partitions left out end; a Rebuild assigns these again."""
+        self.paused.intersection_update(partitions)
+        self.membership = ("assign", partitions)
+        self.unverified, self.doubt = True, None
+
+    def after_pause(
+        self,
+        controller: Any,
+        partitions: list[TopicPartition],
+        *,
+        topics: Iterable[str] = (),
+        seconds: float | Backoff | None = None,
+        then: SkipStrategy | None = None,
+    ) -> None:
+        """Partitions (and ``topics``, sticky) were paused natively: note when, schedule a timed resume, tell."""
+        self.paused_topics.update(topics)
+        self.mark_paused(partitions)
+        self.schedule(partitions, seconds, then)
+        self.announce_paused(controller, partitions)
+
+    def resume_strategy(self, strategy: SkipStrategy | None) -> SkipStrategy:
+        """The strategy a resume runs: ``strategy`` once checked, else the controller's default."""
+        self.check_strategy(strategy)
+        return strategy or self.default_strategy
+
+    def after_resume(
+        self,
+        controller: Any,
+        report: SkipReport | None,
+        partitions: list[TopicPartition],
+        strategy: SkipStrategy,
+        began: float,
+        *,
+        topics: Iterable[str] = (),
+    ) -> SkipReport:
+        """Partitions (and ``topics``) were resumed natively: their pause state ends, the report is told."""
+        assert report is not None  # the plan made it before any native call
+        if isinstance(strategy, Rebuild):  # the new consumer starts past every range
+            for skipped in report.ranges.values():
+                skipped.done = True
+        self.mark_resumed(partitions)
+        self.paused_topics.difference_update(topics)
+        report.took_s = time.monotonic() - began
+        self.announce_resumed(controller, report)
+        return report
+
+    def after_seek(self, partition: TopicPartition) -> None:
+        """The user's seek wins over a pending skip of the partition."""
+        self.skips.pop((partition.topic, partition.partition), None)
+
+    def after_poll(self, controller: Any, polled: list[Any]) -> tuple[list[Any], dict[TopicPartition, int]]:
+        """The records to hand over (client error events taken out: raised later or reported), and the seeks
+        due (back to a held-back record, or past a skipped range)."""
+        records = polled
+        if errors := [(record, error) for record in polled if (error := self.adapter.error_of(record)) is not None]:
+            events = {id(record) for record, _ in errors}
+            records = [record for record in polled if id(record) not in events]
+            for _, error in errors:
+                self.client_error(controller, error)
+        self.was_empty = not records
+        self.reached = self.reached or bool(records)
+        if not records or not (self.paused or self.skips):
+            return records, {}
+        kept, seeks = self.screen(records)
+        self.announce_finished(controller)
+        return kept, seeks
+
+    # -- client errors: raised when the client will not get past them, else reported ----------------------
+
+    def client_error(self, controller: Any, error: BaseException) -> None:
+        """A client error event: raised by a later poll when typed, else reported."""
+        typed = self.adapter.typed_error(error)
+        if typed is None:
+            self.report(controller, error)
+        elif issubclass(typed, UnknownTopicError):  # a topic just created may not be in every broker's metadata
+            self.unverified, self.doubt = True, error
+        else:
+            raised = typed(f"{self.backend.name}: {error}; {typed.fix}")
+            raised.__cause__ = error
+            self.pending.append(raised)
+
+    def report(self, controller: Any, error: BaseException) -> None:
+        """An error the client gets past by itself: the hook, and a warning; polling carries on."""
+        _log.warning("%s: the client reports %s: %s; carrying on", self.backend.name, type(error).__name__, error)
+        self.hooks.pauseable_client_error(controller=controller, error=error)
+
+    def raise_pending(self) -> None:
+        """Raise the first client error held back (its batch's records were handed over)."""
+        if self.pending:
+            error, self.pending = self.pending[0], []
+            raise error
+
+    def to_verify(self) -> list[str]:
+        """The membership's topics to look up in the cluster now: once, at the first empty poll after subscribe
+        or assign (or after an unknown-topic event), so a mistyped topic or an unreachable cluster is raised
+        rather than polled forever."""
+        if not (self.unverified and self.was_empty and time.monotonic() >= self.verify_after):
+            return []
+        if self.membership[:1] == ("subscribe",):
+            return sorted(self.membership[1])
+        return sorted({tp.topic for tp in self.membership[1]}) if self.membership else []
+
+    def verified(self, controller: Any, known: Mapping[str, Collection[int]]) -> None:
+        """The membership's topics as the cluster has them (partition ids by topic): UnknownTopicError is raised
+        next for one it does not have; an unknown-topic event the cluster disagrees with is only reported."""
+        self.unverified, doubt, self.doubt, self.reached = False, self.doubt, None, True
+        assigned = self.membership[:1] == ("assign",)
+        wanted = [(tp.topic, tp.partition) for tp in self.membership[1]] if assigned else [(t, None) for t in known]
+        for topic, partition in wanted:
+            have = sorted(known[topic])
+            if not have or (partition is not None and partition not in have):
+                what = f"topic {topic!r}" if not have else f"partition {topic}[{partition}] ({len(have)} partition(s))"
+                error = UnknownTopicError(f"{self.backend.name}: {'assigned' if assigned else 'subscribed to'} {what}, "
+                                          f"which the cluster does not have; {UnknownTopicError.fix}")  # fmt: skip
+                error.__cause__ = doubt
+                self.pending.append(error)
+                return
+        if doubt is not None:
+            self.report(controller, doubt)
+
+    def unverifiable(self, controller: Any, exc: Exception) -> None:
+        """Looking the topics up failed: BrokerUnreachableError is raised next when no broker has ever answered
+        and the client calls it transient (it gave up reaching one); reported and tried again in a second when
+        one has; raised as it is otherwise."""
+        if not self.adapter.is_transient_error(exc):
+            raise exc
+        if not self.reached:
+            error = BrokerUnreachableError(
+                f"{self.backend.name}: no broker has answered this consumer ({type(exc).__name__}: {exc}); "
+                f"{BrokerUnreachableError.fix}"
+            )
+            error.__cause__ = exc
+            self.pending.append(error)
+            return
+        self.report(controller, exc)
+        self.verify_after = time.monotonic() + 1.0
+
+    def rebuilt(self, consumer: object, resumed: list[TopicPartition]) -> Any:
+        """A Rebuild's new consumer: checked, wrapped in this backend's adapter (returned), and put in place
+        with no skip rules, the resumed partitions unpaused."""
+        self.check_rebuilt(consumer)
+        build = self.backend.async_adapter or self.backend.sync_adapter
+        assert build is not None
+        adapter: AnyAdapter = build(consumer)
+        check_adapter(self.backend, adapter)
+        self.adapter = adapter
+        self.locate, self.size = adapter.locate, adapter.size
+        self.skips.clear()
+        self.mark_resumed(resumed)
+        self.closed = False
+        return adapter
 
     @staticmethod
     def check_timed_pause(seconds: float | Backoff | None, then: SkipStrategy | None) -> None:
@@ -268,9 +459,9 @@ class ControllerCore:
             )
         return dict(config)
 
-    @staticmethod
-    def check_callbacks(sync: bool, **callbacks: object) -> None:
+    def check_callbacks(self, **callbacks: object) -> None:
         """Rebalance callbacks: None or callable, and for a synchronous controller not coroutine functions."""
+        sync = not self.backend.is_async
         for argument, callback in callbacks.items():
             if callback is None:
                 continue
@@ -285,8 +476,9 @@ class ControllerCore:
                     "plain function, or use pauseable.async_controller() with an asyncio client"
                 )
 
-    def check_rebuilt(self, consumer: object, sync: bool) -> None:
+    def check_rebuilt(self, consumer: object) -> None:
         """What a Rebuild's factory returned is a consumer of this controller's backend."""
+        sync = not self.backend.is_async
         if self.backend.claims(consumer):
             return
         if inspect.iscoroutine(consumer):
@@ -443,7 +635,7 @@ class LookupRetry:
     with an error the adapter calls transient: a partition's leader moved or a broker restarted while
     the consumer was paused, so the client's metadata is stale until it refreshes.
 
-    Adapters opt in with ``is_transient_error(exc) -> bool``; without it nothing is retried.
+    Adapters say which errors are transient with ``is_transient_error(exc)``; by default none is.
     """
 
     #: the whole budget of one resume's retries, and the first and longest pause between attempts
@@ -452,16 +644,29 @@ class LookupRetry:
     LONGEST_S = 2.0
 
     def __init__(self, adapter: AnyAdapter) -> None:
-        self._transient = getattr(adapter, "is_transient_error", None)
+        self._transient = adapter.is_transient_error
         self._deadline = time.monotonic() + self.BUDGET_S
         self._next = self.FIRST_S
 
     def delay(self, exc: BaseException) -> float | None:
         """How long to wait before trying again after ``exc``, or None to give up (and raise it)."""
-        if self._transient is None or not self._transient(exc) or time.monotonic() + self._next > self._deadline:
+        if not self._transient(exc) or time.monotonic() + self._next > self._deadline:
             return None
         delay, self._next = self._next, min(self.LONGEST_S, 2 * self._next)
         return delay
+
+
+def check_adapter(backend: Backend, adapter: object) -> None:
+    """The adapter a backend built subclasses the adapter protocol of its kind, which brings the optional
+    methods' defaults (pauseable.adapter): a plain class would fail at the first optional call."""
+    base = AsyncConsumerAdapter if backend.is_async else ConsumerAdapter
+    if base not in type(adapter).__mro__:
+        kind = f"{type(adapter).__module__}.{type(adapter).__qualname__}"
+        raise InvalidArgumentError(
+            f"the backend {backend.name!r} built a {kind}, which does not subclass pauseable.adapter."
+            f"{base.__name__}; declare it as `class {type(adapter).__name__}({base.__name__})` (the base brings "
+            "the defaults of the optional methods; see pauseable/adapter.py)"
+        )
 
 
 def now_ms() -> int:

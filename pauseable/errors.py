@@ -6,7 +6,7 @@ Each message names the problem and the fix. Errors about arguments are also the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class PauseableError(Exception):
@@ -59,6 +59,44 @@ class CloseTimeoutError(BackendError):
     thread, the group drops the member after ``session.timeout.ms``, and nothing more is committed by
     pauseable. What was committed before stays committed.
     """
+
+
+class ClientError(BackendError):
+    """The client reported an error it will not get past by itself; ``poll`` raised it, after handing over
+    every record fetched before it. Errors the client gets past (a broker restarting, a leader moving) are not
+    raised: they go to the ``pauseable_client_error`` hook and the log, and polling carries on.
+
+    The message names the problem, then :attr:`fix`; the client's own error is chained as ``__cause__``
+    where there is one.
+    """
+
+    #: what to do about it, the end of every message of this class
+    fix: ClassVar[str] = "close this consumer and create a new one"
+
+
+class UnknownTopicError(ClientError, UnknownPartitionError):
+    """A topic or partition the consumer is subscribed or assigned to does not exist in the cluster."""
+
+    fix = "check the topic name, or create the topic first"
+
+
+class AuthorizationError(ClientError):
+    """The cluster refused this client: authentication failed, or it may not read the topic or use the group."""
+
+    fix = (
+        "check the client's credentials (security.protocol, sasl.*, ssl.*), and grant its principal READ on the "
+        "topic and on the consumer group (Kafka ACLs)"
+    )
+
+
+class FatalClientError(ClientError):
+    """The client says it cannot go on (e.g. librdkafka's fatal errors: a fenced static member)."""
+
+
+class BrokerUnreachableError(ClientError):
+    """No broker of the cluster has answered this consumer yet, and the client gave up asking."""
+
+    fix = "check the bootstrap servers (host and port) and that the brokers run and listen there"
 
 
 class UnknownBackendError(PauseableError, LookupError):

@@ -33,5 +33,12 @@ def pauseable_resumed(controller: Any, report: SkipReport) -> None:
 
 
 @hookspec
+def pauseable_client_error(controller: Any, error: BaseException) -> None:
+    """The client reported an error it gets past by itself (a broker restarting, a leader moving, a member
+    rejoining its group): not raised, logged as a warning, and ``poll`` carries on. Errors it does not get past
+    (an unknown topic, authorization, fatal) are raised by ``poll`` as :class:`~pauseable.errors.ClientError`."""
+
+
+@hookspec
 def pauseable_skipped(controller: Any, skipped: SkippedRange) -> None:
     """The consumer is past a skipped range: at once for a seek, after the last record for a discard."""

@@ -75,11 +75,13 @@ class SkipStrategy(Protocol):
     needs_end: ClassVar[bool]
     needs_window: ClassVar[bool]
 
-    def plan(self, facts: ResumeFacts) -> Step: ...
+    def plan(self, facts: ResumeFacts) -> Step:
+        """What to skip of one resumed partition, from ``facts`` alone (no I/O): an empty step skips nothing."""
+        ...
 
 
 @dataclass(frozen=True)
-class Continue:
+class Continue(SkipStrategy):
     """Skip nothing: delivery continues at the next offset."""
 
     name: ClassVar[str] = "continue"
@@ -92,7 +94,7 @@ class Continue:
 
 
 @dataclass(frozen=True)
-class SeekToEnd:
+class SeekToEnd(SkipStrategy):
     """Seek to the end offsets resolved at resume: skips the whole backlog, pre-pause records too.
 
     ``commit=True`` also commits the new positions, so a restart does not deliver them either.
@@ -114,7 +116,7 @@ class SeekToEnd:
 
 
 @dataclass(frozen=True)
-class DiscardUntil:
+class DiscardUntil(SkipStrategy):
     """Consume and drop every record below the end offsets resolved at resume (exact, pays bandwidth)."""
 
     name: ClassVar[str] = "discard-until"
@@ -128,7 +130,7 @@ class DiscardUntil:
 
 
 @dataclass(frozen=True)
-class SkipPauseWindow:
+class SkipPauseWindow(SkipStrategy):
     """Deliver the pre-pause backlog, skip what was produced while paused (by record timestamp)."""
 
     name: ClassVar[str] = "skip-pause-window"
@@ -150,7 +152,7 @@ def _no_factory() -> Any:
 
 
 @dataclass(frozen=True)
-class Rebuild:
+class Rebuild(SkipStrategy):
     """Close the consumer and build a new one with ``factory``, positioned past the backlog.
 
     The end offsets resolved at resume are committed for the resumed partitions (and the current

@@ -8,11 +8,15 @@ from typing import Any
 import pytest
 
 from pauseable import Backend, BackendError, CloseTimeoutError, ConsumerClosedError, Controller, TopicPartition
+from pauseable.adapter import ConsumerAdapter
+from pauseable.errors import AuthorizationError, ClientError
+from pauseable.hookspecs import hookimpl
+from pauseable.plugins import load_plugins
 
 T0, T1 = TopicPartition("t", 0), TopicPartition("t", 1)
 
 
-class LeakyAdapter:
+class LeakyAdapter(ConsumerAdapter):
     """Hands over whatever it is told to, paused or not: a client that leaks buffered records."""
 
     def __init__(self) -> None:
@@ -72,6 +76,18 @@ class LeakyAdapter:
 
     def assign(self, partitions: Sequence[TopicPartition]) -> None:
         self.assigned = set(partitions)
+
+    def subscribe(self, topics: Sequence[str], on_assigned: Any, on_revoked: Any) -> None:
+        raise NotImplementedError("assign only")
+
+    def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: 0 for tp in partitions}
+
+    def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        return {tp: None for tp in timestamps}
+
+    def partitions_of(self, topic: str) -> frozenset[int]:
+        return frozenset(tp.partition for tp in self.assigned if tp.topic == topic)
 
     def close(self) -> None:
         if self.close_hangs:
@@ -341,3 +357,38 @@ def test_an_adapter_that_gives_no_side_client_looks_up_through_the_consumer() ->
     assert len(adapter.built) == 1, "asked once"
     ctl.close()
     assert adapter.closed
+
+
+class EventfulAdapter(LeakyAdapter):
+    """A client that hands out its error events among records, as librdkafka does."""
+
+    def error_of(self, record: Any) -> BaseException | None:
+        return record if isinstance(record, Exception) else None
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        return AuthorizationError if isinstance(exc, PermissionError) else None
+
+
+def test_client_errors_leave_the_batch_reported_when_transient_raised_after_the_records_otherwise() -> None:
+    adapter = EventfulAdapter()
+    backend = Backend(name="eventful", client="pluggy", claims=lambda c: True, sync_adapter=lambda c: adapter)  # type: ignore[arg-type,return-value]
+    ctl: Controller[Any] = Controller(object(), backend, adapter)
+    reported: list[BaseException] = []
+
+    class Plugin:
+        @hookimpl
+        def pauseable_client_error(self, controller: Any, error: BaseException) -> None:
+            reported.append(error)
+
+    pm = load_plugins()
+    pm.register(Plugin(), name="client-errors")
+    try:
+        adapter.next_batch = [("t", 0, 1), ConnectionError("broker restarting"), ("t", 0, 2), PermissionError("denied")]  # type: ignore[list-item]
+        assert ctl.poll(0.1) == [("t", 0, 1), ("t", 0, 2)]  # records only, every one handed over
+        assert [str(error) for error in reported] == ["broker restarting"]
+        with pytest.raises(AuthorizationError, match="denied; check the client's credentials") as raised:
+            ctl.poll(0.1)
+        assert isinstance(raised.value.__cause__, PermissionError)
+        assert ctl.poll(0.01) == []  # raised once
+    finally:
+        pm.unregister(name="client-errors")

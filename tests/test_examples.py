@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -38,3 +39,37 @@ def test_quick_start_runs_and_is_in_the_readme(
         f"moved to the end: {{'{topic}[0]': 5, '{topic}[1]': 2}}",
         "committed after: 5",
     ]
+
+
+def _dead_address() -> str:
+    """A loopback port nothing listens on (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{probe.getsockname()[1]}"
+
+
+def _error_line(stderr: str) -> str:
+    """The line the traceback ends with (aiokafka may warn of its unclosed consumer after it)."""
+    return [line for line in stderr.splitlines() if line.startswith("pauseable.errors.")][-1]
+
+
+def test_the_sync_quick_start_against_a_dead_broker_fails_with_a_typed_error_instead_of_hanging() -> None:
+    """Bounded by the client's own metadata timeout (the adapter's 30 s), not by a timer of this test."""
+    env = {**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": _dead_address(), "TOPIC": "orders"}
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "quickstart_sync.py")], capture_output=True,
+                            text=True, env=env)  # fmt: skip
+    assert result.returncode != 0
+    assert _error_line(result.stderr).startswith("pauseable.errors.BrokerUnreachableError: confluent-kafka: no broker "
+                                                "has answered this consumer"), result.stderr  # fmt: skip
+
+
+@pytest.mark.parametrize("example", ["quickstart_sync.py", "quickstart_async.py"])
+def test_the_quick_start_on_a_mistyped_topic_fails_with_a_typed_error_instead_of_hanging(
+    example: str, kafka_cluster: KafkaCluster, new_topic: Callable[..., str]
+) -> None:
+    mistyped = f"{new_topic()}-mistyped"
+    env = {**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers, "TOPIC": mistyped}
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / example)], capture_output=True, text=True, env=env)
+    assert result.returncode != 0
+    assert _error_line(result.stderr).startswith("pauseable.errors.UnknownTopicError: "), result.stderr
+    assert f"subscribed to topic '{mistyped}', which the cluster does not have" in result.stderr

@@ -17,6 +17,7 @@ import pytest
 
 import pauseable
 from pauseable import Backend, InvalidArgumentError, UnknownBackendError
+from pauseable.adapter import ConsumerAdapter
 from pauseable.plugins import load_plugins
 from pauseable_testing import KafkaCluster
 
@@ -116,6 +117,12 @@ class _Fake:
     """A stand-in native consumer for a third-party backend."""
 
 
+#: a third party's adapter: the abstract methods written (here as stubs), the optional ones inherited
+_StubAdapter = type(
+    "_StubAdapter", (ConsumerAdapter,), {name: lambda self, *args: None for name in ConsumerAdapter.__abstractmethods__}
+)
+
+
 def test_a_third_party_plugin_adds_a_backend_without_touching_this_repo() -> None:
     class Plugin:
         @pauseable.hookimpl
@@ -125,7 +132,7 @@ def test_a_third_party_plugin_adds_a_backend_without_touching_this_repo() -> Non
                     name="fake",
                     client="pluggy",  # any installed distribution, for the version
                     claims=lambda consumer: isinstance(consumer, _Fake),
-                    sync_adapter=lambda consumer: SimpleNamespace(locate=None, size=None),  # type: ignore[arg-type,return-value]
+                    sync_adapter=lambda consumer: _StubAdapter(),
                     consumer_class="tests._Fake",
                 )
             )
@@ -134,9 +141,17 @@ def test_a_third_party_plugin_adds_a_backend_without_touching_this_repo() -> Non
     pm.register(Plugin(), name="fake-plugin")
     try:
         assert pauseable.get_backend("fake").client_version == importlib.metadata.version("pluggy")
-        assert pauseable.controller(_Fake()).backend == "fake"
+        ctl = pauseable.controller(_Fake())
+        assert ctl.backend == "fake"
+        assert ctl._adapter.lookup_adapter(None) is None and not ctl._adapter.is_transient_error(OSError())
     finally:
         pm.unregister(name="fake-plugin")
+
+
+def test_an_adapter_that_does_not_subclass_the_adapter_protocol_is_refused_with_the_fix() -> None:
+    backend = Backend(name="plain", client="pluggy", claims=lambda c: True, sync_adapter=lambda c: SimpleNamespace())  # type: ignore[arg-type,return-value]
+    with pytest.raises(InvalidArgumentError, match=r"does not subclass pauseable.adapter.ConsumerAdapter; declare it"):
+        pauseable.Controller(_Fake(), backend, SimpleNamespace())  # type: ignore[arg-type]
     with pytest.raises(UnknownBackendError):
         pauseable.get_backend("fake")
 

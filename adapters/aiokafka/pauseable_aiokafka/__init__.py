@@ -30,7 +30,15 @@ from typing import Any
 
 import pauseable
 from pauseable import TopicPartition
-from pauseable.adapter import AsyncAssignedHook, AsyncRevokedHook, Backend, ConsumerSettings
+from pauseable.adapter import (
+    AsyncAssignedHook,
+    AsyncConsumerAdapter,
+    AsyncRevokedHook,
+    Backend,
+    ConsumerSettings,
+    typed_by_name,
+)
+from pauseable.errors import ClientError
 
 try:
     import aiokafka
@@ -108,7 +116,7 @@ def side_settings(consumer: Any, extra: Mapping[str, Any] | None = None) -> dict
     return side
 
 
-class AIOKafkaAdapter:
+class AIOKafkaAdapter(AsyncConsumerAdapter):
     """The translation table from pauseable to :class:`aiokafka.AIOKafkaConsumer`."""
 
     __slots__ = ("_consumer", "_side")
@@ -195,8 +203,11 @@ class AIOKafkaAdapter:
         return {TopicPartition(tp.topic, tp.partition): (o.offset if o else None) for tp, o in found.items()}
 
     async def partitions_of(self, topic: str) -> frozenset[int]:
-        await self._consumer.topics()  # fresh metadata of every topic: asking for one topic could auto-create it
-        return frozenset(self._consumer.partitions_for_topic(topic) or ())
+        # fresh metadata of every topic (asking for one topic could auto-create it), read from the answer itself:
+        # the consumer's topics() does not update the metadata its partitions_for_topic() reads, so a topic it
+        # was assigned a moment ago could read as missing
+        cluster = await self._consumer._client.fetch_all_metadata()
+        return frozenset(cluster.partitions_for_topic(topic) or ())
 
     async def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
         if offsets is None:
@@ -225,6 +236,9 @@ class AIOKafkaAdapter:
 
     def is_closed_error(self, exc: BaseException) -> bool:
         return isinstance(exc, ConsumerStoppedError) or self.is_closed()
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        return typed_by_name(exc)
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)

@@ -79,12 +79,15 @@ from pauseable import CloseTimeoutError, TopicPartition, bounded
 from pauseable.adapter import (
     AssignedHook,
     AsyncAssignedHook,
+    AsyncConsumerAdapter,
     AsyncRevokedHook,
     Backend,
+    ConsumerAdapter,
     ConsumerSettings,
     LeaderAges,
     RevokedHook,
 )
+from pauseable.errors import AuthorizationError, ClientError, FatalClientError, UnknownTopicError
 
 try:
     import confluent_kafka
@@ -228,6 +231,36 @@ def _resolved(found: Sequence[Any]) -> dict[TopicPartition, int]:
     return result
 
 
+#: librdkafka's error codes that poll raises as which typed error; a fatal error (``KafkaError.fatal()``) is raised
+#: as FatalClientError; any other event (e.g. _MAX_POLL_EXCEEDED, _PARTITION_EOF) is only reported
+_TYPED_NAMES: dict[str, type[ClientError]] = {
+    "UNKNOWN_TOPIC_OR_PART": UnknownTopicError, "_UNKNOWN_TOPIC": UnknownTopicError,
+    "_UNKNOWN_PARTITION": UnknownTopicError, "TOPIC_AUTHORIZATION_FAILED": AuthorizationError,
+    "GROUP_AUTHORIZATION_FAILED": AuthorizationError, "CLUSTER_AUTHORIZATION_FAILED": AuthorizationError,
+    "SASL_AUTHENTICATION_FAILED": AuthorizationError, "_AUTHENTICATION": AuthorizationError,
+    "UNSUPPORTED_SASL_MECHANISM": AuthorizationError, "ILLEGAL_SASL_STATE": AuthorizationError,
+}  # fmt: skip
+if HAVE_CLIENT:
+    _TYPED_CODES = {
+        getattr(KafkaError, name): typed for name, typed in _TYPED_NAMES.items() if hasattr(KafkaError, name)
+    }
+
+
+def _error_of(record: Any) -> BaseException | None:
+    """consume() hands out the client's error events among records (e.g. "Subscribed topic not available")."""
+    error = record.error()
+    return None if error is None else KafkaException(error)
+
+
+def _typed_error(exc: BaseException) -> type[ClientError] | None:
+    error = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    if not isinstance(error, KafkaError):
+        return None
+    if error.fatal():
+        return FatalClientError
+    return _TYPED_CODES.get(error.code())
+
+
 def _locate(record: Any) -> tuple[str, int, int]:
     if record.error() is not None:  # an event (e.g. partition EOF), never held back
         return record.topic() or "", -1, -1
@@ -333,7 +366,7 @@ def _paused_again(paused: set[tuple[str, int]], resumed: list[TopicPartition]) -
     return _native(resumed)
 
 
-class ConfluentAdapter:
+class ConfluentAdapter(ConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.Consumer`."""
 
     __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought")
@@ -474,8 +507,10 @@ class ConfluentAdapter:
                 self._leaders.expire(tp.topic for tp in partitions)
             if not _is_unknown_partition(exc):
                 raise
-            topics = {tp.topic for tp in partitions}
-            existing = {t: _partition_ids(self._consumer.list_topics(t, timeout=_EXISTS_TIMEOUT_S), t) for t in topics}
+            existing = {
+                t: _partition_ids(self._consumer.list_topics(t, timeout=_EXISTS_TIMEOUT_S), t)
+                for t in {tp.topic for tp in partitions}
+            }
             if (missing_leader := _missing_leader(partitions, existing)) is None:
                 raise
             raise missing_leader from exc
@@ -487,7 +522,8 @@ class ConfluentAdapter:
     def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
         if offsets is None:
             assigned = self._consumer.assignment()
-            offsets = self._sought.known(assigned, self._consumer.position(assigned) if assigned else [])
+            positions = self._consumer.position(assigned) if assigned else []
+            offsets = self._sought.known(assigned, positions)
         if offsets:
             native = [NativeTP(tp.topic, tp.partition, o) for tp, o in offsets.items()]
             _raise_partition_errors(self._consumer.commit(offsets=native, asynchronous=False))
@@ -523,6 +559,12 @@ class ConfluentAdapter:
     def is_closed_error(self, exc: BaseException) -> bool:
         return _is_closed_message(exc)
 
+    def error_of(self, record: Any) -> BaseException | None:
+        return _error_of(record)
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        return _typed_error(exc)
+
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
 
@@ -531,7 +573,7 @@ class ConfluentAdapter:
         return None if config is None else ConfluentAdapter(confluent_kafka.Consumer(side_config(config)), side=True)
 
 
-class ConfluentAsyncAdapter:
+class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
 
     __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought")
@@ -737,6 +779,12 @@ class ConfluentAsyncAdapter:
 
     def is_closed_error(self, exc: BaseException) -> bool:
         return _is_closed_message(exc)
+
+    def error_of(self, record: Any) -> BaseException | None:
+        return _error_of(record)
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        return _typed_error(exc)
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)

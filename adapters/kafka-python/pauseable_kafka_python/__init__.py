@@ -38,7 +38,16 @@ from typing import Any
 
 import pauseable
 from pauseable import TopicPartition
-from pauseable.adapter import AssignedHook, Backend, ConsumerSettings, LeaderAges, RevokedHook
+from pauseable.adapter import (
+    AssignedHook,
+    Backend,
+    ConsumerAdapter,
+    ConsumerSettings,
+    LeaderAges,
+    RevokedHook,
+    typed_by_name,
+)
+from pauseable.errors import ClientError
 
 try:
     import kafka
@@ -91,7 +100,7 @@ def side_settings(settings: Mapping[str, Any], extra: Mapping[str, Any] | None =
 _LOOKUP_TIMEOUT_MS = 10_000
 
 
-class KafkaPythonAdapter:
+class KafkaPythonAdapter(ConsumerAdapter):
     """The translation table from pauseable to :class:`kafka.KafkaConsumer`."""
 
     __slots__ = ("_consumer", "_leaders", "_side")
@@ -253,6 +262,9 @@ class KafkaPythonAdapter:
 
     def is_closed_error(self, exc: BaseException) -> bool:
         return isinstance(exc, IllegalStateError) and self.is_closed()
+
+    def typed_error(self, exc: BaseException) -> type[ClientError] | None:
+        return typed_by_name(exc)
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)

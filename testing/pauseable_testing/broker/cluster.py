@@ -267,6 +267,9 @@ class LocalCluster:
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "log.dirs": str(directory / "data"),
             "num.partitions": "1",
+            # A mistyped topic stays missing, as on most managed clusters: aiokafka and kafka-python would create it
+            # by asking for its metadata (the suite checks that polling it raises UnknownTopicError)
+            "auto.create.topics.enable": "false",
             # Internal topics fit the cluster's size; a single node needs replication factor 1.
             "offsets.topic.replication.factor": replication,
             "offsets.topic.num.partitions": "10",
