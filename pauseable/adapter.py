@@ -103,8 +103,9 @@ class ConsumerAdapter(Protocol):
         ...
 
     # Optional: ``is_transient_error(exc) -> bool``, whether a failed lookup (position, committed,
-    # end offsets, offsets for times) may succeed if tried again, e.g. after a leader moved. A resume
-    # retries those with back-off (pauseable.core.LookupRetry); an adapter without it is never retried.
+    # end offsets, offsets for times) may succeed if tried again, e.g. after a leader moved. A resume and
+    # the public lookups retry those with back-off (pauseable.core.LookupRetry); an adapter without it is
+    # never retried.
     #
     # Optional: ``poll_slice_s: float``, the longest one ``poll`` call may wait in the client (default
     # pauseable.gate.POLL_SLICE_S, 0.1 s). The controller's ``poll`` waits in slices this long so that calls

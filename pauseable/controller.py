@@ -24,6 +24,7 @@ from pauseable.strategies import Rebuild, ResumeFacts, SkipStrategy
 from pauseable.types import Offset, TopicPartition, as_partitions, as_topics, check_offset
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class Controller(Generic[R]):
@@ -189,10 +190,15 @@ class Controller(Generic[R]):
     def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
             return []
+        return self._retried(lambda: self._lookup(tps, strategy))
+
+    def _retried(self, lookup: Callable[[], T]) -> T:
+        """``lookup()``, tried again with back-off while it fails with an error the adapter calls transient
+        (:class:`~pauseable.core.LookupRetry`): a resume's lookups and the public ones alike."""
         retry = LookupRetry(self._adapter)
         while True:
             try:
-                return self._lookup(tps, strategy)
+                return lookup()
             except Exception as exc:
                 if (delay := retry.delay(exc)) is None:
                     raise
@@ -278,9 +284,9 @@ class Controller(Generic[R]):
         with self._call("seek"):
             self._assigned([tp], "seek")
             if target == Offset.END:
-                target = self._offsets().end_offsets([tp])[tp]
+                target = self._retried(lambda: self._offsets().end_offsets([tp]))[tp]
             elif target == Offset.BEGINNING:
-                target = self._offsets().beginning_offsets([tp])[tp]
+                target = self._retried(lambda: self._offsets().beginning_offsets([tp]))[tp]
             self._adapter.seek(tp, target)
         self._core.skips.pop((tp.topic, tp.partition), None)  # the user's seek wins over a pending skip
 
@@ -290,7 +296,7 @@ class Controller(Generic[R]):
             assignment = self._adapter.assignment()
             tps = sorted(assignment) if partitions is None else as_partitions(partitions)
             self._core.require_assigned(tps, assignment, "seek to the end of")
-            found = self._offsets().end_offsets(tps) if tps else {}
+            found = self._retried(lambda: self._offsets().end_offsets(tps)) if tps else {}
             ends = {tp: found[tp] for tp in tps}  # in the order asked (sorted when all)
             for tp, offset in ends.items():
                 self._adapter.seek(tp, offset)
@@ -317,21 +323,21 @@ class Controller(Generic[R]):
             self._existing(tps, "read the committed offset of")
             # OffsetFetch goes to the group coordinator on a connection of its own in every client: it never
             # waits behind a Fetch, and the consumer's own group id answers it (not the side client's).
-            return self._adapter.committed(tps) if tps else {}
+            return self._retried(lambda: self._adapter.committed(tps)) if tps else {}
 
     @serialized
     def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
             self._existing(tps, "read the end offset of")
-            return self._offsets().end_offsets(tps) if tps else {}
+            return self._retried(lambda: self._offsets().end_offsets(tps)) if tps else {}
 
     @serialized
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
             self._existing(checked, "look up offsets for times in")
-            return self._offsets().offsets_for_times(checked) if checked else {}
+            return self._retried(lambda: self._offsets().offsets_for_times(checked)) if checked else {}
 
     @serialized
     def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
@@ -433,6 +439,16 @@ class AsyncController(Generic[R]):
         if side is not None and side is not self._adapter:
             await side.close()
 
+    # The public lookups, where lookups go; each a coroutine function, so a retry makes a fresh attempt.
+    async def _end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return await (await self._offsets()).end_offsets(tps)
+
+    async def _beginning_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return await (await self._offsets()).beginning_offsets(tps)
+
+    async def _offsets_for_times(self, timestamps: dict[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        return await (await self._offsets()).offsets_for_times(timestamps)
+
     @aserialized
     async def subscribe(
         self,
@@ -529,10 +545,15 @@ class AsyncController(Generic[R]):
     async def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
             return []
+        return await self._retried(lambda: self._lookup(tps, strategy))
+
+    async def _retried(self, lookup: Callable[[], Awaitable[T]]) -> T:
+        """``await lookup()``, tried again with back-off while it fails with an error the adapter calls
+        transient (:class:`~pauseable.core.LookupRetry`): a resume's lookups and the public ones alike."""
         retry = LookupRetry(self._adapter)
         while True:
             try:
-                return await self._lookup(tps, strategy)
+                return await lookup()
             except Exception as exc:
                 if (delay := retry.delay(exc)) is None:
                     raise
@@ -616,9 +637,8 @@ class AsyncController(Generic[R]):
         with self._call("seek"):
             await self._assigned([tp], "seek")
             if target in (Offset.END, Offset.BEGINNING):
-                lookups = await self._offsets()
-                look = lookups.end_offsets if target == Offset.END else lookups.beginning_offsets
-                target = (await look([tp]))[tp]
+                look = self._end_offsets if target == Offset.END else self._beginning_offsets
+                target = (await self._retried(lambda: look([tp])))[tp]
             await self._adapter.seek(tp, target)
         self._core.skips.pop((tp.topic, tp.partition), None)
 
@@ -628,10 +648,7 @@ class AsyncController(Generic[R]):
             assignment = await self._adapter.assignment()
             tps = sorted(assignment) if partitions is None else as_partitions(partitions)
             self._core.require_assigned(tps, assignment, "seek to the end of")
-            found: dict[TopicPartition, int] = {}
-            if tps:
-                lookups = await self._offsets()
-                found = await lookups.end_offsets(tps)
+            found = await self._retried(lambda: self._end_offsets(tps)) if tps else {}
             ends = {tp: found[tp] for tp in tps}
             for tp, offset in ends.items():
                 await self._adapter.seek(tp, offset)
@@ -655,27 +672,21 @@ class AsyncController(Generic[R]):
         tps = as_partitions(partitions)
         with self._call("read committed offsets"):
             await self._existing(tps, "read the committed offset of")
-            return await self._adapter.committed(tps) if tps else {}
+            return await self._retried(lambda: self._adapter.committed(tps)) if tps else {}
 
     @aserialized
     async def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
             await self._existing(tps, "read the end offset of")
-            if not tps:
-                return {}
-            lookups = await self._offsets()
-            return await lookups.end_offsets(tps)
+            return await self._retried(lambda: self._end_offsets(tps)) if tps else {}
 
     @aserialized
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
             await self._existing(checked, "look up offsets for times in")
-            if not checked:
-                return {}
-            lookups = await self._offsets()
-            return await lookups.offsets_for_times(checked)
+            return await self._retried(lambda: self._offsets_for_times(checked)) if checked else {}
 
     @aserialized
     async def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
