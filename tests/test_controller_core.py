@@ -247,10 +247,6 @@ class SideAdapter:
         self._ask("beginning_offsets")
         return {tp: 3 for tp in partitions}
 
-    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
-        self.asked.append("committed")
-        return {tp: 5 for tp in partitions}
-
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         self._ask("offsets_for_times")
         return {tp: 150 for tp in timestamps}
