@@ -283,9 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--section",
         action="append",
-        choices=("latency", "overhead", "throughput", "fetching"),
+        choices=("latency", "overhead", "throughput", "poll-latency", "scale", "fetching"),  # runner.SECTIONS
         help="run only this part (repeatable; default: all): latency of the strategies, control-call overhead, "
-        "poll-loop throughput, a resume while other partitions fetch",
+        "poll-loop throughput, a poll with a record ready, control calls at scale, a resume while other "
+        "partitions fetch",
     )
     bench.add_argument("--out", default="benchmarks/results", help="where to write bench.json")
     bench.set_defaults(func=_bench)
