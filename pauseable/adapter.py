@@ -55,20 +55,20 @@ their own, with the method :meth:`~ConsumerAdapter.lookup_adapter` (``async def`
 - it returns a :class:`LookupAdapter`, built from the consumer's own configuration where the client
   exposes it (``config`` then adds to it or overrides it) or from ``config``, carrying what changes an
   answer or a login: bootstrap servers, security settings and their callbacks, the isolation level
-  (read_committed ends at the last stable offset), the group id (committed offsets); it never joins the
-  group nor subscribes;
+  (read_committed ends at the last stable offset); it never joins the group nor subscribes;
 - or None: the lookups go through the consumer, as without the method.
 
 For a client that does not expose its configuration, set ``Backend.lookup_config`` too: the
 ``lookup_config`` matching ``build_consumer(settings)``, so the tests and benchmarks cover the side path.
 
 The core then sends ``beginning_offsets``, ``end_offsets`` and ``offsets_for_times`` there (the resume's
-lookups and the public calls). ``committed`` stays on the consumer: OffsetFetch goes to the group
-coordinator on a connection of its own in every first-party client, so it never waits behind a Fetch,
-and the consumer's own group id answers it. ``position``, ``seek``, ``pause`` and ``resume`` stay on the
-consumer too. (A :class:`LookupAdapter` still has ``committed``: kept for a client whose OffsetFetch
-shares the fetch connection.) Errors from it are translated like the consumer's, and
-retried when ``is_transient_error`` (of the consumer's adapter) calls them transient. The usual way: the
+lookups and the public calls): a :class:`LookupAdapter` has those three and ``close``, nothing else.
+``committed`` stays on the consumer: OffsetFetch goes to the group coordinator on a connection of its
+own in every first-party client, so it never waits behind a Fetch, and it must be the consumer's own
+group id that answers it (a side client built from a ``lookup_config`` with another group id would
+answer for the wrong group). ``position``, ``seek``, ``pause`` and ``resume`` stay on the consumer too.
+Errors from it are translated like the consumer's, and retried when ``is_transient_error`` (of the
+consumer's adapter) calls them transient. The usual way: the
 same adapter class around a second native consumer that is never assigned anything. That consumer
 fetches nothing, so nothing tells it a leader moved: :class:`LeaderAges` says when to ask for a topic's
 leaders before a lookup.
@@ -331,7 +331,6 @@ class LookupAdapter(Protocol):
     cluster (the side client is assigned nothing). A :class:`ConsumerAdapter` is one.
     """
 
-    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]: ...
     def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
     def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]: ...
@@ -410,7 +409,6 @@ class AsyncConsumerAdapter(Protocol):
 class AsyncLookupAdapter(Protocol):
     """The asyncio twin of :class:`LookupAdapter`."""
 
-    async def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]: ...
     async def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
     async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]: ...
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]: ...

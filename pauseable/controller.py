@@ -11,7 +11,7 @@ import contextlib
 import inspect
 import time
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pauseable.adapter import AsyncConsumerAdapter, AsyncLookupAdapter, Backend, ConsumerAdapter, LookupAdapter
@@ -32,6 +32,7 @@ from pauseable.strategies import Rebuild, ResumeFacts, SkipStrategy
 from pauseable.types import Offset, TopicPartition, as_partitions, as_topics, check_offset
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class Controller(PauseController[R]):
@@ -91,6 +92,16 @@ class Controller(PauseController[R]):
                 self._closer.atexit = False  # at exit its daemon threads end with the process
             self._lookups = side if side is not None else self._adapter
         return self._lookups
+
+    # The public lookups, where lookups go; each a function, so a retry makes a fresh attempt.
+    def _end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return self._offsets().end_offsets(tps)
+
+    def _beginning_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return self._offsets().beginning_offsets(tps)
+
+    def _offsets_for_times(self, timestamps: dict[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        return self._offsets().offsets_for_times(timestamps)
 
     def _close_lookups(self) -> None:
         closer, self._closer, self._lookups = self._closer, None, None
@@ -189,10 +200,15 @@ class Controller(PauseController[R]):
     def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
             return []
+        return self._retried(lambda: self._lookup(tps, strategy))
+
+    def _retried(self, lookup: Callable[[], T]) -> T:
+        """``lookup()``, tried again with back-off while it fails with an error the adapter calls transient
+        (:class:`~pauseable.core.LookupRetry`): a resume's lookups and the public ones alike."""
         retry = LookupRetry(self._adapter)
         while True:
             try:
-                return self._lookup(tps, strategy)
+                return lookup()
             except Exception as exc:
                 if (delay := retry.delay(exc)) is None:
                     raise
@@ -276,9 +292,8 @@ class Controller(PauseController[R]):
         with self._call("seek"):
             self._assigned([tp], "seek")
             if target in (Offset.END, Offset.BEGINNING):
-                lookups = self._offsets()
-                look = lookups.end_offsets if target == Offset.END else lookups.beginning_offsets
-                target = look([tp])[tp]
+                look = self._end_offsets if target == Offset.END else self._beginning_offsets
+                target = self._retried(lambda: look([tp]))[tp]
             self._adapter.seek(tp, target)
         self._core.after_seek(tp)
 
@@ -288,7 +303,7 @@ class Controller(PauseController[R]):
             assignment = self._adapter.assignment()
             tps = sorted(assignment) if partitions is None else as_partitions(partitions)
             self._core.require_assigned(tps, assignment, "seek to the end of")
-            found = self._offsets().end_offsets(tps) if tps else {}
+            found = self._retried(lambda: self._end_offsets(tps)) if tps else {}
             ends = {tp: found[tp] for tp in tps}  # in the order asked (sorted when all)
             for tp, offset in ends.items():
                 self._adapter.seek(tp, offset)
@@ -315,21 +330,21 @@ class Controller(PauseController[R]):
             self._existing(tps, "read the committed offset of")
             # OffsetFetch goes to the group coordinator on a connection of its own in every client: it never
             # waits behind a Fetch, and the consumer's own group id answers it (not the side client's).
-            return self._adapter.committed(tps) if tps else {}
+            return self._retried(lambda: self._adapter.committed(tps)) if tps else {}
 
     @serialized
     def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
             self._existing(tps, "read the end offset of")
-            return self._offsets().end_offsets(tps) if tps else {}
+            return self._retried(lambda: self._end_offsets(tps)) if tps else {}
 
     @serialized
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
             self._existing(checked, "look up offsets for times in")
-            return self._offsets().offsets_for_times(checked) if checked else {}
+            return self._retried(lambda: self._offsets_for_times(checked)) if checked else {}
 
     @serialized
     def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
@@ -446,6 +461,16 @@ class AsyncController(AsyncPauseController[R]):
         if side is not None and side is not self._adapter:
             await side.close()
 
+    # The public lookups, where lookups go; each a coroutine function, so a retry makes a fresh attempt.
+    async def _end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return await (await self._offsets()).end_offsets(tps)
+
+    async def _beginning_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return await (await self._offsets()).beginning_offsets(tps)
+
+    async def _offsets_for_times(self, timestamps: dict[TopicPartition, int]) -> dict[TopicPartition, int | None]:
+        return await (await self._offsets()).offsets_for_times(timestamps)
+
     @aserialized
     async def subscribe(
         self,
@@ -534,10 +559,15 @@ class AsyncController(AsyncPauseController[R]):
     async def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
             return []
+        return await self._retried(lambda: self._lookup(tps, strategy))
+
+    async def _retried(self, lookup: Callable[[], Awaitable[T]]) -> T:
+        """``await lookup()``, tried again with back-off while it fails with an error the adapter calls
+        transient (:class:`~pauseable.core.LookupRetry`): a resume's lookups and the public ones alike."""
         retry = LookupRetry(self._adapter)
         while True:
             try:
-                return await self._lookup(tps, strategy)
+                return await lookup()
             except Exception as exc:
                 if (delay := retry.delay(exc)) is None:
                     raise
@@ -618,9 +648,8 @@ class AsyncController(AsyncPauseController[R]):
         with self._call("seek"):
             await self._assigned([tp], "seek")
             if target in (Offset.END, Offset.BEGINNING):
-                lookups = await self._offsets()
-                look = lookups.end_offsets if target == Offset.END else lookups.beginning_offsets
-                target = (await look([tp]))[tp]
+                look = self._end_offsets if target == Offset.END else self._beginning_offsets
+                target = (await self._retried(lambda: look([tp])))[tp]
             await self._adapter.seek(tp, target)
         self._core.after_seek(tp)
 
@@ -630,7 +659,7 @@ class AsyncController(AsyncPauseController[R]):
             assignment = await self._adapter.assignment()
             tps = sorted(assignment) if partitions is None else as_partitions(partitions)
             self._core.require_assigned(tps, assignment, "seek to the end of")
-            found = await (await self._offsets()).end_offsets(tps) if tps else {}
+            found = await self._retried(lambda: self._end_offsets(tps)) if tps else {}
             ends = {tp: found[tp] for tp in tps}
             for tp, offset in ends.items():
                 await self._adapter.seek(tp, offset)
@@ -654,21 +683,21 @@ class AsyncController(AsyncPauseController[R]):
         tps = as_partitions(partitions)
         with self._call("read committed offsets"):
             await self._existing(tps, "read the committed offset of")
-            return await self._adapter.committed(tps) if tps else {}
+            return await self._retried(lambda: self._adapter.committed(tps)) if tps else {}
 
     @aserialized
     async def end_offsets(self, partitions: Partitions) -> dict[TopicPartition, int]:
         tps = as_partitions(partitions)
         with self._call("read end offsets"):
             await self._existing(tps, "read the end offset of")
-            return await (await self._offsets()).end_offsets(tps) if tps else {}
+            return await self._retried(lambda: self._end_offsets(tps)) if tps else {}
 
     @aserialized
     async def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
         checked = self._core.check_timestamps(timestamps)
         with self._call("look up offsets for times"):
             await self._existing(checked, "look up offsets for times in")
-            return await (await self._offsets()).offsets_for_times(checked) if checked else {}
+            return await self._retried(lambda: self._offsets_for_times(checked)) if checked else {}
 
     @aserialized
     async def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:

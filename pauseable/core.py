@@ -631,14 +631,17 @@ class SkipRule:
 
 
 class LookupRetry:
-    """Back-off for the lookups of a resume (positions, end offsets, offsets for times) that failed
-    with an error the adapter calls transient: a partition's leader moved or a broker restarted while
-    the consumer was paused, so the client's metadata is stale until it refreshes.
+    """Back-off for offset lookups that failed with an error the adapter calls transient: a partition's
+    leader moved or a broker restarted while the consumer was paused, or a topic is so new that not every
+    broker knows its leader yet, so the client's metadata is stale until it refreshes.
 
-    Adapters say which errors are transient with ``is_transient_error(exc)``; by default none is.
+    Every lookup goes through it: a resume's (positions, committed offsets, end offsets, offsets for times)
+    and the public calls' (``committed``, ``end_offsets``, ``offsets_for_times``, ``seek_to_end``, ``seek`` to
+    ``Offset.END``/``BEGINNING``). Adapters say which errors are transient with ``is_transient_error(exc)``;
+    by default none is.
     """
 
-    #: the whole budget of one resume's retries, and the first and longest pause between attempts
+    #: the whole budget of one call's retries, and the first and longest pause between attempts
     BUDGET_S = 30.0
     FIRST_S = 0.1
     LONGEST_S = 2.0

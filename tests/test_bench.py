@@ -1,6 +1,8 @@
 """The benchmark machinery on a tiny profile: the schema, and no stale record where none may be.
 
-Timings are not asserted here (shared, noisy machines); they belong to ``make bench``.
+Timings are not asserted here (shared, noisy machines); they belong to ``make bench``. Each section runs in a
+test of its own (the latency section once per backend): all of them in one run is ~50 sample processes in a
+row, 125 s on a quiet machine and 200 to over 300 s on a loaded one, where pytest-timeout cut it (1 run in 9).
 """
 
 from __future__ import annotations
@@ -19,37 +21,52 @@ from pauseable_bench.costs import POLL_LATENCY_TARGET_MS, THROUGHPUT_TARGET
 from pauseable_bench.fetching import CONDITIONS as FETCHING_CONDITIONS
 from pauseable_bench.fetching import TARGET as FETCHING_TARGET
 from pauseable_bench.overhead import OPERATIONS
-from pauseable_bench.runner import SCHEMA
+from pauseable_bench.runner import SCHEMA, SECTIONS
 from pauseable_bench.scale import OPERATIONS as SCALE_OPERATIONS
 from pauseable_testing import KafkaCluster
 
 FIRST_PARTY = ["aiokafka", "confluent-kafka", "confluent-kafka-aio", "kafka-python"]
+#: the sections a run writes whatever it measures (a section not measured is there, empty)
+DOCUMENT = {"machine", "versions", "config", "samples", "summary", "took_s", "broker", "overhead", "throughput",
+            "poll_latency", "scale", "fetching"}  # fmt: skip
+#: the bench process may take this long; below pytest-timeout's 300 s, so a stuck sample fails with its output
+RUN_TIMEOUT_S = 280
 
 
-def test_a_tiny_benchmark_writes_every_sample_and_skipping_strategies_deliver_nothing_stale(
-    kafka_cluster: KafkaCluster, tmp_path: Path
+@pytest.mark.parametrize(
+    ("section", "backends"),
+    # One run per section, and for the latency section per backend (five sample processes each): every run a
+    # few processes, not the ~50 of all sections at once, which took 200-300 s on a loaded 2-core machine.
+    [("latency", [name]) for name in FIRST_PARTY] + [(s, FIRST_PARTY) for s in SECTIONS if s != "latency"],
+    ids=lambda v: v if isinstance(v, str) else "+".join(v) if len(v) == 1 else "all",
+)
+def test_a_tiny_benchmark_section_writes_every_sample_and_skipping_strategies_deliver_nothing_stale(
+    kafka_cluster: KafkaCluster, tmp_path: Path, section: str, backends: list[str]
 ) -> None:
+    assert set(CHECKS) == set(SECTIONS), "every section of the benchmark has its check here"
     env = {**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers, "COLUMNS": "160"}
     args = [sys.executable, "-m", "pauseable", "bench", "--tiny", "--no-anchor", "--out", str(tmp_path)]
-    args += [f"--backend={name}" for name in FIRST_PARTY]
-    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600, check=False)
+    args += [f"--section={section}", *(f"--backend={name}" for name in backends)]
+    try:
+        result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=RUN_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"pauseable bench --section {section} did not finish in {RUN_TIMEOUT_S} s:\n{exc.stderr!r:.3000}")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "resume → first fresh record" in result.stdout
     document = json.loads((tmp_path / "bench.json").read_text())
-    assert (tmp_path / "bench.md").read_text().startswith("Profile: backlogs 200;")
-    for plot in ("latency.png", "bytes.png"):
-        assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG"), plot
     assert document["schema"] == SCHEMA
-    assert set(document) >= {"machine", "versions", "config", "samples", "summary", "took_s", "broker",
-                             "overhead", "throughput", "poll_latency", "scale", "fetching"}  # fmt: skip
+    assert set(document) >= DOCUMENT
     assert document["versions"]["clients"].keys() == {"aiokafka", "confluent-kafka", "kafka-python"}
-    check_overhead(document)
-    check_throughput(document)
-    check_poll_latency(document)
-    check_scale(document)
-    check_fetching(document)
+    CHECKS[section](document, result.stdout, tmp_path, backends)
+
+
+def check_latency(document: dict[str, Any], stdout: str, out: Path, backends: list[str]) -> None:
+    """Resume → first fresh record: every strategy; only the skipping ones skip, and they deliver nothing stale."""
+    assert "resume → first fresh record" in stdout
+    assert (out / "bench.md").read_text().startswith("Profile: backlogs 200;")
+    for plot in ("latency.png", "bytes.png"):
+        assert (out / plot).read_bytes().startswith(b"\x89PNG"), plot
     samples = document["samples"]
-    assert {(s["backend"], s["strategy"]) for s in samples} == {(b, s) for b in FIRST_PARTY for s in ALL_STRATEGIES}
+    assert {(s["backend"], s["strategy"]) for s in samples} == {(b, s) for b in backends for s in ALL_STRATEGIES}
     for s in samples:
         backlog = s["backlog"]
         if s["strategy"] == "continue":
@@ -63,13 +80,6 @@ def test_a_tiny_benchmark_writes_every_sample_and_skipping_strategies_deliver_no
         assert s["latency_s"] > 0
         assert s["cpu_s"] > 0
         assert s["broker_cpu_s"] is None or s["broker_cpu_s"] >= 0
-    assert "Control calls:" in (tmp_path / "bench.md").read_text()
-    assert "Poll with a record ready:" in (tmp_path / "bench.md").read_text()
-    assert "Resume while other partitions of the same broker keep fetching" in (tmp_path / "bench.md").read_text()
-    assert "control calls: µs per call" in result.stdout
-    assert "poll with a record ready" in result.stdout
-    assert "Control calls at scale:" in (tmp_path / "bench.md").read_text()
-    assert "control calls at scale" in result.stdout
 
 
 # What each call needs from the broker by pauseable's contract, per call (Fetch requests left out):
@@ -82,10 +92,12 @@ EXPECTED_REQUESTS = {"seek-to-end": {"ListOffsets"}, "committed": {"OffsetFetch"
 LEADER_REFRESH = {"Metadata"}
 
 
-def check_overhead(document: dict[str, Any]) -> None:
+def check_overhead(document: dict[str, Any], stdout: str, out: Path, backends: list[str]) -> None:
     """The control-call section: every backend and operation, sane figures, the contract's round trips."""
+    assert "control calls: µs per call" in stdout
+    assert "Control calls:" in (out / "bench.md").read_text()
     rows = document["overhead"]["summary"]
-    assert {(r["backend"], r["operation"]) for r in rows} == {(b, op) for b in FIRST_PARTY for op in OPERATIONS}
+    assert {(r["backend"], r["operation"]) for r in rows} == {(b, op) for b in backends for op in OPERATIONS}
     for r in rows:
         assert r["pauseable_us"] > 0 and r["native_us"] > 0 and r["ratio"] > 0, r
         assert r["added_us"] == pytest.approx(r["pauseable_us"] - r["native_us"]), r
@@ -107,8 +119,10 @@ def check_overhead(document: dict[str, Any]) -> None:
         assert sample["cpu_s"] > 0, sample["backend"]
 
 
-def check_throughput(document: dict[str, Any]) -> None:
+def check_throughput(document: dict[str, Any], stdout: str, out: Path, backends: list[str]) -> None:
     """The poll-loop section: every record consumed on both sides, a positive ratio, the target named."""
+    assert "poll loop: records/s" in stdout
+    assert "Poll loop:" in (out / "bench.md").read_text()
     config = document["config"]
     for s in document["throughput"]["samples"]:
         assert s["side"] in ("pauseable", "raw"), s
@@ -116,18 +130,20 @@ def check_throughput(document: dict[str, Any]) -> None:
         assert s["records_per_s"] > 0 and s["cpu_s"] > 0, s
         assert s["broker_cpu_s"] is None or s["broker_cpu_s"] >= 0, s
     rows = document["throughput"]["summary"]
-    assert [r["backend"] for r in rows] == sorted(FIRST_PARTY)
+    assert [r["backend"] for r in rows] == sorted(backends)
     for r in rows:
         assert r["ratio"] > 0 and r["target"] == THROUGHPUT_TARGET, r
         assert r["meets_target"] == (r["ratio"] >= THROUGHPUT_TARGET), r
         assert r["pauseable_records_per_s"] > 0 and r["raw_records_per_s"] > 0, r
 
 
-def check_poll_latency(document: dict[str, Any]) -> None:
+def check_poll_latency(document: dict[str, Any], stdout: str, out: Path, backends: list[str]) -> None:
     """The poll-with-a-record-ready section: every try of both sides handed the ready record over."""
+    assert "poll with a record ready" in stdout
+    assert "Poll with a record ready:" in (out / "bench.md").read_text()
     config = document["config"]
     samples = document["poll_latency"]["samples"]
-    assert sorted(s["backend"] for s in samples) == sorted(FIRST_PARTY)  # --no-anchor: no franz-go
+    assert sorted(s["backend"] for s in samples) == sorted(backends)  # --no-anchor: no franz-go
     for s in samples:
         assert s["timeout_s"] == config["poll_latency_timeout_s"] and s["tries"] == config["poll_latency_tries"], s
         assert sorted((t["side"], t["try"]) for t in s["timings"]) == sorted(
@@ -136,7 +152,7 @@ def check_poll_latency(document: dict[str, Any]) -> None:
         for t in s["timings"]:
             assert t["ms"] >= 0 and t["records"] >= 1, (s["backend"], t)  # the ready record, whatever the time
     rows = document["poll_latency"]["summary"]
-    assert [r["backend"] for r in rows] == sorted(FIRST_PARTY)
+    assert [r["backend"] for r in rows] == sorted(backends)
     for r in rows:
         assert r["pauseable_p50_ms"] > 0 and r["native_p50_ms"] > 0 and r["ratio"] > 0, r
         assert r["pauseable_p95_ms"] >= r["pauseable_p50_ms"] and r["native_p95_ms"] >= r["native_p50_ms"], r
@@ -160,13 +176,15 @@ def expected_scale_requests(backend: str, operation: str, n: int) -> dict[str, d
     return {"native": native_own[backend]} if operation == "seek-to-end" and backend in native_own else {}
 
 
-def check_scale(document: dict[str, Any]) -> None:
+def check_scale(document: dict[str, Any], stdout: str, out: Path, backends: list[str]) -> None:
     """Control calls at scale: every backend, size and operation; the requests the contract fixes, exactly."""
+    assert "control calls at scale" in stdout
+    assert "Control calls at scale:" in (out / "bench.md").read_text()
     config = document["config"]
     sizes = config["scale_partitions"]
     assert sizes == [10]  # --tiny: the smallest size only
     samples = document["scale"]["samples"]
-    assert sorted((s["backend"], s["partitions"]) for s in samples) == [(b, n) for b in FIRST_PARTY for n in sizes]
+    assert sorted((s["backend"], s["partitions"]) for s in samples) == [(b, n) for b in sorted(backends) for n in sizes]
     for s in samples:
         timed = sorted((t["operation"], t["side"], t["repeat"]) for t in s["timings"])
         expected = [(op, side, r) for op in SCALE_OPERATIONS for side in ("pauseable", "native")
@@ -177,7 +195,7 @@ def check_scale(document: dict[str, Any]) -> None:
         assert all(r["windows"] == config["scale_windows"] for r in s["round_trips"]), s["backend"]
     rows = document["scale"]["summary"]
     assert [(r["backend"], r["partitions"], r["operation"]) for r in rows] == [
-        (b, n, op) for b in sorted(FIRST_PARTY) for n in sizes for op in SCALE_OPERATIONS
+        (b, n, op) for b in sorted(backends) for n in sizes for op in SCALE_OPERATIONS
     ]
     for r in rows:
         n, operation = r["partitions"], r["operation"]
@@ -199,15 +217,27 @@ def check_scale(document: dict[str, Any]) -> None:
     assert document["scale"]["growth"] == []  # one size: nothing to grow from
 
 
-def check_fetching(document: dict[str, Any]) -> None:
+def check_fetching(document: dict[str, Any], stdout: str, out: Path, backends: list[str]) -> None:
     """A resume while other partitions fetch: every backend, both conditions, the ratio and the target named."""
+    assert "resume while other partitions fetch" in stdout
+    assert "Resume while other partitions of the same broker keep fetching" in (out / "bench.md").read_text()
     strategies = document["config"]["fetching_strategies"]
     for sample in document["fetching"]["samples"]:
         got = {(t["strategy"], t["condition"]) for t in sample["timings"]}
         assert got == {(s, c) for s in strategies for c in FETCHING_CONDITIONS}, sample["backend"]
         assert all(t["resume_s"] > 0 for t in sample["timings"]), sample
     rows = document["fetching"]["summary"]
-    assert {(r["backend"], r["strategy"]) for r in rows} == {(b, s) for b in FIRST_PARTY for s in strategies}
+    assert {(r["backend"], r["strategy"]) for r in rows} == {(b, s) for b in backends for s in strategies}
     for r in rows:
         assert r["ratio"] == pytest.approx(r["fetching_p50_s"] / r["idle_p50_s"]), r
         assert r["target"] == FETCHING_TARGET and r["meets_target"] == (r["ratio"] <= FETCHING_TARGET), r
+
+
+CHECKS = {
+    "latency": check_latency,
+    "overhead": check_overhead,
+    "throughput": check_throughput,
+    "poll-latency": check_poll_latency,
+    "scale": check_scale,
+    "fetching": check_fetching,
+}

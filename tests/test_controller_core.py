@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from pauseable import Backend, BackendError, CloseTimeoutError, ConsumerClosedError, Controller, TopicPartition
+from pauseable import (
+    Backend,
+    BackendError,
+    CloseTimeoutError,
+    ConsumerClosedError,
+    Controller,
+    Offset,
+    TopicPartition,
+)
 from pauseable.adapter import ConsumerAdapter
+from pauseable.core import LookupRetry
 from pauseable.errors import AuthorizationError, ClientError
 from pauseable.hookspecs import hookimpl
 from pauseable.plugins import load_plugins
@@ -268,30 +280,33 @@ def test_a_report_names_every_resumed_partition_and_counts_offsets_not_records()
 
 
 class SideAdapter:
-    """A scripted lookup client: end offsets 200 + partition, failing ``failures`` times first."""
+    """A scripted lookup client: end offsets 200 + partition, beginning 3; every lookup failing ``failures``
+    times first, with ``error`` (a TimeoutError, which :class:`SideLookupAdapter` calls transient)."""
 
     def __init__(self, config: Mapping[str, Any] | None, failures: int = 0) -> None:
         self.config = config
         self.failures = failures
+        self.error: Exception = TimeoutError("ListOffsets timed out")
         self.asked: list[str] = []
         self.closed = False
 
-    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        self.asked.append("end_offsets")
+    def _ask(self, lookup: str) -> None:
+        self.asked.append(lookup)
         if self.failures:
             self.failures -= 1
-            raise TimeoutError("ListOffsets timed out")
+            raise self.error
+
+    def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        self._ask("end_offsets")
         return {tp: 200 + tp.partition for tp in partitions}
 
     def beginning_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
-        return {tp: 0 for tp in partitions}
-
-    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
-        self.asked.append("committed")
-        return {tp: 5 for tp in partitions}
+        self._ask("beginning_offsets")
+        return {tp: 3 for tp in partitions}
 
     def offsets_for_times(self, timestamps: Mapping[TopicPartition, int]) -> dict[TopicPartition, int | None]:
-        return {tp: None for tp in timestamps}
+        self._ask("offsets_for_times")
+        return {tp: 150 for tp in timestamps}
 
     def close(self) -> None:
         self.closed = True
@@ -304,6 +319,17 @@ class SideLookupAdapter(LeakyAdapter):
         super().__init__()
         self.side = side
         self.built: list[Mapping[str, Any] | None] = []
+        #: the consumer's committed() fails ``failures`` times with ``error`` first, like SideAdapter's lookups
+        self.failures = 0
+        self.error: Exception = TimeoutError("ListOffsets timed out")
+        self.asked: list[str] = []
+
+    def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
+        self.asked.append("committed")
+        if self.failures:
+            self.failures -= 1
+            raise self.error
+        return super().committed(partitions)
 
     def lookup_adapter(self, config: Mapping[str, Any] | None) -> SideAdapter | None:
         self.built.append(config)
@@ -345,9 +371,77 @@ def test_a_transient_error_of_the_side_client_is_retried_by_a_resume() -> None:
     ctl.pause([T0])
     assert ctl.resume([T0], strategy=SeekToEnd()).ranges[T0].end == 200
     assert side.asked == ["end_offsets", "end_offsets"]
-    side.failures = 1
-    with pytest.raises(BackendError, match="side failed to read end offsets: TimeoutError"):
-        ctl.end_offsets([T0])  # a public lookup is not retried, only translated
+
+
+#: each public lookup: the call, what it answers, what it asks, and whether of the consumer (else the side client)
+PUBLIC_LOOKUPS: dict[str, tuple[Callable[[Controller[Any]], Any], Any, str, bool]] = {
+    "end_offsets": (lambda ctl: ctl.end_offsets([T0]), {T0: 200}, "end_offsets", False),
+    "offsets_for_times": (lambda ctl: ctl.offsets_for_times({T0: 1}), {T0: 150}, "offsets_for_times", False),
+    "seek_to_end": (lambda ctl: ctl.seek_to_end([T1]), {T1: 201}, "end_offsets", False),
+    "seek(END)": (lambda ctl: ctl.seek(T1, Offset.END), None, "end_offsets", False),
+    "seek(BEGINNING)": (lambda ctl: ctl.seek(T1, Offset.BEGINNING), None, "beginning_offsets", False),
+    "committed": (lambda ctl: ctl.committed([T0]), {T0: None}, "committed", True),  # OffsetFetch: the consumer's
+}
+
+
+def _failing(call: str, failures: int, error: Exception) -> tuple[Controller[Any], SideLookupAdapter, Any]:
+    """A controller whose lookup for ``call`` fails ``failures`` times with ``error``; and what it asks."""
+    side = SideAdapter(None)
+    ctl, adapter = _side_controller(side)
+    asked: Any = adapter if PUBLIC_LOOKUPS[call][3] else side
+    asked.failures, asked.error = failures, error
+    return ctl, adapter, asked
+
+
+@pytest.mark.parametrize("call", PUBLIC_LOOKUPS)
+def test_every_public_lookup_retries_a_transient_error_like_a_resume(call: str) -> None:
+    """A topic just created, or a leader that moved: librdkafka answers NOT_LEADER_FOR_PARTITION and does not
+    retry; a lookup the user makes gets the same bounded retry as a resume's (the real broker: test_faults)."""
+    lookup, answer, lookup_name, _ = PUBLIC_LOOKUPS[call]
+    ctl, adapter, asked = _failing(call, 2, TimeoutError("ListOffsets timed out"))
+    assert lookup(ctl) == answer
+    assert asked.asked == [lookup_name] * 3, "two transient failures, then the answer"
+    if call.startswith("seek"):
+        assert adapter.seeks == [(T1, 3 if call == "seek(BEGINNING)" else 201)]
+
+
+@pytest.mark.parametrize("call", PUBLIC_LOOKUPS)
+def test_a_public_lookup_raises_at_once_on_an_error_that_is_not_transient(call: str) -> None:
+    ctl, adapter, asked = _failing(call, 1, ValueError("not transient"))
+    with pytest.raises(BackendError, match=r"side failed to .*: ValueError: not transient"):
+        PUBLIC_LOOKUPS[call][0](ctl)
+    assert len(asked.asked) == 1
+    assert adapter.seeks == [], "nothing sought without an offset"
+
+
+class FakeClock:
+    """Time that passes only when the controller sleeps between attempts: the retry schedule, untimed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize("call", PUBLIC_LOOKUPS)
+def test_a_public_lookup_raises_when_the_retry_budget_runs_out(call: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    fake_time = SimpleNamespace(monotonic=clock.monotonic, sleep=clock.sleep, time_ns=time.time_ns)
+    for module in ("pauseable.core", "pauseable.controller"):  # (pauseable.controller is also a function)
+        monkeypatch.setattr(sys.modules[module], "time", fake_time)
+    ctl, adapter, asked = _failing(call, 1000, TimeoutError("ListOffsets timed out"))
+    with pytest.raises(BackendError, match=r"side failed to .*: TimeoutError: ListOffsets timed out"):
+        PUBLIC_LOOKUPS[call][0](ctl)
+    assert clock.sleeps[:6] == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0], "0.1 s doubling to 2 s"
+    assert sum(clock.sleeps) <= LookupRetry.BUDGET_S < sum(clock.sleeps) + LookupRetry.LONGEST_S, "the whole budget"
+    assert len(asked.asked) == len(clock.sleeps) + 1, "an attempt after every wait, then raised"
+    assert adapter.seeks == [], "nothing sought without an offset"
 
 
 def test_an_adapter_that_gives_no_side_client_looks_up_through_the_consumer() -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from pauseable import ResumeError, SeekToEnd, SkipReport, TopicPartition
+from pauseable.core import LookupRetry
 from pauseable.registry import get_backend
 from pauseable_testing.broker import metadata
 from pauseable_testing.cluster import KafkaCluster
@@ -303,6 +304,58 @@ def test_confluent_lookup_of_a_partition_without_a_leader_is_transient_not_unkno
         assert all(adapter.is_transient_error(exc) for exc in errors), errors
     finally:
         consumer.close()
+
+
+@pytest.mark.cluster
+def test_a_lookup_the_user_makes_while_a_partition_has_no_leader_answers_once_it_has_one(
+    fault_harness: BackendHarness, cluster3: KafkaCluster, group_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """librdkafka answers a lookup of a partition it knows no leader for at once, and does not retry
+    (``_UNKNOWN_PARTITION``, which the adapter reports as ``LEADER_NOT_AVAILABLE``; ``NOT_LEADER_FOR_PARTITION``
+    on a topic so new that a broker does not know its leader yet). A resume retried such errors; ``end_offsets``
+    called by the user raised them. Every public lookup now has the same bounded retry (each one, scripted:
+    tests/test_controller_core.py); here the partition's only replica is down when the call is made and
+    started again while it waits."""
+    assert cluster3.local is not None
+    topic = cluster3.create_topic(partitions=1, replication_factor=1)  # one replica: no leader while it is down
+    tp = TopicPartition(topic, 0)
+    fault_harness.produce(topic, 3)
+    ctl = fault_harness.controller(group_id)
+    ctl.assign([tp])
+    assert ctl.end_offsets([tp]) == {tp: 3}  # the lookup client is built, and knows the leader
+    leader = _leader(cluster3, tp)
+    cluster3.local.stop_node(leader, kill=True)
+    deadline = time.monotonic() + 30
+    while _leader(cluster3, tp) != -1:  # fenced after broker.session.timeout.ms; no replica to elect
+        assert time.monotonic() < deadline, "the partition kept its leader"
+        time.sleep(0.2)
+
+    retried: list[BaseException] = []
+    delay = LookupRetry.delay
+
+    def recorded(retry: LookupRetry, exc: BaseException) -> float | None:
+        retried.append(exc)
+        return delay(retry, exc)
+
+    monkeypatch.setattr(LookupRetry, "delay", recorded)
+    answers: list[Any] = []
+    # The call in a thread of its own and the node started from this one: a node dies with the thread that
+    # started it (the harness ties brokers to their parent with a death signal, which is per thread).
+    call = threading.Thread(target=lambda: answers.append(_answer_or_error(lambda: ctl.end_offsets([tp]))))
+    call.start()
+    cluster3.local.start_node(leader)  # a JVM start: seconds, so the call is made while there is no leader
+    call.join(60)
+    assert answers == [{tp: 3}]
+    print(f"{fault_harness.name}: end_offsets while leaderless, transient failures retried: {retried}")
+    if fault_harness.name.startswith("confluent-kafka"):  # the others' clients wait for a leader themselves
+        assert retried, "librdkafka answered a lookup of a leaderless partition: it used to fail at once"
+
+
+def _answer_or_error(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except Exception as exc:  # shown by the assertion in the test's own thread
+        return exc
 
 
 class _Member:

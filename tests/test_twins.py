@@ -84,6 +84,11 @@ TWINS = [
             ),
             "_close_lookups": Lines("closed through the finalizer, or awaited", whole=True),
             "_new_consumer": Lines("an async Rebuild's factory may be a coroutine function", whole=True),
+            "_retried": Lines(
+                "the async lookup is a coroutine function, called afresh for each attempt",
+                sync_only=("def _retried(self, lookup: Callable[[], T]) -> T:",),
+                async_only=("def _retried(self, lookup: Callable[[], Awaitable[T]]) -> T:",),
+            ),
         },
     ),
     Twins(

@@ -59,7 +59,7 @@ def add_bench(commands: Any) -> None:
     bench.add_argument(
         "--section",
         action="append",
-        choices=("latency", "overhead", "throughput", "fetching"),
+        choices=("latency", "overhead", "throughput", "poll-latency", "scale", "fetching"),
         help="run only this part (repeatable; default: all): latency of the strategies, control-call overhead, "
         "poll-loop throughput, a resume while other partitions fetch",
     )

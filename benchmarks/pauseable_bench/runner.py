@@ -16,8 +16,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -33,6 +31,7 @@ from pauseable.registry import backends
 from pauseable.strategies import ALL_STRATEGIES
 from pauseable_bench import anchor, costs, fetching, plots, scale
 from pauseable_bench.cpu import broker_pids
+from pauseable_bench.samples import FRANZ_GO, Run, on_fresh_topic, runners, take
 from pauseable_testing.broker import KAFKA_VERSION, create_topic, running_cluster
 from pauseable_testing.cluster import unique_name
 from pauseable_testing.harness import Producer
@@ -164,43 +163,17 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     franz = anchor.build() if profile.anchor else None
     if profile.anchor and franz is None:
         console.print("franz-go anchor skipped: needs `go` on PATH and benchmarks/franz/ (a source checkout)")
-    runners = [*profile.backends, *(["franz-go"] if franz else [])]
-    latency = "latency" in profile.sections
-    combos = [
-        (backend, strategy, backlog, size)
-        for backlog in (profile.backlogs if latency else [])
-        for size in profile.record_sizes
-        for backend in runners
-        for strategy in profile.strategies
-        if backend != "franz-go" or strategy in anchor.STRATEGIES
-        for _ in range(profile.repeats)
-    ]
-    samples: list[dict[str, Any]] = []
     began = time.time()
     with running_cluster() as bootstrap, Progress(console=console, transient=True) as progress:
         pids = broker_pids(bootstrap)
-        task = progress.add_task("benchmark", total=len(combos))
-        for backend, strategy, backlog, size in combos:
-            progress.update(task, description=f"{backend} {strategy} backlog={backlog:,}")
-            topic = unique_name(f"bench-{backend}-{strategy}")
-            create_topic(bootstrap, topic, partitions=1)
-            config = {
-                "bootstrap": bootstrap, "backend": backend, "strategy": strategy,
-                "backlog": backlog, "record_size": size, "topic": topic, "broker_pids": pids,
-            }  # fmt: skip
-            if backend == "franz-go":
-                assert franz is not None
-                samples.append(anchor.sample(franz, config))
-            else:
-                samples.append(_python_sample(config))
-            progress.advance(task)
+        samples = _latency(profile, bootstrap, pids, franz, progress) if "latency" in profile.sections else []
         overhead = _overhead(profile, bootstrap, pids, progress) if "overhead" in profile.sections else []
         throughput = _throughput(profile, bootstrap, pids, progress) if "throughput" in profile.sections else []
         polls = _poll_latency(profile, bootstrap, franz, progress) if "poll-latency" in profile.sections else []
         scaled = (
             scale.run(
                 profile.backends, profile.scale_partitions, profile.scale_repeats, profile.scale_windows,
-                profile.scale_settle_s, bootstrap, franz, progress, _run_worker,
+                profile.scale_settle_s, bootstrap, franz, progress,
             )
             if "scale" in profile.sections
             else []
@@ -244,21 +217,35 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     return document
 
 
+def _latency(
+    profile: Profile, bootstrap: str, pids: list[int], franz: Path | None, progress: Progress
+) -> list[dict[str, Any]]:
+    """Resume → first fresh record: every backlog, record size, backend (franz-go's strategies) and repeat."""
+    runs = [
+        Run(backend, f"{strategy} backlog={backlog:,}", on_fresh_topic(
+            bootstrap, f"bench-{backend}-{strategy}", backend=backend, strategy=strategy, backlog=backlog,
+            record_size=size, broker_pids=pids,
+        ))
+        for backlog in profile.backlogs
+        for size in profile.record_sizes
+        for backend in runners(profile.backends, franz)
+        for strategy in profile.strategies
+        if backend != FRANZ_GO or strategy in anchor.STRATEGIES
+        for _ in range(profile.repeats)
+    ]  # fmt: skip
+    return take(progress, "benchmark", "pauseable_bench.worker", runs, franz, anchor.sample)
+
+
 def _overhead(profile: Profile, bootstrap: str, pids: list[int], progress: Progress) -> list[dict[str, Any]]:
-    """One control-call overhead sample per backend, each in its own process."""
-    task = progress.add_task("control calls", total=len(profile.backends))
-    found = []
-    for backend in profile.backends:
-        progress.update(task, description=f"{backend} control calls")
-        topic = unique_name(f"overhead-{backend}")
-        create_topic(bootstrap, topic, partitions=1)
-        config = {
-            "bootstrap": bootstrap, "backend": backend, "topic": topic, "calls": profile.overhead_calls,
-            "repeats": profile.overhead_repeats, "count_windows": profile.count_windows, "broker_pids": pids,
-        }  # fmt: skip
-        found.append(_run_worker("pauseable_bench.overhead", config))
-        progress.advance(task)
-    return found
+    """One control-call overhead sample per backend."""
+    runs = [
+        Run(backend, "control calls", on_fresh_topic(
+            bootstrap, f"overhead-{backend}", backend=backend, calls=profile.overhead_calls,
+            repeats=profile.overhead_repeats, count_windows=profile.count_windows, broker_pids=pids,
+        ))
+        for backend in profile.backends
+    ]  # fmt: skip
+    return take(progress, "control calls", "pauseable_bench.overhead", runs)
 
 
 def _throughput(profile: Profile, bootstrap: str, pids: list[int], progress: Progress) -> list[dict[str, Any]]:
@@ -270,64 +257,41 @@ def _throughput(profile: Profile, bootstrap: str, pids: list[int], progress: Pro
         producer.produce_bulk(topic, profile.throughput_records, profile.throughput_record_size, b"", 0)
     finally:
         producer.close()
-    runs = [(r, b) for r in range(profile.throughput_repeats) for b in profile.backends]
-    task = progress.add_task("poll loop", total=2 * len(runs))
-    found = []
-    for repeat, backend in runs:
-        for side in ("pauseable", "raw") if repeat % 2 == 0 else ("raw", "pauseable"):
-            progress.update(task, description=f"{backend} poll loop ({side})")
-            config = {
-                "bootstrap": bootstrap, "backend": backend, "side": side, "topic": topic,
-                "records": profile.throughput_records, "max_records": profile.max_records, "broker_pids": pids,
-            }  # fmt: skip
-            found.append({**_run_worker("pauseable_bench.throughput", config), "repeat": repeat})
-            progress.advance(task)
-    return found
+    config = {"bootstrap": bootstrap, "topic": topic, "records": profile.throughput_records,
+              "max_records": profile.max_records, "broker_pids": pids}  # fmt: skip
+    runs = [
+        (repeat, Run(backend, f"poll loop ({side})", {**config, "backend": backend, "side": side}))
+        for repeat in range(profile.throughput_repeats)
+        for backend in profile.backends
+        for side in (("pauseable", "raw") if repeat % 2 == 0 else ("raw", "pauseable"))
+    ]
+    found = take(progress, "poll loop", "pauseable_bench.throughput", [run for _, run in runs])
+    return [{**sample, "repeat": repeat} for sample, (repeat, _) in zip(found, runs, strict=True)]
 
 
 def _poll_latency(profile: Profile, bootstrap: str, franz: Path | None, progress: Progress) -> list[dict[str, Any]]:
-    """One poll-latency sample per backend (pauseable and native), each in its own process; franz-go's beside."""
-    runners = [*profile.backends, *(["franz-go"] if franz else [])]
-    task = progress.add_task("poll with a record ready", total=len(runners))
-    found = []
-    for backend in runners:
-        progress.update(task, description=f"{backend} poll with a record ready")
-        topic = unique_name(f"poll-latency-{backend}")
-        create_topic(bootstrap, topic, partitions=1)
-        config = {
-            "bootstrap": bootstrap, "backend": backend, "topic": topic, "tries": profile.poll_latency_tries,
-            "timeout_s": profile.poll_latency_timeout_s, "settle_s": profile.poll_latency_settle_s,
-        }  # fmt: skip
-        if backend == "franz-go":
-            assert franz is not None
-            found.append(anchor.poll_latency(franz, config))
-        else:
-            found.append(_run_worker("pauseable_bench.poll_latency", config))
-        progress.advance(task)
-    return found
+    """One poll-latency sample per backend (pauseable and native); franz-go's beside."""
+    runs = [
+        Run(backend, "poll with a record ready", on_fresh_topic(
+            bootstrap, f"poll-latency-{backend}", backend=backend, tries=profile.poll_latency_tries,
+            timeout_s=profile.poll_latency_timeout_s, settle_s=profile.poll_latency_settle_s,
+        ))
+        for backend in runners(profile.backends, franz)
+    ]  # fmt: skip
+    return take(progress, "poll with a record ready", "pauseable_bench.poll_latency", runs, franz, anchor.poll_latency)
 
 
 def _fetching(profile: Profile, bootstrap: str, franz: Path | None, progress: Progress) -> list[dict[str, Any]]:
-    """A resume while other partitions fetch: one process per backend, then franz-go's."""
-    runners = [*profile.backends, *(["franz-go"] if franz else [])]
-    task = progress.add_task("resume while fetching", total=len(runners))
-    found = []
-    for backend in runners:
-        progress.update(task, description=f"{backend} resume while fetching")
-        topic = unique_name(f"fetching-{backend}")
-        create_topic(bootstrap, topic, partitions=2)
-        config = {
-            "bootstrap": bootstrap, "backend": backend, "topic": topic, "strategies": profile.fetching_strategies,
-            "repeats": profile.fetching_repeats, "backlog": profile.fetching_backlog,
-        }  # fmt: skip
-        if backend == "franz-go":
-            assert franz is not None
-            if any(s in anchor.FETCHING_STRATEGIES for s in profile.fetching_strategies):
-                found.append(anchor.fetching_sample(franz, config))
-        else:
-            found.append(_run_worker("pauseable_bench.fetching", config))
-        progress.advance(task)
-    return found
+    """A resume while other partitions fetch: one process per backend, then franz-go's (for its strategies)."""
+    franz_runs = any(s in anchor.FETCHING_STRATEGIES for s in profile.fetching_strategies)
+    runs = [
+        Run(backend, "resume while fetching", on_fresh_topic(
+            bootstrap, f"fetching-{backend}", partitions=2, backend=backend, strategies=profile.fetching_strategies,
+            repeats=profile.fetching_repeats, backlog=profile.fetching_backlog,
+        ))
+        for backend in runners(profile.backends, franz if franz_runs else None)
+    ]  # fmt: skip
+    return take(progress, "resume while fetching", "pauseable_bench.fetching", runs, franz, anchor.fetching_sample)
 
 
 def markdown(document: dict[str, Any]) -> str:
@@ -376,21 +340,6 @@ def markdown(document: dict[str, Any]) -> str:
         + scale.markdown(document.get("scale", {}), config)
         + fetching.markdown(document)
     )
-
-
-def _python_sample(config: dict[str, Any]) -> dict[str, Any]:
-    return _run_worker("pauseable_bench.worker", config)
-
-
-def _run_worker(module: str, config: dict[str, Any]) -> dict[str, Any]:
-    """Run ``python -m module CONFIG`` in a fresh process; its last line of output is the sample."""
-    result = subprocess.run(
-        [sys.executable, "-m", module, json.dumps(config)], capture_output=True, text=True, timeout=900, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"benchmark sample {module} {config} failed:\n{result.stderr[-2000:]}")
-    sample: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return sample
 
 
 def table(summary: list[dict[str, Any]]) -> Table:

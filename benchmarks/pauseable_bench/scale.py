@@ -48,6 +48,7 @@ from pauseable.registry import get_backend
 from pauseable.strategies import SeekToEnd
 from pauseable.types import TopicPartition
 from pauseable_bench import anchor, native
+from pauseable_bench.samples import Run, runners, take
 from pauseable_testing.broker import create_topic
 from pauseable_testing.cluster import KafkaCluster, unique_name
 from pauseable_testing.harness import BackendHarness, count
@@ -374,27 +375,19 @@ def _produce_everywhere(bootstrap: str, topic: str, partitions: int) -> None:
 
 def run(
     backends: list[str], sizes: list[int], repeats: int, windows: int, settle_s: float, bootstrap: str,
-    franz: Path | None, progress: Progress, run_worker: Callable[[str, dict[str, Any]], dict[str, Any]],
+    franz: Path | None, progress: Progress,
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """One sample per backend and size, each in its own process (``run_worker``); franz-go's beside."""
+    """One sample per backend and size, each in its own process; franz-go's beside."""
     topics = prepare(bootstrap, sizes)
-    runners = [*backends, *(["franz-go"] if franz else [])]
-    task = progress.add_task("control calls at scale", total=len(runners) * len(sizes))
-    found = []
-    for n in sizes:
-        for backend in runners:
-            progress.update(task, description=f"{backend} control calls of {n:,} partitions")
-            config = {
-                "bootstrap": bootstrap, "backend": backend, "topic": topics[n], "partitions": n,
-                "repeats": repeats, "count_windows": windows, "settle_s": settle_s,
-            }  # fmt: skip
-            if backend == "franz-go":
-                assert franz is not None
-                found.append(anchor.scale(franz, config))
-            else:
-                found.append(run_worker("pauseable_bench.scale", config))
-            progress.advance(task)
-    return found
+    runs = [
+        Run(backend, f"control calls of {n:,} partitions", {
+            "bootstrap": bootstrap, "backend": backend, "topic": topics[n], "partitions": n,
+            "repeats": repeats, "count_windows": windows, "settle_s": settle_s,
+        })
+        for n in sizes
+        for backend in runners(backends, franz)
+    ]  # fmt: skip
+    return take(progress, "control calls at scale", "pauseable_bench.scale", runs, franz, anchor.scale)
 
 
 # -- summary, tables ------------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def side_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The configuration of the side client for offset lookups, from the consumer's (``lookup_config``).
 
     Kept as given: what changes an answer or a login (``bootstrap.servers``, ``security.protocol``,
-    ``ssl.*``, ``sasl.*``, ``oauth_cb``, ``isolation.level``, ``group.id`` for committed offsets, ...).
+    ``ssl.*``, ``sasl.*``, ``oauth_cb``, ``isolation.level``, ``group.id``, ...).
     ``client.id`` gets ``-lookups``; it never commits; see :data:`_NOT_ON_SIDE` for what it leaves out.
     Its idle connections closing are not logged (``log.connection.close``, unless set).
     """
