@@ -31,6 +31,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: tests whose cause lies in one client: that backend's case runs in ``make test``, the others' in ``make test-slow``
+ONE_BACKEND_BY_DEFAULT = {
+    # librdkafka does not retry a lookup of a leaderless partition; the others' retries are the same core's
+    "test_a_lookup_the_user_makes_while_a_partition_has_no_leader_answers_once_it_has_one": "confluent-kafka",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        keep = ONE_BACKEND_BY_DEFAULT.get(getattr(item, "originalname", item.name))
+        callspec = getattr(item, "callspec", None)
+        if keep and callspec is not None and callspec.params.get("pauseable_backend") != keep:
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if (times := metafunc.config.getoption("--repeat")) > 1:
         metafunc.fixturenames.append("repeat_run")
