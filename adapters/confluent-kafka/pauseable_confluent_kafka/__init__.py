@@ -369,7 +369,7 @@ def _paused_again(paused: set[tuple[str, int]], resumed: list[TopicPartition]) -
 class ConfluentAdapter(ConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.Consumer`."""
 
-    __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought")
+    __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought", "_subscribed")
 
     def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
@@ -382,6 +382,8 @@ class ConfluentAdapter(ConsumerAdapter):
         self._paused: set[tuple[str, int]] = set()
         #: paused partitions sought but not yet natively: the seek is made at resume (it wakes the fetcher)
         self._deferred: set[tuple[str, int]] = set()
+        #: subscribed in a group: close runs the revoke callback, which may call the controller (see close)
+        self._subscribed = False
 
     def assignment(self) -> set[TopicPartition]:
         return set(_ours(self._consumer.assignment()))
@@ -409,6 +411,8 @@ class ConfluentAdapter(ConsumerAdapter):
             wait = _coordinator_wait(wait, deadline)
 
     def subscribe(self, topics: Sequence[str], on_assigned: AssignedHook, on_revoked: RevokedHook) -> None:
+        self._subscribed = True
+
         def on_assign(consumer: Any, partitions: list[Any]) -> None:
             try:
                 consumer.assign(partitions)
@@ -545,6 +549,11 @@ class ConfluentAdapter(ConsumerAdapter):
         return _size(record)
 
     def close(self) -> None:
+        if self._subscribed:
+            # the revoke callback runs inside close on the closing thread and may call the controller, whose
+            # gate the caller holds: a close on another thread would wait for itself. Not bounded (yet).
+            self._consumer.close()
+            return
         # bounded: librdkafka's close waits as long as brokers do not answer, and can deadlock (pauseable.bounded)
         try:
             bounded.call_within(self._consumer.close, bounded.CLOSE_TIMEOUT_S, "confluent-kafka Consumer.close()")
@@ -576,7 +585,7 @@ class ConfluentAdapter(ConsumerAdapter):
 class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
 
-    __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought")
+    __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought", "_subscribed")
 
     def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
@@ -589,6 +598,8 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
         self._paused: set[tuple[str, int]] = set()
         #: paused partitions sought but not yet natively: the seek is made at resume (it wakes the fetcher)
         self._deferred: set[tuple[str, int]] = set()
+        #: subscribed in a group: close runs the revoke callback, which may call the controller (see close)
+        self._subscribed = False
 
     async def assignment(self) -> set[TopicPartition]:
         return set(_ours(await self._consumer.assignment()))
@@ -618,6 +629,8 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     async def subscribe(
         self, topics: Sequence[str], on_assigned: AsyncAssignedHook, on_revoked: AsyncRevokedHook
     ) -> None:
+        self._subscribed = True
+
         async def on_assign(consumer: Any, partitions: list[Any]) -> None:
             try:
                 await consumer.assign(partitions)
@@ -754,6 +767,9 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     async def close(self) -> None:
         # bounded like the sync close; the inner Consumer's close runs on a daemon thread of ours, not on the
         # AIOConsumer's executor, whose threads the interpreter joins at exit (a hung close would hang the exit)
+        if self._subscribed:  # the revoke callback runs inside close (see the sync close): not bounded (yet)
+            await self._consumer.close()
+            return
         aio, native = self._consumer, getattr(self._consumer, "_consumer", None)
         if not isinstance(native, confluent_kafka.Consumer):  # a release without one, or a wrapper of AIOConsumer
             native = None
