@@ -380,7 +380,10 @@ class Controller(PauseController[R]):
         """After subscribe or assign, at the first empty poll: do the topics exist, does the cluster answer?"""
         if topics := self._core.to_verify():
             try:
-                known = {topic: self._adapter.partitions_of(topic) for topic in topics}
+                # on the side client when there is one: kafka-python 3.0.12 throws away a group join answered
+                # while its consumer does I/O outside poll() (a metadata request here), and the member rejoins
+                check = getattr(self._offsets(), "partitions_of", self._adapter.partitions_of)
+                known = {topic: check(topic) for topic in topics}
             except Exception as exc:
                 self._core.unverifiable(self, exc)
                 return
@@ -730,7 +733,10 @@ class AsyncController(AsyncPauseController[R]):
     async def _verify(self) -> None:
         if topics := self._core.to_verify():
             try:
-                known = {topic: await self._adapter.partitions_of(topic) for topic in topics}
+                # on the side client when there is one: kafka-python 3.0.12 throws away a group join answered
+                # while its consumer does I/O outside poll() (a metadata request here), and the member rejoins
+                check = getattr(await self._offsets(), "partitions_of", self._adapter.partitions_of)
+                known = {topic: await check(topic) for topic in topics}
             except Exception as exc:
                 self._core.unverifiable(self, exc)
                 return
