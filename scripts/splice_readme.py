@@ -1,16 +1,16 @@
-"""Replace a generated block of a page: ``python scripts/splice_readme.py NAME FILE [TARGET]``.
+"""Replace a generated block of a page: ``python scripts/splice_readme.py NAME FILE TARGET``.
 
-The block sits between ``<!-- NAME -->`` and ``<!-- /NAME -->`` in TARGET (a path from the repository's
-root: a page of the docs site such as ``docs/contract.md``; README.md when left out); FILE's text goes
-in between.
+The block sits between ``<!-- NAME -->`` and ``<!-- /NAME -->`` in TARGET, a path from the repository's
+root (a page of the docs site, such as ``docs/contract.md``); FILE's text goes in between.
 """
 
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-name, source = sys.argv[1], Path(sys.argv[2])
-target = sys.argv[3] if len(sys.argv) > 3 else "README.md"
+if len(sys.argv) != 4:
+    sys.exit("usage: python scripts/splice_readme.py NAME FILE TARGET (e.g. docs/contract.md)")
+name, source, target = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 page = ROOT / target
 text = page.read_text()
 start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
