@@ -6,6 +6,7 @@ that); each file is run here.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import socket
@@ -155,6 +156,18 @@ def test_the_metrics_plugin_example_counts_what_a_resume_skipped(
         harness.close()
 
 
+def _classes(path: Path) -> list[tuple[str, list[str]]]:
+    return [(node.name, [ast.unparse(base) for base in node.bases])
+            for node in ast.parse(path.read_text()).body if isinstance(node, ast.ClassDef)]  # fmt: skip
+
+
+def test_the_conformance_example_is_the_class_the_projects_own_conformance_test_runs() -> None:
+    """tests/test_conformance.py runs that class on every backend; the example runs as a file of its own below."""
+    assert shown("test_conformance.py", "docs/adapters.md")
+    assert _classes(EXAMPLES / "test_conformance.py") == _classes(ROOT / "tests" / "test_conformance.py")
+
+
+@pytest.mark.slow
 def test_the_conformance_example_is_a_test_file_the_suite_runs(
     pytester: pytest.Pytester, kafka_cluster: KafkaCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
