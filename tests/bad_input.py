@@ -34,7 +34,7 @@ from pauseable import (
 from pauseable_testing.cluster import unique_name
 from pauseable_testing.harness import BackendHarness
 
-#: The first-party backends, by kind: what the README's table is rendered for.
+#: The first-party backends, by kind: what the Bad input page's table is rendered for.
 README_BACKENDS = {
     "aiokafka": "async",
     "confluent-kafka": "sync",
