@@ -1,16 +1,16 @@
-# The README's two commands: `make test` and `make bench`. Both set up everything on a fresh
-# machine (virtual environment, every distribution of the repository in editable mode, the broker's jars).
+# The README's two commands: `make test` and `make bench` (and `make docs`, the site). Both set up everything on a
+# fresh machine (virtual environment, every distribution of the repository in editable mode, the broker's jars).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ADAPTERS := $(patsubst %/pyproject.toml,%,$(wildcard adapters/*/pyproject.toml))
 # The runtime (.), the testing kit, the benchmark and the adapters: each a distribution of its own.
 DISTS := . testing benchmarks $(ADAPTERS)
-SOURCES := pauseable testing benchmarks/pauseable_bench tests examples scripts $(ADAPTERS)
+SOURCES := pauseable testing benchmarks/pauseable_bench tests examples scripts docs/_hooks $(ADAPTERS)
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test test-slow bench matrix readme-bad-input lint typecheck pytest venv clean
+.PHONY: test test-slow bench matrix readme-bad-input docs lint typecheck pytest venv clean
 
 test: lint typecheck pytest
 
@@ -20,19 +20,24 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/pauseable bench
-	$(BIN)/python scripts/splice_readme.py bench-table benchmarks/results/bench.md
+	$(BIN)/python scripts/splice_readme.py bench-table benchmarks/results/bench.md docs/benchmarks.md
 
-# Runs the conformance suite on every installed backend and puts the matrix into README.md.
+# Runs the conformance suite on every installed backend and puts the matrix into the contract's page.
 matrix: $(STAMP)
 	$(BIN)/pauseable conformance --markdown .conformance.md
-	$(BIN)/python scripts/splice_readme.py conformance-matrix .conformance.md
+	$(BIN)/python scripts/splice_readme.py conformance-matrix .conformance.md docs/contract.md
 	rm -f .conformance.md
 
-# The README's "Bad input" table, rendered from the rows that tests/test_bad_input.py runs.
+# The "Bad input" page's table, rendered from the rows that tests/test_bad_input.py runs.
 readme-bad-input: $(STAMP)
 	$(BIN)/python tests/bad_input.py > .bad-input.md
-	$(BIN)/python scripts/splice_readme.py bad-input .bad-input.md
+	$(BIN)/python scripts/splice_readme.py bad-input .bad-input.md docs/bad-input.md
 	rm -f .bad-input.md
+
+# The docs site into site/, strict (a warning, a broken link or a missing reference fails) and offline.
+# `make test` builds it too (tests/test_docs.py).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 venv: $(STAMP)
 
@@ -53,4 +58,4 @@ pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -1,18 +1,22 @@
-"""Replace a generated block of README.md: ``python scripts/splice_readme.py NAME FILE``.
+"""Replace a generated block of a page: ``python scripts/splice_readme.py NAME FILE TARGET``.
 
-The block sits between ``<!-- NAME -->`` and ``<!-- /NAME -->``; FILE's text goes in between.
+The block sits between ``<!-- NAME -->`` and ``<!-- /NAME -->`` in TARGET, a path from the repository's
+root (a page of the docs site, such as ``docs/contract.md``); FILE's text goes in between.
 """
 
 import sys
 from pathlib import Path
 
-name, source = sys.argv[1], Path(sys.argv[2])
-readme = Path(__file__).resolve().parent.parent / "README.md"
-text = readme.read_text()
+ROOT = Path(__file__).resolve().parent.parent
+if len(sys.argv) != 4:
+    sys.exit("usage: python scripts/splice_readme.py NAME FILE TARGET (e.g. docs/contract.md)")
+name, source, target = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+page = ROOT / target
+text = page.read_text()
 start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
 if start not in text or end not in text:
-    sys.exit(f"README.md has no {start} ... {end} block")
+    sys.exit(f"{target} has no {start} ... {end} block")
 head, rest = text.split(start, 1)
 _, tail = rest.split(end, 1)
-readme.write_text(f"{head}{start}\n{source.read_text().strip()}\n{end}{tail}")
-print(f"README.md: {name} updated from {source}")
+page.write_text(f"{head}{start}\n{source.read_text().strip()}\n{end}{tail}")
+print(f"{target}: {name} updated from {source}")

@@ -1,12 +1,13 @@
 """Every bad input tried on the public API, as data: the call, how to make it, the error, the message.
 
-``tests/test_bad_input.py`` runs each row on every backend against the real broker; the README's
-"Bad input" table is :func:`render` of the same rows (``make readme-bad-input`` splices it in,
-``tests/test_bad_input.py`` fails when the README differs). ``python tests/bad_input.py`` prints it.
+``tests/test_bad_input.py`` runs each row on every backend against the real broker; the table of the
+docs' "Bad input" page (``docs/bad-input.md``) is :func:`render` of the same rows (``make
+readme-bad-input`` splices it in, ``tests/test_bad_input.py`` fails when the page differs).
+``python tests/bad_input.py`` prints it.
 
 A message fragment may name ``{t}`` (the test's topic, two partitions, ``t[0]`` assigned),
 ``{nosuch}`` (a topic the cluster does not have) and ``{installed}`` (the installed backends); the
-README shows them as ``t``, ``nosuch`` and the four first-party backends.
+page shows them as ``t``, ``nosuch`` and the four first-party backends.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pauseable import (
 from pauseable_testing.cluster import unique_name
 from pauseable_testing.harness import BackendHarness
 
-#: The first-party backends, by kind: what the README's table is rendered for.
+#: The first-party backends, by kind: what the Bad input page's table is rendered for.
 README_BACKENDS = {
     "aiokafka": "async",
     "confluent-kafka": "sync",
@@ -624,7 +625,7 @@ CASES: tuple[Case, ...] = (
 
 
 def render() -> str:
-    """The README's table: call, error, what the message says (placeholders as the README shows them)."""
+    """The "Bad input" page's table: call, error, what the message says (placeholders as the page shows them)."""
     lines = ["| call | error | the message says |", "|---|---|---|"]
     for case in CASES:
         error = f"`{case.error.__name__}`" if case.error else "none"

@@ -1,6 +1,6 @@
 """Every row of ``tests/bad_input.py`` on every backend, against the real broker: the error's exact type,
-a message naming the problem and the fix, and a controller left exactly as it was. The README's
-"Bad input" table is rendered from the same rows."""
+a message naming the problem and the fix, and a controller left exactly as it was. The docs' "Bad
+input" page's table is rendered from the same rows."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pauseable_testing import KafkaCluster
 from pauseable_testing.cluster import unique_name
 from pauseable_testing.harness import BackendHarness
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,6 @@ def test_bad_input_gets_a_typed_error_naming_the_problem_and_the_fix(ctx: Ctx, c
         assert ctx.ctl.paused_topics() == set()
 
 
-def test_the_readme_table_is_rendered_from_the_rows() -> None:
-    block = README.read_text().split("<!-- bad-input -->")[1].split("<!-- /bad-input -->")[0]
-    assert block.strip() == render().strip(), "run `make readme-bad-input` to regenerate the README's table"
+def test_the_bad_input_page_table_is_rendered_from_the_rows() -> None:
+    block = PAGE.read_text().split("<!-- bad-input -->")[1].split("<!-- /bad-input -->")[0]
+    assert block.strip() == render().strip(), "run `make readme-bad-input` to regenerate the table of docs/bad-input.md"
