@@ -119,6 +119,8 @@ def _conformance(args: argparse.Namespace) -> int:
     pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(suite_dir), str(suite_dir / "run_suite.py")]
     pytest_args += ["-p", "no:cacheprovider", "-q"]
     pytest_args += [f"--pauseable-backend={name}" for name in chosen]
+    pytest_args += [f"--pauseable-consumer-config={pair}" for pair in args.consumer_config or ()]
+    pytest_args += [f"--pauseable-consumer-config-file={path}" for path in args.consumer_config_file or ()]
     if args.json:
         pytest_args.append(f"--pauseable-matrix-json={args.json}")
     if args.markdown:
@@ -164,6 +166,16 @@ def add_conformance(commands: Any) -> None:
         f"{_ENV}) and print behaviour x backend. Arguments after -- go to pytest.",
     )
     conformance.add_argument("--backend", action="append", metavar="NAME", help="a backend (repeatable; default: all)")
+    conformance.add_argument(
+        "--consumer-config",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a native setting of the client for every consumer, e.g. group.protocol=consumer (repeatable; "
+        "settings the suite needs are refused)",
+    )
+    conformance.add_argument(
+        "--consumer-config-file", action="append", metavar="PATH", help="native consumer settings, key=value lines"
+    )
     conformance.add_argument("--json", metavar="PATH", help="also write the matrix as JSON")
     conformance.add_argument("--markdown", metavar="PATH", help="also write the matrix as Markdown")
     conformance.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
