@@ -109,3 +109,58 @@ def test_a_project_test_asks_for_a_prefixed_fixture(author: pytest.Pytester) -> 
         """
     )
     author.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_behaviour_that_runs_past_its_bound_fails_naming_it_and_the_last_harness_call(
+    author: pytest.Pytester,
+) -> None:
+    """The plugin bounds each behaviour itself: no pytest-timeout in the author's environment."""
+    author.makepyfile(
+        """
+        from pauseable import TopicPartition
+        from pauseable_testing.suite import AbstractPollTests
+
+        class TestMyBackend(AbstractPollTests):
+            def test_poll_returns_at_once_when_a_record_is_ready(self, harness, topic, group_id):
+                ctl = harness.controller(group_id)
+                ctl.assign([TopicPartition(topic, 0)])
+                harness.consume(ctl, lambda _: False, timeout=600, what="a record nobody produces")
+        """
+    )
+    result = author.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:timeout", "-k", "poll_returns_at_once", "--pauseable-backend",
+        "kafka-python", "--pauseable-behaviour-timeout", "3",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*BehaviourTimeout: behaviour 'poll returns at once when a record is ready' on kafka-python ran past its "
+            "bound of 3 s (--pauseable-behaviour-timeout); last harness call: controller #1: poll(0.3, 500)*"
+            "; waiting for a record nobody produces"
+        ]
+    )
+
+
+def test_a_poll_that_overruns_its_timeout_fails_naming_the_rule(author: pytest.Pytester) -> None:
+    """No margin at all: any poll overruns its timeout of 0 s by a little, and breaks the bound."""
+    author.makepyfile(
+        """
+        from pauseable import TopicPartition
+        from pauseable_testing.suite import AbstractPollTests
+
+        class TestMyBackend(AbstractPollTests):
+            def test_poll_returns_at_once_when_a_record_is_ready(self, harness, topic, group_id):
+                ctl = harness.controller(group_id)
+                ctl.assign([TopicPartition(topic, 0)])
+                ctl.poll(0.0)
+        """
+    )
+    result = author.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-k", "poll_returns_at_once", "--pauseable-backend", "kafka-python",
+        "--pauseable-poll-margin", "0",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*kafka-python: controller #1: poll(0.0) returned after *: it broke the contract's bound on poll (waiting "
+         "at most its timeout of 0.0 s; 0 s of margin allowed)*"]
+    )  # fmt: skip
