@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from pauseable_testing import KafkaCluster
@@ -164,3 +168,22 @@ def test_a_poll_that_overruns_its_timeout_fails_naming_the_rule(author: pytest.P
         ["*kafka-python: controller #1: poll(0.0) returned after *: it broke the contract's bound on poll (waiting "
          "at most its timeout of 0.0 s; 0 s of margin allowed)*"]
     )  # fmt: skip
+
+
+def test_pauseable_conformance_runs_with_its_own_configuration_whatever_surrounds_it(
+    pytester: pytest.Pytester, kafka_cluster: KafkaCluster
+) -> None:
+    """A project around the command (an editable install's source tree) has a pytest configuration of its
+    own; none of it applies to the suite."""
+    hostile = "addopts = --no-such-option -p no:pauseable\nasyncio_default_fixture_loop_scope = function\n"
+    pytester.makeini("[pytest]\n" + hostile + "required_plugins = no-such-plugin\n")
+    pytester.makepyprojecttoml("[tool.pytest.ini_options]\naddopts = '--no-such-option'\n")
+    pytester.makeconftest("raise SystemExit('the surrounding project conftest.py was loaded')")
+    result = subprocess.run(
+        [sys.executable, "-m", "pauseable", "conformance", "--backend", "kafka-python", "--", "-k",
+         "close_is_idempotent"],
+        capture_output=True, text=True, timeout=300, cwd=pytester.path,
+        env={**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "1 passed" in result.stdout
