@@ -2,7 +2,7 @@
 
 An async backend's controller is wrapped in :class:`Blocking`, which runs every coroutine on the
 harness's own event loop; a sync backend's controller is wrapped the same way and passes through.
-Records are produced with whichever producer client is installed (confluent-kafka, else kafka-python).
+Records are produced through the kit's own wire client, whichever Kafka clients are installed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from pauseable.adapter import Backend, ConsumerSettings
 from pauseable.controller import AsyncController, Controller
 from pauseable.strategies import STRATEGIES, Rebuild, SkipStrategy
 from pauseable.types import TopicPartition
+from pauseable_testing.broker.errors import BrokerError
+from pauseable_testing.broker.producer import WireProducer
 from pauseable_testing.cluster import KafkaCluster, unique_name
 from pauseable_testing.config import SETTING_KEYS, ConsumerConfig
 
@@ -353,87 +355,26 @@ def count(delivered: Delivered, tp: TopicPartition | None = None) -> int:
 
 
 class Producer:
-    """Produces test records and reports their offsets, with whichever producer client is installed."""
+    """Produces test records and reports their offsets, through the kit's own wire client
+    (:class:`~pauseable_testing.broker.producer.WireProducer`): whatever clients are installed."""
 
     def __init__(self, bootstrap_servers: str) -> None:
-        self._bootstrap = bootstrap_servers
-        self._native: Any = None  # low latency, for test records
-        self._bulk: Any = None  # large batches, for backlogs
+        self._wire = WireProducer(bootstrap_servers)
 
     def produce(
         self, topic: str, count: int, partition: int = 0, timestamp_ms: int | None = None, value: bytes | None = None
     ) -> list[int]:
+        if count <= 0:
+            return []
+        values = [value if value is not None else f"{unique_name('v')}-{i}".encode() for i in range(count)]
         try:
-            import confluent_kafka
-        except ImportError:
-            return self._produce_kafka_python(topic, count, partition, timestamp_ms, value)
-        if self._native is None:
-            # Idempotent: a retry after a broker fault must not write a record twice (the ledger would see a stranger).
-            self._native = confluent_kafka.Producer(
-                {"bootstrap.servers": self._bootstrap, "linger.ms": 2, "enable.idempotence": True}
-            )
-        offsets: list[int] = []
-        errors: list[Any] = []
-
-        def delivered(err: Any, msg: Any) -> None:
-            (errors.append(err) if err is not None else offsets.append(msg.offset()))
-
-        for i in range(count):
-            extra = {"timestamp": timestamp_ms} if timestamp_ms is not None else {}
-            record = value if value is not None else f"{unique_name('v')}-{i}".encode()
-            self._native.produce(topic, value=record, partition=partition, on_delivery=delivered, **extra)
-            self._native.poll(0)
-        remaining = self._native.flush(30)
-        if errors or remaining:
-            raise AssertionError(f"producing to {topic}[{partition}] failed: {errors or f'{remaining} undelivered'}")
-        return sorted(offsets)
+            base = self._wire.produce(topic, values, partition, timestamp_ms)
+        except BrokerError as exc:
+            raise AssertionError(f"producing to {topic}[{partition}] failed: {exc}") from exc
+        return list(range(base, base + count))
 
     def produce_bulk(self, topic: str, count: int, size: int, prefix: bytes, partition: int) -> None:
-        value = payload(prefix, size)
-        try:
-            import confluent_kafka
-        except ImportError:
-            import kafka
-
-            producer = kafka.KafkaProducer(bootstrap_servers=self._bootstrap, linger_ms=5)
-            for _ in range(count):
-                producer.send(topic, value=value, partition=partition)
-            producer.flush(120)
-            producer.close()
-            return
-        if self._bulk is None:
-            self._bulk = confluent_kafka.Producer(
-                {"bootstrap.servers": self._bootstrap, "linger.ms": 20, "batch.size": 1_000_000}
-            )
-        bulk = self._bulk
-        for i in range(count):
-            while True:
-                try:
-                    bulk.produce(topic, value=value, partition=partition)
-                    break
-                except BufferError:  # the local queue is full: let deliveries drain
-                    bulk.poll(0.05)
-            if i % 10_000 == 0:
-                bulk.poll(0)
-        if bulk.flush(120):
-            raise AssertionError(f"producing {count} records to {topic}[{partition}] did not finish in 120 s")
-
-    def _produce_kafka_python(
-        self, topic: str, count: int, partition: int, timestamp_ms: int | None, value: bytes | None
-    ) -> list[int]:
-        import kafka
-
-        if self._native is None:
-            self._native = kafka.KafkaProducer(bootstrap_servers=self._bootstrap, linger_ms=2, enable_idempotence=True)
-        futures = [
-            self._native.send(topic, value=value or f"v-{i}".encode(), partition=partition, timestamp_ms=timestamp_ms)
-            for i in range(count)
-        ]
-        self._native.flush(30)
-        return sorted(f.get(timeout=30).offset for f in futures)
+        self._wire.produce_bulk(topic, count, payload(prefix, size), partition)
 
     def close(self) -> None:
-        for producer in (self._native, self._bulk):
-            if producer is not None and hasattr(producer, "close"):
-                producer.close()
-        self._native = self._bulk = None
+        self._wire.close()
