@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -187,3 +189,22 @@ def test_pauseable_conformance_runs_with_its_own_configuration_whatever_surround
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout
+
+
+def test_pauseable_conformance_runs_the_ledger_checks_on_seeded_schedules(
+    tmp_path: Path, kafka_cluster: KafkaCluster
+) -> None:
+    """One command runs the skip ledger for an installed backend, whichever backend it is."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pauseable", "conformance", "--ledger", "--seeds", "1", "--backend", "kafka-python",
+         "--json", str(tmp_path / "m.json"), "--", "-k", "seek-to-end or schedule"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        env={**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "2 passed" in result.stdout
+    behaviours = json.loads((tmp_path / "m.json").read_text())["behaviours"]
+    assert set(behaviours) == {
+        "every produced offset is delivered or reported skipped",
+        "a random schedule holds the ledger",
+    }

@@ -15,6 +15,7 @@ test asks for one of these:
 - ``pauseable_harness``: a :class:`~pauseable_testing.harness.BackendHarness` for ``pauseable_backend``;
   ``pauseable_fault_harness``: the same on ``pauseable_kafka_cluster3``.
 - ``pauseable_capabilities``: what the backend can do; override it to declare a limitation.
+- ``pauseable_seed``: parametrized over seeds 1 to ``--pauseable-seeds N`` (the ledger checks).
 
 The suite's classes (:mod:`pauseable_testing.suite`) name these ``harness``, ``topic``, ``new_topic``
 and ``group_id`` inside themselves (class fixtures), so their tests read as the contract.
@@ -102,6 +103,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="native consumer settings from a file of key=value lines (# comments); "
         "--pauseable-consumer-config wins over it",
     )
+    group.addoption(
+        "--pauseable-seeds",
+        type=int,
+        default=2,
+        metavar="N",
+        help="seeds 1..N for the ledger checks on seeded schedules (pauseable_seed; default: 2)",
+    )
     group.addoption("--pauseable-matrix-json", metavar="PATH", help="write the conformance matrix as JSON")
     group.addoption("--pauseable-matrix-md", metavar="PATH", help="write the conformance matrix as Markdown")
     parser.addini("pauseable_backends", "backends to test when --pauseable-backend is not given", type="linelist")
@@ -126,6 +134,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         for name in chosen:
             get_backend(name)  # an unknown name fails collection with the list of installed backends
         metafunc.parametrize("pauseable_backend", chosen, scope="module")
+    if "pauseable_seed" in metafunc.fixturenames:
+        metafunc.parametrize("pauseable_seed", range(1, metafunc.config.getoption("--pauseable-seeds") + 1))
 
 
 @pytest.hookimpl(hookwrapper=True)
