@@ -54,8 +54,10 @@ class Blocking:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             began = harness.began(self, name, args, kwargs)
-            result = self._run(attribute(*args, **kwargs))
-            harness.returned(began)
+            try:
+                result = self._run(attribute(*args, **kwargs))
+            finally:
+                harness.returned(began)
             if name == "poll":
                 harness.check_poll(began, args, kwargs)
             return result
@@ -275,13 +277,15 @@ class BackendHarness:
         deadline = time.monotonic() + timeout
         poll_s = 0.3
         self.waiting_for = what
-        while not until():
-            if time.monotonic() > deadline:
-                got = [delivered for _, delivered in members]
-                raise AssertionError(f"{self.name}: timed out after {timeout:.0f} s waiting for {what}; got {got}")
-            for ctl, delivered in members:
-                record_into(delivered, ctl, ctl.poll(poll_s, max_records))
-        self.waiting_for = None
+        try:
+            while not until():
+                if time.monotonic() > deadline:
+                    got = [delivered for _, delivered in members]
+                    raise AssertionError(f"{self.name}: timed out after {timeout:.0f} s waiting for {what}; got {got}")
+                for ctl, delivered in members:
+                    record_into(delivered, ctl, ctl.poll(poll_s, max_records))
+        finally:
+            self.waiting_for = None
 
     def join(self, ctl: Blocking, expected: set[TopicPartition], into: Delivered | None = None) -> Delivered:
         """Poll until the group gave ``ctl`` exactly ``expected``."""
