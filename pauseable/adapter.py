@@ -39,9 +39,11 @@ the distribution actually installed is asked, and its ``claims`` need only check
 False for anything else; two backends must never claim the same object (the first that does drives it).
 
 **Proving it.** The conformance suite (:mod:`pauseable_testing.suite`) runs every behaviour of the
-contract against a real broker on every installed backend: ``pauseable conformance --backend NAME``.
-Each method below names the behaviours that check it (``AbstractPauseTests.test_...``, in the suite's
-modules). ``Backend.build_consumer`` is what the suite uses to make consumers.
+contract against a real broker on every installed backend: ``pauseable conformance --backend NAME``;
+``pauseable conformance --ledger --backend NAME --seeds N`` checks the skip strategies offset by offset on
+seeded schedules (:mod:`pauseable_testing.suite.ledger`). Each method below names the behaviours that
+check it (``AbstractPauseTests.test_...``, in the suite's modules). ``Backend.build_consumer`` is what the
+suite uses to make consumers.
 
 Offset lookups apart from fetching (optional). Kafka answers the requests of one connection in order,
 so a lookup sent on a connection where the consumer has a long-poll Fetch outstanding waits for that

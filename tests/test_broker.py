@@ -30,6 +30,7 @@ from pauseable_testing.broker.jars import (
     pinned_jars,
     repository,
 )
+from pauseable_testing.broker.producer import WireProducer, record_batch
 
 needs_local = pytest.mark.skipif(
     bool(os.environ.get("PAUSEABLE_BOOTSTRAP_SERVERS")),
@@ -389,3 +390,57 @@ def test_a_test_run_killed_outright_takes_its_broker_with_it(tmp_path: Path) -> 
         if run.stdout is not None:
             run.stdout.close()
         _stop_clusters_under(root)
+
+
+_NO_CLIENT_PRODUCES = """
+import sys
+for name in ("confluent_kafka", "kafka", "aiokafka"):
+    sys.modules[name] = None  # importing any Kafka client fails
+from pauseable_testing.harness import Producer
+
+producer = Producer(sys.argv[1])
+print(producer.produce(sys.argv[2], 3, 0), producer.produce(sys.argv[2], 2, 0, timestamp_ms=1000, value=b"old"))
+producer.produce_bulk(sys.argv[2], 40_000, 10, b"bulk", 1)
+"""
+
+
+def test_the_kit_produces_through_its_own_wire_client_with_no_kafka_client(kafka_cluster: KafkaCluster) -> None:
+    from kafka import KafkaConsumer, TopicPartition
+
+    topic = kafka_cluster.create_topic(partitions=2)
+    result = subprocess.run(
+        [sys.executable, "-c", _NO_CLIENT_PRODUCES, kafka_cluster.bootstrap_servers, topic],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert result.stdout.split("\n")[0] == "[0, 1, 2] [3, 4]"
+    consumer = KafkaConsumer(
+        bootstrap_servers=kafka_cluster.bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    p0, p1 = TopicPartition(topic, 0), TopicPartition(topic, 1)
+    consumer.assign([p0, p1])
+    assert consumer.end_offsets([p0, p1]) == {p0: 5, p1: 40_000}
+    consumer.seek(p1, 39_999)
+    records: list = []
+    for _ in range(30):
+        records += [r for batch in consumer.poll(1000).values() for r in batch]
+        if len(records) >= 6:
+            break
+    consumer.close()
+    p0_records = sorted((r for r in records if r.partition == 0), key=lambda r: r.offset)
+    assert [r.timestamp for r in p0_records][3:] == [1000, 1000] and p0_records[4].value == b"old"
+    assert len({r.value for r in p0_records[:3]}) == 3  # each test record a unique value
+    assert [(r.offset, r.value) for r in records if r.partition == 1] == [(39_999, b"bulkxxxxxx")]
+
+
+def test_a_test_batch_sent_again_is_written_once(kafka_cluster: KafkaCluster) -> None:
+    """An idempotent batch whose answer was lost (a broker fault) and is sent again: the broker keeps one copy."""
+    topic = kafka_cluster.create_topic()
+    producer = WireProducer(kafka_cluster.bootstrap_servers)
+    assert producer.produce(topic, [b"a", b"b"]) == 0
+    identity = producer._identity
+    assert identity is not None
+    again = record_batch([b"c"], 0, identity, sequence=2)
+    assert producer._send(topic, 0, again) == 2
+    assert producer._send(topic, 0, again) == 2  # the same batch: acknowledged with its first offset, not written
+    producer._sequences[(topic, 0)] = 3  # as produce() would have counted it
+    assert producer.produce(topic, [b"d"]) == 3

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from pauseable_testing import KafkaCluster
@@ -109,3 +115,96 @@ def test_a_project_test_asks_for_a_prefixed_fixture(author: pytest.Pytester) -> 
         """
     )
     author.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_behaviour_that_runs_past_its_bound_fails_naming_it_and_the_last_harness_call(
+    author: pytest.Pytester,
+) -> None:
+    """The plugin bounds each behaviour itself: no pytest-timeout in the author's environment."""
+    author.makepyfile(
+        """
+        from pauseable import TopicPartition
+        from pauseable_testing.suite import AbstractPollTests
+
+        class TestMyBackend(AbstractPollTests):
+            def test_poll_returns_at_once_when_a_record_is_ready(self, harness, topic, group_id):
+                ctl = harness.controller(group_id)
+                ctl.assign([TopicPartition(topic, 0)])
+                harness.consume(ctl, lambda _: False, timeout=600, what="a record nobody produces")
+        """
+    )
+    result = author.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:timeout", "-k", "poll_returns_at_once", "--pauseable-backend",
+        "kafka-python", "--pauseable-behaviour-timeout", "3",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*BehaviourTimeout: behaviour 'poll returns at once when a record is ready' on kafka-python ran past its "
+            "bound of 3 s (--pauseable-behaviour-timeout); last harness call: controller #1: poll(0.3, 500)*"
+            "; waiting for a record nobody produces"
+        ]
+    )
+
+
+def test_a_poll_that_overruns_its_timeout_fails_naming_the_rule(author: pytest.Pytester) -> None:
+    """No margin at all: any poll overruns its timeout of 0 s by a little, and breaks the bound."""
+    author.makepyfile(
+        """
+        from pauseable import TopicPartition
+        from pauseable_testing.suite import AbstractPollTests
+
+        class TestMyBackend(AbstractPollTests):
+            def test_poll_returns_at_once_when_a_record_is_ready(self, harness, topic, group_id):
+                ctl = harness.controller(group_id)
+                ctl.assign([TopicPartition(topic, 0)])
+                ctl.poll(0.0)
+        """
+    )
+    result = author.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-k", "poll_returns_at_once", "--pauseable-backend", "kafka-python",
+        "--pauseable-poll-margin", "0",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*kafka-python: controller #1: poll(0.0) returned after *: it broke the contract's bound on poll (waiting "
+         "at most its timeout of 0.0 s; 0 s of margin allowed)*"]
+    )  # fmt: skip
+
+
+def test_pauseable_conformance_runs_with_its_own_configuration_whatever_surrounds_it(
+    pytester: pytest.Pytester, kafka_cluster: KafkaCluster
+) -> None:
+    """A project around the command (an editable install's source tree) has a pytest configuration of its
+    own; none of it applies to the suite."""
+    hostile = "addopts = --no-such-option -p no:pauseable\nasyncio_default_fixture_loop_scope = function\n"
+    pytester.makeini("[pytest]\n" + hostile + "required_plugins = no-such-plugin\n")
+    pytester.makepyprojecttoml("[tool.pytest.ini_options]\naddopts = '--no-such-option'\n")
+    pytester.makeconftest("raise SystemExit('the surrounding project conftest.py was loaded')")
+    result = subprocess.run(
+        [sys.executable, "-m", "pauseable", "conformance", "--backend", "kafka-python", "--", "-k",
+         "close_is_idempotent"],
+        capture_output=True, text=True, timeout=300, cwd=pytester.path,
+        env={**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "1 passed" in result.stdout
+
+
+def test_pauseable_conformance_runs_the_ledger_checks_on_seeded_schedules(
+    tmp_path: Path, kafka_cluster: KafkaCluster
+) -> None:
+    """One command runs the skip ledger for an installed backend, whichever backend it is."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pauseable", "conformance", "--ledger", "--seeds", "1", "--backend", "kafka-python",
+         "--json", str(tmp_path / "m.json"), "--", "-k", "seek-to-end or schedule"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        env={**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "2 passed" in result.stdout
+    behaviours = json.loads((tmp_path / "m.json").read_text())["behaviours"]
+    assert set(behaviours) == {
+        "every produced offset is delivered or reported skipped",
+        "a random schedule holds the ledger",
+    }

@@ -125,9 +125,13 @@ def _conformance(args: argparse.Namespace) -> int:
     suite_dir = Path(next(iter(spec.submodule_search_locations)))
     # Its own configuration file and root, whatever surrounds the installed package (an editable install
     # or an environment inside a project would otherwise pick up that project's pytest settings).
-    pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(suite_dir), str(suite_dir / "run_suite.py")]
+    module = "run_ledger.py" if args.ledger else "run_suite.py"
+    pytest_args = ["-c", str(suite_dir / "pytest.ini"), "--rootdir", str(suite_dir), str(suite_dir / module)]
+    pytest_args.append(f"--pauseable-seeds={args.seeds}")
     pytest_args += ["-p", "no:cacheprovider", "-q"]
     pytest_args += [f"--pauseable-backend={name}" for name in chosen]
+    pytest_args += [f"--pauseable-consumer-config={pair}" for pair in args.consumer_config or ()]
+    pytest_args += [f"--pauseable-consumer-config-file={path}" for path in args.consumer_config_file or ()]
     if args.json:
         pytest_args.append(f"--pauseable-matrix-json={args.json}")
     if args.markdown:
@@ -178,6 +182,23 @@ def add_conformance(commands: Any) -> None:
         f"{_ENV}) and print behaviour x backend. Arguments after -- go to pytest.",
     )
     conformance.add_argument("--backend", action="append", metavar="NAME", help="a backend (repeatable; default: all)")
+    conformance.add_argument(
+        "--ledger",
+        action="store_true",
+        help="run the skip ledger on seeded schedules instead of the behaviours: every strategy's resume, and "
+        "random schedules of pauses, resumes and takeovers, checked offset by offset",
+    )
+    conformance.add_argument("--seeds", type=int, default=2, metavar="N", help="with --ledger: seeds 1..N (default: 2)")
+    conformance.add_argument(
+        "--consumer-config",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a native setting of the client for every consumer, e.g. group.protocol=consumer (repeatable; "
+        "settings the suite needs are refused)",
+    )
+    conformance.add_argument(
+        "--consumer-config-file", action="append", metavar="PATH", help="native consumer settings, key=value lines"
+    )
     conformance.add_argument("--json", metavar="PATH", help="also write the matrix as JSON")
     conformance.add_argument("--markdown", metavar="PATH", help="also write the matrix as Markdown")
     conformance.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")

@@ -2,7 +2,7 @@
 
 An async backend's controller is wrapped in :class:`Blocking`, which runs every coroutine on the
 harness's own event loop; a sync backend's controller is wrapped the same way and passes through.
-Records are produced with whichever producer client is installed (confluent-kafka, else kafka-python).
+Records are produced through the kit's own wire client, whichever Kafka clients are installed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from pauseable.adapter import Backend, ConsumerSettings
 from pauseable.controller import AsyncController, Controller
 from pauseable.strategies import STRATEGIES, Rebuild, SkipStrategy
 from pauseable.types import TopicPartition
+from pauseable_testing.broker.errors import BrokerError
+from pauseable_testing.broker.producer import WireProducer
 from pauseable_testing.cluster import KafkaCluster, unique_name
+from pauseable_testing.config import SETTING_KEYS, ConsumerConfig
 
 #: Delivered offsets, per partition, in delivery order.
 Delivered = dict[TopicPartition, list[int]]
@@ -28,21 +31,36 @@ NewTopic = Callable[..., str]
 
 
 class Blocking:
-    """A controller whose coroutine methods are run to completion: the same calls for sync and async."""
+    """A controller whose coroutine methods are run to completion: the same calls for sync and async.
 
-    __slots__ = ("_run", "_target")
+    With a ``harness``, each call is noted as its last call (named when a behaviour runs past its bound),
+    and each ``poll`` is timed against the contract's bound (:meth:`BackendHarness.check_poll`).
+    """
 
-    def __init__(self, target: Any, run: Callable[[Any], Any]) -> None:
+    __slots__ = ("_harness", "_run", "_target")
+
+    def __init__(self, target: Any, run: Callable[[Any], Any], harness: BackendHarness | None = None) -> None:
         self._target = target
         self._run = run
+        self._harness = harness
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._target, name)
         if not callable(attribute):
             return attribute
+        harness = self._harness
+        if harness is None:
+            return lambda *args, **kwargs: self._run(attribute(*args, **kwargs))
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return self._run(attribute(*args, **kwargs))
+            began = harness.began(self, name, args, kwargs)
+            try:
+                result = self._run(attribute(*args, **kwargs))
+            finally:
+                harness.returned(began)
+            if name == "poll":
+                harness.check_poll(began, args, kwargs)
+            return result
 
         return call
 
@@ -71,8 +89,11 @@ class BackendHarness:
         cluster: KafkaCluster,
         capabilities: Capabilities | None = None,
         timeout: float = 30.0,
+        consumer_config: ConsumerConfig | None = None,
     ) -> None:
         self.backend = backend
+        #: the user's own native settings, merged into every consumer (``--pauseable-consumer-config``)
+        self.consumer_config = consumer_config or ConsumerConfig()
         #: how long consume() waits by default
         self.timeout = timeout
         self.cluster = cluster
@@ -80,6 +101,12 @@ class BackendHarness:
         self.loop = asyncio.new_event_loop() if backend.is_async else None
         self._controllers: list[Blocking] = []
         self._producer = Producer(cluster.bootstrap_servers)
+        #: how far past its timeout a poll may return before it breaks the contract's bound; None: unchecked
+        self.poll_margin: float | None = POLL_MARGIN_S
+        #: the last call made through the harness, for a behaviour that runs past its bound
+        self.last_call: Call | None = None
+        #: what the harness's consume loop waits for now, if anything
+        self.waiting_for: str | None = None
         #: native settings every consumer of this harness gets (e.g. a client's debug log)
         self.native: dict[str, Any] = {}
 
@@ -102,9 +129,63 @@ class BackendHarness:
         return value
 
     def settings(self, group_id: str | None = None, **overrides: Any) -> ConsumerSettings:
-        if self.native:
-            overrides["native"] = {**self.native, **overrides.get("native", {})}
+        """The settings of a consumer: a behaviour's ``overrides`` over the user's configuration.
+
+        Under ``group.protocol=consumer`` (KIP-848) the broker owns the session timeout and the heartbeat
+        interval: a behaviour's values for them are left out.
+        """
+        if self.consumer_config.broker_side_groups:
+            overrides.pop("session_timeout_ms", None)
+            overrides.pop("heartbeat_interval_ms", None)
+        own = [name for name in SETTING_KEYS if overrides.get(name) is not None]
+        native = {**self.consumer_config.native(own), **self.native, **overrides.get("native", {})}
+        if native:
+            overrides["native"] = native
         return ConsumerSettings(self.cluster.bootstrap_servers, group_id=group_id, **overrides)
+
+    def began(self, view: Blocking, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Call:
+        """Note a controller call as the last call (see :attr:`last_call`)."""
+        shown = ", ".join([*map(_short, args), *(f"{k}={_short(v)}" for k, v in kwargs.items())])
+        member = next((i for i, v in enumerate(self._controllers, 1) if v is view), 0)
+        self.last_call = Call(f"controller #{member}: {name}({shown})", time.monotonic())
+        return self.last_call
+
+    @staticmethod
+    def returned(call: Call) -> None:
+        call.ended = time.monotonic()
+
+    def check_poll(self, call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Fail when a poll overran its timeout by more than :attr:`poll_margin`: the contract bounds it."""
+        timeout = kwargs.get("timeout", args[0] if args else 1.0)
+        took = (call.ended or time.monotonic()) - call.began
+        if self.poll_margin is not None and took > timeout + self.poll_margin:
+            raise AssertionError(
+                f"{self.name}: {call.what} returned after {took:.1f} s: it broke the contract's bound on poll "
+                f"(waiting at most its timeout of {timeout} s; {self.poll_margin:.0f} s of margin allowed). A poll "
+                "must return in time even during a rebalance: the suite polls several members from one thread"
+            )
+
+    def describe(self) -> str:
+        """The harness's last call and what it waits for: where a behaviour that ran past its bound was."""
+        if self.last_call is None:
+            return "no harness call yet"
+        call = self.last_call
+        now = time.monotonic()
+        state = (
+            f"returned {now - call.ended:.1f} s ago"
+            if call.ended is not None
+            else f"began {now - call.began:.1f} s ago and has not returned"
+        )
+        waiting = f"; waiting for {self.waiting_for}" if self.waiting_for else ""
+        return f"last harness call: {call.what}, {state}{waiting}"
+
+    def check_consumer_config(self) -> None:
+        """Build and close one consumer with the user's configuration; the client's own error when it
+        refuses it (an unknown key, a bad value, a setting it does not support)."""
+        if self.consumer_config.settings:
+            native = self.native_consumer()
+            closer = getattr(native, "close", None) or native.stop  # aiokafka's consumer has stop()
+            self.run(closer())
 
     def strategy(self, name: str, group_id: str | None = None) -> SkipStrategy:
         """A built-in strategy by name; ``rebuild`` builds its new consumers like :meth:`native_consumer`."""
@@ -136,7 +217,7 @@ class BackendHarness:
             assert self.backend.async_adapter is not None
             adapter = self.backend.async_adapter(consumer)
             ctl = AsyncController(consumer, self.backend, adapter, lookup_config=lookup_config)
-        view = Blocking(ctl, self.run)
+        view = Blocking(ctl, self.run, self)
         self._controllers.append(view)
         return view
 
@@ -150,7 +231,10 @@ class BackendHarness:
         self, topic: str, count: int, partition: int = 0, timestamp_ms: int | None = None, value: bytes | None = None
     ) -> list[int]:
         """Produce ``count`` records to one partition (each a unique value unless ``value``); return their offsets."""
-        return self._producer.produce(topic, count, partition, timestamp_ms, value)
+        call = self.last_call = Call(f"produce({topic!r}, {count}, partition={partition})", time.monotonic())
+        offsets = self._producer.produce(topic, count, partition, timestamp_ms, value)
+        self.returned(call)
+        return offsets
 
     def produce_bulk(self, topic: str, count: int, size: int, value_prefix: bytes = b"", partition: int = 0) -> None:
         """Produce ``count`` records of ``size`` value bytes as fast as possible (no offsets kept)."""
@@ -192,12 +276,16 @@ class BackendHarness:
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         poll_s = 0.3
-        while not until():
-            if time.monotonic() > deadline:
-                got = [delivered for _, delivered in members]
-                raise AssertionError(f"{self.name}: timed out after {timeout:.0f} s waiting for {what}; got {got}")
-            for ctl, delivered in members:
-                record_into(delivered, ctl, ctl.poll(poll_s, max_records))
+        self.waiting_for = what
+        try:
+            while not until():
+                if time.monotonic() > deadline:
+                    got = [delivered for _, delivered in members]
+                    raise AssertionError(f"{self.name}: timed out after {timeout:.0f} s waiting for {what}; got {got}")
+                for ctl, delivered in members:
+                    record_into(delivered, ctl, ctl.poll(poll_s, max_records))
+        finally:
+            self.waiting_for = None
 
     def join(self, ctl: Blocking, expected: set[TopicPartition], into: Delivered | None = None) -> Delivered:
         """Poll until the group gave ``ctl`` exactly ``expected``."""
@@ -221,6 +309,24 @@ class BackendHarness:
         if self.loop is not None:
             self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
+
+
+#: how far past its timeout a poll may return (a loaded machine, a rebalance) before the suite calls it a breach
+POLL_MARGIN_S = 15.0
+
+
+@dataclass
+class Call:
+    """One call made through the harness: what, and when it began and returned (monotonic seconds)."""
+
+    what: str
+    began: float
+    ended: float | None = None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 async def _awaited(value: Any) -> Any:
@@ -253,87 +359,26 @@ def count(delivered: Delivered, tp: TopicPartition | None = None) -> int:
 
 
 class Producer:
-    """Produces test records and reports their offsets, with whichever producer client is installed."""
+    """Produces test records and reports their offsets, through the kit's own wire client
+    (:class:`~pauseable_testing.broker.producer.WireProducer`): whatever clients are installed."""
 
     def __init__(self, bootstrap_servers: str) -> None:
-        self._bootstrap = bootstrap_servers
-        self._native: Any = None  # low latency, for test records
-        self._bulk: Any = None  # large batches, for backlogs
+        self._wire = WireProducer(bootstrap_servers)
 
     def produce(
         self, topic: str, count: int, partition: int = 0, timestamp_ms: int | None = None, value: bytes | None = None
     ) -> list[int]:
+        if count <= 0:
+            return []
+        values = [value if value is not None else f"{unique_name('v')}-{i}".encode() for i in range(count)]
         try:
-            import confluent_kafka
-        except ImportError:
-            return self._produce_kafka_python(topic, count, partition, timestamp_ms, value)
-        if self._native is None:
-            # Idempotent: a retry after a broker fault must not write a record twice (the ledger would see a stranger).
-            self._native = confluent_kafka.Producer(
-                {"bootstrap.servers": self._bootstrap, "linger.ms": 2, "enable.idempotence": True}
-            )
-        offsets: list[int] = []
-        errors: list[Any] = []
-
-        def delivered(err: Any, msg: Any) -> None:
-            (errors.append(err) if err is not None else offsets.append(msg.offset()))
-
-        for i in range(count):
-            extra = {"timestamp": timestamp_ms} if timestamp_ms is not None else {}
-            record = value if value is not None else f"{unique_name('v')}-{i}".encode()
-            self._native.produce(topic, value=record, partition=partition, on_delivery=delivered, **extra)
-            self._native.poll(0)
-        remaining = self._native.flush(30)
-        if errors or remaining:
-            raise AssertionError(f"producing to {topic}[{partition}] failed: {errors or f'{remaining} undelivered'}")
-        return sorted(offsets)
+            base = self._wire.produce(topic, values, partition, timestamp_ms)
+        except BrokerError as exc:
+            raise AssertionError(f"producing to {topic}[{partition}] failed: {exc}") from exc
+        return list(range(base, base + count))
 
     def produce_bulk(self, topic: str, count: int, size: int, prefix: bytes, partition: int) -> None:
-        value = payload(prefix, size)
-        try:
-            import confluent_kafka
-        except ImportError:
-            import kafka
-
-            producer = kafka.KafkaProducer(bootstrap_servers=self._bootstrap, linger_ms=5)
-            for _ in range(count):
-                producer.send(topic, value=value, partition=partition)
-            producer.flush(120)
-            producer.close()
-            return
-        if self._bulk is None:
-            self._bulk = confluent_kafka.Producer(
-                {"bootstrap.servers": self._bootstrap, "linger.ms": 20, "batch.size": 1_000_000}
-            )
-        bulk = self._bulk
-        for i in range(count):
-            while True:
-                try:
-                    bulk.produce(topic, value=value, partition=partition)
-                    break
-                except BufferError:  # the local queue is full: let deliveries drain
-                    bulk.poll(0.05)
-            if i % 10_000 == 0:
-                bulk.poll(0)
-        if bulk.flush(120):
-            raise AssertionError(f"producing {count} records to {topic}[{partition}] did not finish in 120 s")
-
-    def _produce_kafka_python(
-        self, topic: str, count: int, partition: int, timestamp_ms: int | None, value: bytes | None
-    ) -> list[int]:
-        import kafka
-
-        if self._native is None:
-            self._native = kafka.KafkaProducer(bootstrap_servers=self._bootstrap, linger_ms=2, enable_idempotence=True)
-        futures = [
-            self._native.send(topic, value=value or f"v-{i}".encode(), partition=partition, timestamp_ms=timestamp_ms)
-            for i in range(count)
-        ]
-        self._native.flush(30)
-        return sorted(f.get(timeout=30).offset for f in futures)
+        self._wire.produce_bulk(topic, count, payload(prefix, size), partition)
 
     def close(self) -> None:
-        for producer in (self._native, self._bulk):
-            if producer is not None and hasattr(producer, "close"):
-                producer.close()
-        self._native = self._bulk = None
+        self._wire.close()

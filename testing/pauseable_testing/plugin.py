@@ -15,6 +15,7 @@ test asks for one of these:
 - ``pauseable_harness``: a :class:`~pauseable_testing.harness.BackendHarness` for ``pauseable_backend``;
   ``pauseable_fault_harness``: the same on ``pauseable_kafka_cluster3``.
 - ``pauseable_capabilities``: what the backend can do; override it to declare a limitation.
+- ``pauseable_seed``: parametrized over seeds 1 to ``--pauseable-seeds N`` (the ledger checks).
 
 The suite's classes (:mod:`pauseable_testing.suite`) name these ``harness``, ``topic``, ``new_topic``
 and ``group_id`` inside themselves (class fixtures), so their tests read as the contract.
@@ -40,11 +41,16 @@ import pytest
 from pauseable.registry import backends, get_backend
 from pauseable_testing.broker import external_bootstrap
 from pauseable_testing.cluster import KafkaCluster, unique_name
+from pauseable_testing.config import ConsumerConfig, ConsumerConfigError
 from pauseable_testing.harness import BackendHarness, Capabilities
 from pauseable_testing.matrix import Matrix, behaviour_name
+from pauseable_testing.watchdog import Watchdog
 
 #: the matrix of each run (a config's ``stash`` would need pytest >= 7)
 _MATRICES: weakref.WeakKeyDictionary[pytest.Config, Matrix] = weakref.WeakKeyDictionary()
+#: the user's consumer configuration of each run, and what each backend's client made of it (None: took it)
+_CONFIGS: weakref.WeakKeyDictionary[pytest.Config, ConsumerConfig] = weakref.WeakKeyDictionary()
+_REFUSALS: weakref.WeakKeyDictionary[pytest.Config, dict[str, str | None]] = weakref.WeakKeyDictionary()
 # The suite's modules live in the package, not in a test directory: have pytest rewrite their asserts.
 pytest.register_assert_rewrite("pauseable_testing.suite")
 
@@ -65,6 +71,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="how long a behaviour waits for records or a rebalance before it fails (default: 30)",
     )
+    group.addoption(
+        "--pauseable-behaviour-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="fail a behaviour of the suite that runs longer, naming the harness's last call "
+        "(default: 120; 0: no bound)",
+    )
+    group.addoption(
+        "--pauseable-poll-margin",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="fail a behaviour whose poll returns this long after its timeout, which the contract bounds it by "
+        "(default: 15)",
+    )
+    group.addoption(
+        "--pauseable-consumer-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a native setting of the backend's client for every consumer the suite builds, e.g. "
+        "group.protocol=consumer (repeatable; settings the suite needs are refused)",
+    )
+    group.addoption(
+        "--pauseable-consumer-config-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="native consumer settings from a file of key=value lines (# comments); "
+        "--pauseable-consumer-config wins over it",
+    )
+    group.addoption(
+        "--pauseable-seeds",
+        type=int,
+        default=2,
+        metavar="N",
+        help="seeds 1..N for the ledger checks on seeded schedules (pauseable_seed; default: 2)",
+    )
     group.addoption("--pauseable-matrix-json", metavar="PATH", help="write the conformance matrix as JSON")
     group.addoption("--pauseable-matrix-md", metavar="PATH", help="write the conformance matrix as Markdown")
     parser.addini("pauseable_backends", "backends to test when --pauseable-backend is not given", type="linelist")
@@ -73,6 +118,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pauseable_conformance: a behaviour of the conformance suite (in the matrix)")
     _MATRICES[config] = Matrix()
+    try:
+        _CONFIGS[config] = ConsumerConfig.parse(
+            config.getoption("--pauseable-consumer-config"), config.getoption("--pauseable-consumer-config-file")
+        )
+    except ConsumerConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    _REFUSALS[config] = {}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -82,6 +134,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         for name in chosen:
             get_backend(name)  # an unknown name fails collection with the list of installed backends
         metafunc.parametrize("pauseable_backend", chosen, scope="module")
+    if "pauseable_seed" in metafunc.fixturenames:
+        metafunc.parametrize("pauseable_seed", range(1, metafunc.config.getoption("--pauseable-seeds") + 1))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -94,6 +148,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, A
         result, reason = _outcome(report)
         name = behaviour_name(getattr(item, "originalname", item.name))
         matrix_of(item.config).record(name, params["pauseable_backend"], result, reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
+    """Bound each behaviour of the suite (``--pauseable-behaviour-timeout``): one that runs longer fails with
+    its name and the harness's last call."""
+    seconds = item.config.getoption("--pauseable-behaviour-timeout")
+    if not seconds or not item.get_closest_marker("pauseable_conformance"):
+        yield
+        return
+    funcargs: dict[str, Any] = getattr(item, "funcargs", {})
+    harness = funcargs.get("pauseable_harness") or funcargs.get("pauseable_fault_harness")
+    name = behaviour_name(getattr(item, "originalname", item.name))
+    backend = funcargs.get("pauseable_backend", "?")
+
+    def describe() -> str:
+        where = harness.describe() if harness is not None else "no harness"
+        bound = f"its bound of {seconds:.0f} s (--pauseable-behaviour-timeout)"
+        return f"behaviour '{name}' on {backend} ran past {bound}; {where}"
+
+    with Watchdog(seconds, describe):
+        yield
 
 
 def _outcome(report: pytest.TestReport) -> tuple[str, str]:
@@ -214,8 +290,29 @@ def _harness(
     backend_name: str, cluster: KafkaCluster, capabilities: Capabilities, request: pytest.FixtureRequest
 ) -> Iterator[BackendHarness]:
     timeout = request.config.getoption("--pauseable-timeout")
-    h = BackendHarness(get_backend(backend_name), cluster, capabilities, timeout=timeout)
+    consumer_config = _CONFIGS.get(request.config, ConsumerConfig())
+    backend = get_backend(backend_name)
+    h = BackendHarness(backend, cluster, capabilities, timeout=timeout, consumer_config=consumer_config)
+    h.poll_margin = request.config.getoption("--pauseable-poll-margin")
     try:
+        _check_consumer_config(h, request.config)
         yield h
     finally:
         h.close()
+
+
+def _check_consumer_config(h: BackendHarness, config: pytest.Config) -> None:
+    """Fail (or, for a group protocol the client lacks, skip) every behaviour of a backend whose client
+    refuses the user's consumer configuration; asked once per backend and run."""
+    refusals = _REFUSALS.setdefault(config, {})
+    if h.name not in refusals:
+        try:
+            h.check_consumer_config()
+            refusals[h.name] = None
+        except Exception as exc:  # whatever the client raises for a configuration it does not take
+            refusals[h.name] = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    if (refusal := refusals[h.name]) is None:
+        return
+    if h.consumer_config.broker_side_groups and "protocol" in refusal:  # the client names the key it lacks
+        pytest.skip(f"{h.name}: its client has no group.protocol=consumer (KIP-848): {refusal}")
+    pytest.fail(f"{h.name} refuses the consumer configuration {h.consumer_config}: {refusal}", pytrace=False)

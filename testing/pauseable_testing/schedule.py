@@ -330,6 +330,8 @@ def run(
     naming the seed and the schedule on any breach. ``cluster``: the LocalCluster its faults act on."""
     log = ClientLog()
     harness.native.update(client_debug_config(harness.backend.client))
+    if cluster is not None:
+        harness.poll_margin = None  # a poll that ends a timed pause may close a consumer whose broker is down
     context = f"seed={seed} backend={harness.name} schedule: " + "; ".join(map(str, schedule))
     with log.active():
         player = _Player(harness, topic, partitions, group_id, seed)

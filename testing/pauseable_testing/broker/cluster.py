@@ -280,6 +280,13 @@ class LocalCluster:
             # Groups form at once, and tests may use short session timeouts.
             "group.initial.rebalance.delay.ms": "0",
             "group.min.session.timeout.ms": "1000",
+            # The same for KIP-848 groups (group.protocol=consumer), whose session timeout and heartbeat interval
+            # the broker sets: assignments travel in heartbeat answers, so 5 s heartbeats made each rebalance
+            # of a behaviour seconds long, and a member that died stayed 45 s
+            "group.consumer.min.session.timeout.ms": "1000",
+            "group.consumer.session.timeout.ms": "6000",
+            "group.consumer.min.heartbeat.interval.ms": "100",
+            "group.consumer.heartbeat.interval.ms": "500",
         }
         if len(self.nodes) > 1:
             config.update(

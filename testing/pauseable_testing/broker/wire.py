@@ -1,7 +1,8 @@
 """A few Kafka wire-protocol requests, so the core needs no Kafka client.
 
 The broker harness uses them to tell when a broker answers and to create topics for tests and
-benchmarks, whichever client (if any) is installed; tests, to tell when a group coordinator answers.
+benchmarks, whichever client (if any) is installed (:mod:`.producer`, to produce their records);
+tests, to tell when a group coordinator answers.
 Only non-flexible request versions are used: they are plain big-endian structs, supported by every
 Kafka 4.x broker (KIP-896 kept them).
 """
@@ -82,6 +83,9 @@ class _Reader:
 
     def int32(self) -> int:
         return self._take(">i")
+
+    def int64(self) -> int:
+        return self._take(">q")
 
     def string(self) -> str | None:
         size = self.int16()

@@ -16,12 +16,16 @@ Every test takes ``harness`` (the plugin's ``pauseable_harness``, parametrized o
 plugin's ``pauseable_``-prefixed ones, so they exist only inside the suite's classes. Override
 ``pauseable_capabilities`` in a ``conftest.py`` to declare what a backend cannot do, and override a
 single test by redefining it under the same name in your subclass.
+
+The skip ledger on seeded schedules (:mod:`pauseable_testing.suite.ledger`) is apart from the suite:
+``class TestLedger(AbstractSkipLedgerTests, AbstractScheduleTests)``, or ``pauseable conformance --ledger``.
 """
 
 from __future__ import annotations
 
 from pauseable_testing.suite.concurrency import AbstractConcurrencyTests
 from pauseable_testing.suite.errors import AbstractErrorTests
+from pauseable_testing.suite.ledger import AbstractScheduleTests, AbstractSkipLedgerTests
 from pauseable_testing.suite.membership import AbstractMembershipTests
 from pauseable_testing.suite.offsets import AbstractOffsetTests
 from pauseable_testing.suite.pause import AbstractPauseTests
@@ -38,7 +42,9 @@ __all__ = [
     "AbstractPauseTests",
     "AbstractPollTests",
     "AbstractResumeTests",
+    "AbstractScheduleTests",
     "AbstractSeekTests",
+    "AbstractSkipLedgerTests",
     "AbstractTopicPauseTests",
     "ConformanceSuite",
 ]
