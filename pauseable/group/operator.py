@@ -11,13 +11,14 @@ import dataclasses
 import math
 import os
 import socket
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pauseable.adapter import Backend, ControlClient
-from pauseable.errors import InvalidArgumentError, UnknownBackendError, UnknownPartitionError
+from pauseable.errors import BackendError, InvalidArgumentError, UnknownBackendError, UnknownPartitionError
 from pauseable.group.follower import read_state, require_topic
 from pauseable.group.records import (
     GROUP_STRATEGIES,
@@ -215,6 +216,11 @@ class Operator:
             raise InvalidArgumentError(f"replication must be an int >= 1, got {replication!r}")
         configs = {"cleanup.policy": "compact", "min.insync.replicas": "2" if chosen >= 3 else "1"}
         writer.create(self.control_topic, partitions, chosen, configs)
+        deadline = time.monotonic() + 30.0
+        while writer.partitions(self.control_topic) == 0:  # created, and in the brokers' metadata: usable now
+            if time.monotonic() > deadline:
+                raise BackendError(f"the control topic {self.control_topic!r} was created but is not listed 30 s on")
+            time.sleep(0.1)
         return chosen
 
     def close(self) -> None:

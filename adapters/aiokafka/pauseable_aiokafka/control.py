@@ -78,9 +78,10 @@ class AIOKafkaControl(ControlClient):
     def partitions(self, topic: str) -> int:
         async def count() -> int:
             reader = await self._consumer()
-            if topic not in await reader.topics():  # every topic's metadata: asking for one could auto-create it
-                return 0
-            return len(reader.partitions_for_topic(topic) or ())
+            # every topic's metadata (asking for one could auto-create it); the consumer's own cluster view has
+            # only the topics it tracks, so the partitions are read from this answer
+            cluster = await reader._client.fetch_all_metadata()
+            return len(cluster.partitions_for_topic(topic) or ())
 
         return self._run(count())
 
