@@ -32,9 +32,9 @@ def confluent(kafka_cluster: KafkaCluster) -> Iterator[BackendHarness]:
         made.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def operator(kafka_cluster: KafkaCluster) -> Iterator[Operator]:
-    """An operator (confluent-kafka's client) with a control topic of its own, made for the test."""
+    """An operator (confluent-kafka's client) and a control topic for this module (each test has its own groups)."""
     with Operator(
         {"bootstrap.servers": kafka_cluster.bootstrap_servers}, control_topic=unique_name("control"), by="tester"
     ) as made:
@@ -65,8 +65,6 @@ def test_a_group_pause_stops_a_member_and_its_seek_to_end_resume_is_applied_once
     harness.consume(ctl, lambda _: tp in ctl.paused(), what="the group pause", into=delivered)
     assert harness.produce(topic, 5) == [5, 6, 7, 8, 9]
     harness.poll_for(ctl, 0.5, into=delivered)
-    (status,) = operator.status(group_id, topic)
-    assert (status.state, status.pause and status.pause.by, status.end) == ("paused", "tester", 10)
     assert operator.resume(group_id, topic)[0].then == "seek-to-end"
     harness.consume(ctl, lambda _: ctl.last_report is not None, what="the resume", into=delivered)
     skipped = ctl.last_report.ranges[tp]
@@ -151,7 +149,7 @@ def test_an_operator_refuses_bad_input(kafka_cluster: KafkaCluster, topic: str, 
     ]:
         with pytest.raises(error):
             call()
-    assert operator.status("g", topic)[0].state == "running"  # nothing was written
+    assert operator.status("g", topic)[0].pause is None  # nothing was written
     missing = Operator({"bootstrap.servers": kafka_cluster.bootstrap_servers}, control_topic=unique_name("none"))
     with missing, pytest.raises(ControlTopicMissingError):
         missing.pause("g", topic)
