@@ -179,3 +179,50 @@ def test_the_cli_pauses_shows_and_resumes(
     assert "--for takes a duration" in capsys.readouterr().err
     assert main(["pause", *target, "--control-topic", unique_name("none"), "--config-file", str(config)]) == 1
     assert "pauseable control-topic create" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_late_owner_applies_a_pending_strategy_only_up_to_the_resume(
+    confluent: BackendHarness, topic: str, group_id: str, operator: Operator
+) -> None:
+    """The owner left while paused, so nobody applied the strategy at the resume: the next owner applies it,
+    skipping what was produced while paused and delivering what was produced after the resume."""
+    tp = TopicPartition(topic, 0)
+    gone = member(confluent, group_id, operator.control_topic)
+    gone.assign([tp])
+    confluent.produce(topic, 5)
+    confluent.consume(gone, lambda d: count(d) >= 5)
+    gone.commit()
+    operator.pause(group_id, topic, then="seek-to-end")
+    confluent.consume(gone, lambda _: tp in gone.paused(), what="the group pause")
+    confluent.produce(topic, 5)
+    gone.close()
+    operator.resume(group_id, topic)
+    assert confluent.produce(topic, 3) == [10, 11, 12]
+    late = member(confluent, group_id, operator.control_topic)
+    late.assign([tp])
+    delivered = confluent.consume(late, lambda d: count(d) >= 3)
+    confluent.poll_for(late, 0.3, into=delivered)
+    assert delivered[tp] == [10, 11, 12]
+    skipped = late.last_report.ranges[tp]
+    assert (skipped.start, skipped.end) == (5, 10)
+    assert operator.status(group_id, topic)[0].applied == "seek-to-end [5, 10) committed"
+
+
+@pytest.mark.slow
+def test_a_partition_resumed_under_a_topic_pause_runs_while_the_others_stay_paused(
+    confluent: BackendHarness, new_topic: NewTopic, group_id: str, operator: Operator
+) -> None:
+    topic = new_topic(partitions=2)
+    a, b = TopicPartition(topic, 0), TopicPartition(topic, 1)
+    ctl = member(confluent, group_id, operator.control_topic)
+    ctl.assign([a, b])
+    operator.pause(group_id, topic)
+    confluent.consume(ctl, lambda _: ctl.paused() == {a, b}, what="the group pause")
+    operator.resume(group_id, topic, partition=0)
+    for tp in (a, b):
+        confluent.produce(topic, 3, tp.partition)
+    delivered = confluent.consume(ctl, lambda d: count(d, a) >= 3)
+    confluent.poll_for(ctl, 0.5, into=delivered)
+    assert b not in delivered and ctl.paused() == {b}
+    assert [s.state for s in operator.status(group_id, topic)] == ["running", "paused"]

@@ -62,7 +62,7 @@ class Ended:
 class Decisions:
     """What a member following group pauses decides, from the follower's state and the assignment: no I/O."""
 
-    __slots__ = ("_held", "_lock", "_paused", "follower", "group", "member", "retry_after")
+    __slots__ = ("_applied", "_held", "_lock", "_paused", "follower", "group", "member", "retry_after")
 
     def __init__(self, follower: Follower, group: str, member: str) -> None:
         self.follower = follower
@@ -73,18 +73,28 @@ class Decisions:
         self._held: dict[TopicPartition, GroupPause] = {}
         #: held partitions this member has paused natively
         self._paused: set[TopicPartition] = set()
+        #: (partition, pause id) whose strategy this member applied (its follower may not have read the mark yet)
+        self._applied: set[tuple[TopicPartition, str]] = set()
         #: a failed resume waits until then (time.monotonic())
         self.retry_after = 0.0
 
     def hold(self, partition: TopicPartition) -> int | None:
         """When the group paused ``partition`` (ms since the epoch), noted as held by this member; None when it
-        is not paused for the group. Any thread."""
+        is not paused for the group. Held too: a partition whose pause ended with a strategy no owner has
+        applied yet (a late owner applies it). Any thread."""
         pause = self.follower.state.pause_of(self.group, partition)
-        if pause is None or not pause.holds(now_ms()):
+        if pause is None or not (pause.holds(now_ms()) or self._pending(partition, pause)):
             return None
         with self._lock:
             self._held[partition] = pause
         return pause.paused_at
+
+    def _pending(self, partition: TopicPartition, pause: GroupPause) -> bool:
+        """Whether ``pause`` ended with a strategy not yet applied and committed for ``partition``."""
+        if pause.then == "continue" or (partition, pause.id) in self._applied:
+            return False
+        mark = self.follower.state.mark_of(self.group, partition)
+        return not (mark is not None and mark.pause_id == pause.id and mark.committed)
 
     def plan(self, assignment: set[TopicPartition]) -> tuple[list[TopicPartition], list[Ended]]:
         """Partitions to pause natively now, and the held ones whose pause ended, by strategy."""
@@ -92,7 +102,8 @@ class Decisions:
             for tp in set(self._held) - assignment:  # revoked: the next owner holds it
                 del self._held[tp]
             self._paused &= assignment
-        holding = [tp for tp in sorted(assignment) if self.hold(tp) is not None]
+        now = now_ms()
+        holding = [tp for tp in sorted(assignment) if self.hold(tp) is not None and self._holds(tp, now)]
         to_pause = [tp for tp in holding if tp not in self._paused]
         self._paused.update(to_pause)
         if time.monotonic() < self.retry_after:
@@ -107,12 +118,18 @@ class Decisions:
             entry.partitions.append(tp)
         return to_pause, list(ended.values())
 
-    def resumed(self, partitions: Sequence[TopicPartition]) -> None:
-        """``partitions`` were resumed: no longer held."""
+    def _holds(self, partition: TopicPartition, now: int) -> bool:
+        pause = self.follower.state.pause_of(self.group, partition)
+        return pause is not None and pause.holds(now)
+
+    def resumed(self, partitions: Sequence[TopicPartition], pause: GroupPause | None) -> None:
+        """``partitions`` were resumed (``pause``'s strategy applied): no longer held."""
         with self._lock:
             for tp in partitions:
                 self._held.pop(tp, None)
                 self._paused.discard(tp)
+                if pause is not None:
+                    self._applied.add((tp, pause.id))
 
     def failed(self, exc: Exception) -> None:
         """A resume failed: the partitions stay paused and held; tried again after :data:`RETRY_S`."""
@@ -215,7 +232,7 @@ class Applier:
         tps = ended.partitions
         if ended.pause is None or ended.strategy == "continue":
             controller.resume(tps)
-            self.decisions.resumed(tps)
+            self.decisions.resumed(tps, ended.pause)
             return
         self.decisions.follower.sync()
         marks = self.decisions.marks(ended)
@@ -227,7 +244,7 @@ class Applier:
         report = controller.resume(tps, Recorded(ranges))
         done = {tp: r for tp, r in self.decisions.done(report).items() if not (tp in marks and marks[tp].committed)}
         self._writer.send(self._topic, self.decisions.mark_records(ended, done, True, self._partitions))
-        self.decisions.resumed(tps)
+        self.decisions.resumed(tps, ended.pause)
 
     def _facts(self, controller: Any, tps: list[TopicPartition], ended: Ended) -> list[ResumeFacts]:
         assert ended.pause is not None
@@ -282,7 +299,7 @@ class AsyncApplier:
         tps = ended.partitions
         if ended.pause is None or ended.strategy == "continue":
             await controller.resume(tps)
-            self.decisions.resumed(tps)
+            self.decisions.resumed(tps, ended.pause)
             return
         await asyncio.to_thread(self.decisions.follower.sync)
         marks = self.decisions.marks(ended)
@@ -296,7 +313,7 @@ class AsyncApplier:
         done = {tp: r for tp, r in self.decisions.done(report).items() if not (tp in marks and marks[tp].committed)}
         records = self.decisions.mark_records(ended, done, True, self._partitions)
         await asyncio.to_thread(self._writer.send, self._topic, records)
-        self.decisions.resumed(tps)
+        self.decisions.resumed(tps, ended.pause)
 
     async def _facts(self, controller: Any, tps: list[TopicPartition], ended: Ended) -> list[ResumeFacts]:
         assert ended.pause is not None
