@@ -2,8 +2,9 @@
 following it, sticks through rebalances and restarts, and its resume strategy is applied once.
 
 Per backend, one cheap case (assigned partitions, no group join): the pause stops the member and a
-seek-to-end resume is applied once, with its range and its commit. The rest on one backend: two members of a
-group through a rebalance and a restart, the missing control topic, the operator's bad input, the CLI.
+seek-to-end resume is applied once, with its range and its commit. The rest on one backend (confluent-kafka;
+the rebalance case on the others in ``make test-slow``): two members of a group through a rebalance and a
+restart, the missing control topic, the operator's bad input, the CLI.
 """
 
 from __future__ import annotations
@@ -83,18 +84,17 @@ def test_a_group_pause_stops_a_member_and_its_seek_to_end_resume_is_applied_once
 
 
 def test_a_group_pause_follows_partitions_through_a_rebalance_and_a_restart(
-    confluent: BackendHarness, new_topic: NewTopic, group_id: str, operator: Operator
+    harness: BackendHarness, new_topic: NewTopic, group_id: str, operator: Operator
 ) -> None:
     """Two members; the topic paused for the group; one member leaves: its partition moves, paused; a new
     member (a restart) reads the state before its first poll; the resume's strategy is applied once each."""
     topic = new_topic(partitions=2)
     a, b = TopicPartition(topic, 0), TopicPartition(topic, 1)
-    first = member(confluent, group_id, operator.control_topic)
-    second = member(confluent, group_id, operator.control_topic)
+    first = member(harness, group_id, operator.control_topic)
+    second = member(harness, group_id, operator.control_topic)
     first.subscribe([topic])
     second.subscribe([topic])
     delivered: dict[Blocking, dict[TopicPartition, list[int]]] = {first: {}, second: {}}
-    harness = confluent
     harness.consume_all(
         list(delivered.items()),
         lambda: len(first.assignment()) == len(second.assignment()) == 1,
