@@ -72,6 +72,11 @@ consumer's adapter) calls them transient. The usual way: the
 same adapter class around a second native consumer that is never assigned anything. That consumer
 fetches nothing, so nothing tells it a leader moved: :class:`LeaderAges` says when to ask for a topic's
 leaders before a lookup.
+
+Group pauses (optional, :mod:`pauseable.group`). ``Backend.control(consumer, config)`` builds a
+:class:`ControlClient` with the client's own library: a reader of the control topic in no group, an
+``acks=all`` producer and an admin client, never the application's consumer. Without it the backend
+refuses ``group_pauses=`` and operators cannot pick it as ``--client``.
 """
 
 from __future__ import annotations

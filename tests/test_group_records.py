@@ -1,4 +1,5 @@
-"""The control topic's record format and the state it adds up to (pauseable.group.records): no broker."""
+"""The control topic's record format, the state it adds up to (pauseable.group.records), and the applier's
+decisions from that state (pauseable.group.applier.Decisions): no broker."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import pytest
 
 from pauseable import TopicPartition
+from pauseable.group.applier import Decisions, Recorded
 from pauseable.group.records import (
     FORMAT,
     AppliedMark,
@@ -19,6 +21,7 @@ from pauseable.group.records import (
     encode,
     pause_key,
 )
+from pauseable.strategies import ResumeFacts, Step
 
 TP0 = TopicPartition("orders", 0)
 
@@ -101,3 +104,67 @@ def test_every_record_of_a_group_and_topic_goes_to_one_stable_control_partition(
     assert control_partition("billing", "orders", 1) == 0
     assert control_partition("billing", "orders", 6) == control_partition("billing", "orders", 6)
     assert 0 <= control_partition("billing", "orders", 6) < 6
+
+
+class _Followed:
+    """What the applier's decisions read of a follower: its state (filled by hand here, no broker)."""
+
+    def __init__(self) -> None:
+        self.state = GroupState()
+        self.offset = 0
+
+    def write(self, key: bytes, value: GroupPause | AppliedMark | None) -> None:
+        self.offset += 1
+        self.state.apply(self.offset, key, None if value is None else encode(value))
+
+
+def _decisions() -> tuple[_Followed, Decisions]:
+    followed = _Followed()
+    return followed, Decisions(followed, "g", "member")  # type: ignore[arg-type]
+
+
+def test_a_member_holds_what_the_group_pauses_and_pauses_it_natively_once() -> None:
+    followed, decisions = _decisions()
+    tp1 = TopicPartition("orders", 1)
+    assert decisions.hold(TP0) is None
+    followed.write(pause_key("g", "orders", None), _pause())
+    assert decisions.hold(TP0) == 1_000  # the group pause's own instant, for SkipPauseWindow
+    assert decisions.plan({TP0, tp1}) == ([TP0, tp1], [])
+    assert decisions.plan({TP0, tp1}) == ([], [])  # paused natively already
+    assert decisions.plan({TP0}) == ([], [])  # orders[1] revoked: its next owner holds it
+
+
+def test_a_member_resumes_what_the_group_no_longer_pauses_with_the_pause_strategy() -> None:
+    followed, decisions = _decisions()
+    followed.write(pause_key("g", "orders", None), _pause(then="seek-to-end"))
+    decisions.plan({TP0})
+    followed.write(pause_key("g", "orders", None), _pause(state="resumed", then="seek-to-end"))
+    _, (ended,) = decisions.plan({TP0})
+    assert (ended.strategy, ended.partitions, ended.pause and ended.pause.id) == ("seek-to-end", [TP0], "p1")
+    decisions.resumed([TP0], ended.pause)
+    assert decisions.plan({TP0}) == ([], [])  # applied here: not held again before the mark is read back
+    followed.write(pause_key("g", "orders", None), None)
+    assert decisions.plan({TP0}) == ([], [])
+
+
+def test_a_late_owner_holds_a_partition_whose_strategy_no_owner_applied() -> None:
+    followed, decisions = _decisions()
+    followed.write(pause_key("g", "orders", None), _pause(state="resumed", then="seek-to-end"))
+    assert decisions.hold(TP0) == 1_000
+    followed.write(applied_key("g", "orders", 0), AppliedMark("p1", "seek-to-end", 5, 10, False, "other", 2))
+    assert decisions.hold(TP0) == 1_000  # marked, not committed: the range is applied again, the same one
+    followed.write(applied_key("g", "orders", 0), AppliedMark("p1", "seek-to-end", 5, 10, True, "other", 3))
+    assert decisions.hold(TP0) is None
+
+
+def test_the_range_is_cut_at_the_pause_end_and_positions_fall_back_to_the_committed_offset() -> None:
+    tp1 = TopicPartition("orders", 1)
+    facts = Decisions.facts(
+        [TP0, tp1], {TP0: None, tp1: 4}, {TP0: 5}, {}, {TP0: 13, tp1: 9}, {TP0: 10}, {}, paused_at=1_000
+    )
+    assert [(f.position, f.end) for f in facts] == [(5, 10), (4, 9)]
+    _, decisions = _decisions()
+    assert decisions.ranges("seek-to-end", facts) == {TP0: (5, 10), tp1: (4, 9)}
+    recorded = Recorded({TP0: (5, 10)})
+    assert recorded.plan(facts[0]) == Step(5, 10)
+    assert recorded.plan(ResumeFacts(TP0, 12, 13, None, None)) == Step(12, 12)  # already past: nothing skipped
