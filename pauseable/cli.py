@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,7 +31,7 @@ KIT_COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("show what a skip strategy delivers and skips, on a real broker", "pip install pauseable-testing"),
     "bench": ("benchmark the skip strategies on every installed backend", "pip install -e benchmarks (a checkout)"),
 }
-_ORDER = ("broker", "backends", "pause", "conformance", "demo", "bench")
+_ORDER = ("broker", "backends", "pause", "resume", "status", "control-topic", "conformance", "demo", "bench")
 #: The entry-point group of commands; each value is ``add(commands)`` that adds one sub-parser.
 COMMANDS_GROUP = "pauseable.commands"
 
@@ -92,13 +93,34 @@ def _add_group_commands(commands: Any) -> None:
     add_commands(commands)  # pause, resume, status, control-topic
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Shows each option's default in ``--help``, when it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        worth = action.default not in (None, False, [], argparse.SUPPRESS)
+        shown = worth and "%(default)" not in text and "default:" not in text
+        if shown and (action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE)):
+            return f"{text} (default: %(default)s)"
+        return text
+
+
+class Parser(argparse.ArgumentParser):
+    """The parser of ``pauseable`` and of every sub-command: defaults shown in ``--help``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="pauseable",
         description="Pause and resume Kafka consumers the same way on every Python client.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Not `required=True`: argparse would then answer an unknown flag with "arguments are required".
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     adders: dict[str, Callable[[Any], None]] = {"backends": _add_backends, "pause": _add_group_commands}
     failed: dict[str, str] = {}
     for entry_point in importlib.metadata.entry_points(group=COMMANDS_GROUP):
@@ -120,14 +142,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error(f"a command is required: {', '.join(_ORDER)} (see pauseable --help)")
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # inside the try: a pipe closed early shows here, not in Python's exit
+        return status
     except PauseableError as exc:
         _err(f"pauseable: error: {exc}")
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`pauseable backends --json | head`): stop quietly, as a shell tool does.
+        # Python would report the pipe again when it flushes stdout at exit; point stdout elsewhere first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what the shell reports for a tool killed by the broken pipe
 
 
 def _err(message: str) -> None:

@@ -99,31 +99,47 @@ def test_cli_start_status_stop_round_trip_leaves_nothing_behind(
     # The session broker already warmed the cache: a start must then work without Maven (no network).
     env = _cli_env(run_dir, PATH=_path_with(tmp_path, "java", "ps"))
 
-    started = _cli("broker", "start", "--name", "roundtrip", env=env)
+    started = _cli("broker", "start", env=env)
     assert started.returncode == 0, started.stderr
     line = started.stdout.strip()
     assert line.startswith("PAUSEABLE_BOOTSTRAP_SERVERS=127.0.0.1:"), started.stdout
     bootstrap = line.split("=", 1)[1]
     assert [b.node_id for b in metadata(bootstrap).brokers] == [1]
-    pid = int((run_dir / "roundtrip" / "node-1" / "kafka.pid").read_text())
+    pid = int((run_dir / "default" / "node-1" / "kafka.pid").read_text())
     assert _brokers_under(run_dir) == {pid}  # one broker started, and the pid file names it
 
-    status = _cli("broker", "status", "--name", "roundtrip", env=env)
+    status = _cli("broker", "status", env=env)
     assert status.returncode == 0
     assert f"running (pid {pid})" in status.stdout and line in status.stdout
 
-    again = _cli("broker", "start", "--name", "roundtrip", env=env)
+    again = _cli("broker", "start", env=env)
     assert again.returncode == 0 and again.stdout.strip() == line  # idempotent: same cluster
     assert "already running" in again.stderr
     assert _brokers_under(run_dir) == {pid}
 
-    stopped = _cli("broker", "stop", "--name", "roundtrip", env=env)
+    # The demo, with no backend named, takes an installed one and uses the running cluster.
+    demo = _cli("demo", "--records", "2", env=env)
+    assert demo.returncode == 0, demo.stderr
+    assert f"on the cluster at {bootstrap}" in demo.stderr and "SkipReport" in demo.stdout
+    assert _brokers_under(run_dir) == {pid}
+
+    # The user works against another cluster: the local one is not theirs to lose by accident.
+    elsewhere = _cli("broker", "stop", env={**env, "PAUSEABLE_BOOTSTRAP_SERVERS": "127.0.0.1:1"})
+    assert elsewhere.returncode == 1 and "not stopped" in elsewhere.stderr, elsewhere.stderr
+    assert "env -u PAUSEABLE_BOOTSTRAP_SERVERS pauseable broker stop" in elsewhere.stderr
+    assert _brokers_under(run_dir) == {pid}
+
+    # `export $(pauseable broker start)` names the local cluster itself: stop stops it.
+    stopped = _cli("broker", "stop", env={**env, "PAUSEABLE_BOOTSTRAP_SERVERS": bootstrap})
     assert stopped.returncode == 0, stopped.stderr
     assert not _brokers_under(run_dir)
     assert not run_dir.exists()
     with pytest.raises(BrokerError, match="no Kafka broker answered"):
         metadata(bootstrap)
-    assert _cli("broker", "status", "--name", "roundtrip", env=env).returncode == 3
+    assert _cli("broker", "status", env=env).returncode == 3
+    # Not running is exit 3 for a cluster pauseable did not start too (the LSB convention `--help` promises).
+    unreachable = _cli("broker", "status", env={**env, "PAUSEABLE_BOOTSTRAP_SERVERS": bootstrap})
+    assert unreachable.returncode == 3 and "does not answer" in unreachable.stderr
 
 
 @needs_local

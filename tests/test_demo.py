@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -56,10 +57,11 @@ def test_a_demo_that_cannot_finish_says_why_without_a_traceback(
 
 
 @pytest.mark.skipif(bool(os.environ.get("PAUSEABLE_BOOTSTRAP_SERVERS")), reason="the demo must start its own broker")
-def test_the_demo_with_confluent_kafka_works_on_a_broker_it_starts() -> None:
+def test_the_demo_with_confluent_kafka_works_on_a_broker_it_starts(tmp_path: Path) -> None:
     """Issue 14: on a freshly started broker the confluent-kafka demo timed out 1 in 2 to 3 in 4 tries."""
     pytest.importorskip("pauseable_confluent_kafka")
-    env = {**os.environ, "COLUMNS": "120"}
+    # A private run directory: a cluster the user started with `pauseable broker start` would be reused.
+    env = {**os.environ, "COLUMNS": "120", "PAUSEABLE_RUN_DIR": str(tmp_path)}
     env.pop("PAUSEABLE_BOOTSTRAP_SERVERS", None)
     result = subprocess.run(
         [sys.executable, "-m", "pauseable", "demo", "--backend", "confluent-kafka"],

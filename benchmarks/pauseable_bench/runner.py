@@ -159,12 +159,13 @@ def _machine() -> dict[str, Any]:
 
 def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict[str, Any]:
     """Run every sample of ``profile``, write ``out_dir/bench.json`` and print the table."""
-    console = console or Console()
+    # Not a terminal (a file, a pipe, CI): rich would cut tables to 80 columns; keep them whole.
+    console = console or (Console() if Console().is_terminal else Console(width=240))
     franz = anchor.build() if profile.anchor else None
     if profile.anchor and franz is None:
         console.print("franz-go anchor skipped: needs `go` on PATH and benchmarks/franz/ (a source checkout)")
     began = time.time()
-    with running_cluster() as bootstrap, Progress(console=console, transient=True) as progress:
+    with running_cluster() as bootstrap, Progress(console=Console(stderr=True), transient=True) as progress:
         pids = broker_pids(bootstrap)
         samples = _latency(profile, bootstrap, pids, franz, progress) if "latency" in profile.sections else []
         overhead = _overhead(profile, bootstrap, pids, progress) if "overhead" in profile.sections else []
@@ -200,9 +201,14 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
     (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
     (out_dir / "bench.md").write_text(markdown(document))
     if samples:
-        for path in plots.write(document, out_dir):
+        written = plots.write(document, out_dir)
+        for path in written:
             console.print(f"plot: {path}")
+        if not written:
+            console.print("plots skipped: matplotlib is not installed (pip install matplotlib)")
         console.print(table(summary))
+    else:
+        console.print("plots skipped: they draw the latency section, which this run left out")
     if overhead:
         console.print(costs.overhead_table(document["overhead"]["summary"]))
     if throughput:

@@ -49,9 +49,13 @@ def take(
     """Each run's sample, in order: ``python -m worker CONFIG`` for a Python backend, ``anchor(franz, CONFIG)``
     for franz-go (a run of it needs both)."""
     task = progress.add_task(title, total=len(runs))
+    # rich draws no bar when stderr is not a terminal (CI, a log file): one plain line per sample instead.
+    plain = not progress.console.is_terminal
     found = []
-    for run in runs:
+    for number, run in enumerate(runs, 1):
         progress.update(task, description=f"{run.backend} {run.label}")
+        if plain:
+            progress.console.print(f"{title}: {number}/{len(runs)} {run.backend} {run.label}", highlight=False)
         config = run.config() if callable(run.config) else dict(run.config)
         if run.backend == FRANZ_GO:
             assert franz is not None and anchor is not None, "a franz-go run needs the binary and its scenario"

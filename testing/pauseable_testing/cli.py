@@ -48,7 +48,7 @@ def _broker_status(args: argparse.Namespace) -> int:
             brokers = metadata(bootstrap).brokers
         except PauseableError as exc:
             _err(f"{_ENV}={bootstrap} does not answer: {exc}")
-            return 1
+            return 3  # "not running", whoever started it
         print(f"{_ENV}={bootstrap}: answering, {len(brokers)} broker(s) (not started by pauseable)")
         return 0
     root = default_root(args.name)
@@ -70,6 +70,15 @@ def _broker_status(args: argparse.Namespace) -> int:
 def _broker_stop(args: argparse.Namespace) -> int:
     root = default_root(args.name)
     cluster = LocalCluster.load(root)
+    other = external_bootstrap()
+    if cluster is not None and other is not None and other != cluster.bootstrap_servers:
+        # The user works against another cluster: stopping this one would surprise them.
+        _err(
+            f"not stopped: {_ENV}={other} names another cluster than the local {args.name!r} "
+            f"({cluster.bootstrap_servers}); to stop the local one: "
+            f"env -u {_ENV} pauseable broker stop" + (f" --name {args.name}" if args.name != "default" else "")
+        )
+        return 1
     if cluster is None:
         note = f" ({_ENV} is set; pauseable never stops a cluster it did not start)" if external_bootstrap() else ""
         _err(f"nothing to stop: no cluster {args.name!r} in {root}{note}")
@@ -127,9 +136,14 @@ def _conformance(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from pauseable.registry import backends
     from pauseable_testing.demo import run
 
-    return run(args.backend, args.strategy, during=args.records)
+    backend = args.backend or next(iter(backends()), None)
+    if backend is None:
+        _err("pauseable: error: no backend is installed: pip install 'pauseable[confluent-kafka]' (or [aiokafka])")
+        return 1
+    return run(backend, args.strategy, during=args.records)
 
 
 def add_broker(commands: Any) -> None:
@@ -180,8 +194,10 @@ def add_demo(commands: Any) -> None:
         description="Produce, consume part, pause, produce while paused, resume with a strategy, and show "
         "which offsets were delivered and which skipped.",
     )
-    demo.add_argument("--backend", default="kafka-python", help="an installed backend (default: kafka-python)")
-    demo.add_argument("--strategy", default="skip-pause-window", choices=ALL_STRATEGIES)
+    demo.add_argument("--backend", help="an installed backend (default: the first of `pauseable backends`)")
+    demo.add_argument(
+        "--strategy", default="skip-pause-window", choices=ALL_STRATEGIES, help="the skip strategy of the resume"
+    )
     demo.add_argument("--records", type=int, default=5, help="records produced while paused (default: 5)")
     demo.set_defaults(func=_demo)
 

@@ -6,6 +6,7 @@ resumes with the chosen strategy, produces 3 more, and shows which offsets were 
 
 from __future__ import annotations
 
+import sys
 import time
 
 from rich.console import Console
@@ -29,6 +30,7 @@ def run(backend: str, strategy: str, during: int = 5, console: Console | None = 
     """Run the demo; return the process exit status. Raises :class:`PauseableError` when it cannot finish."""
     console = console or Console()
     with running_cluster() as bootstrap:
+        print(f"on the cluster at {bootstrap}", file=sys.stderr, flush=True)
         try:
             return _run(bootstrap, backend, strategy, during, console)
         except PauseableError:

@@ -53,10 +53,15 @@ def external_bootstrap() -> str | None:
 
 @contextmanager
 def running_cluster() -> Iterator[str]:
-    """The bootstrap address of the user's cluster (``PAUSEABLE_BOOTSTRAP_SERVERS``), else of a
-    single-node local cluster started for the duration and stopped afterwards."""
+    """The bootstrap address of the user's cluster (``PAUSEABLE_BOOTSTRAP_SERVERS``), else of the local
+    cluster ``pauseable broker start`` left running (kept running), else of a single-node local cluster
+    started for the duration and stopped afterwards."""
     if (external := external_bootstrap()) is not None:
         yield external
+        return
+    started = LocalCluster.load(default_root("default"))
+    if started is not None and len(started.running_nodes()) == len(started.nodes):
+        yield started.bootstrap_servers  # `pauseable broker start`'s cluster: used, left running
         return
     cluster = LocalCluster.start(Path(tempfile.mkdtemp(prefix="pauseable-run-")))
     try:
