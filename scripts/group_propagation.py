@@ -28,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tries", type=int, default=30)
     parser.add_argument("--members", type=int, default=3)
+    parser.add_argument("--client", choices=("confluent-kafka", "kafka-python"), default="confluent-kafka")
     args = parser.parse_args()
     bootstrap = os.environ["PAUSEABLE_BOOTSTRAP_SERVERS"]
     run = uuid.uuid4().hex[:8]
@@ -41,10 +42,16 @@ def main() -> None:
     seen: list[dict[str, float]] = [{} for _ in range(args.members)]
 
     def follow(index: int) -> None:
-        config = {"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest"}
-        ctl: Any = pauseable.controller(
-            confluent_kafka.Consumer(config), lookup_config=config, group_pauses=GroupPauses(topic=control)
-        )
+        pauses = GroupPauses(topic=control)
+        ctl: Any
+        if args.client == "kafka-python":
+            import kafka
+
+            consumer = kafka.KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest")
+            ctl = pauseable.controller(consumer, group_pauses=pauses)
+        else:
+            config = {"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest"}
+            ctl = pauseable.controller(confluent_kafka.Consumer(config), lookup_config=config, group_pauses=pauses)
         ctl.subscribe(topic)
         while not stop.is_set():
             ctl.poll(0.05)
@@ -81,8 +88,9 @@ def main() -> None:
     for name, values in (("from pause returning", from_return), ("from the pause call", from_call)):
         ordered = sorted(values)
         p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+        tries = f"{len(ordered)} tries, {args.members} {args.client} members"
         print(f"{name}: p50 {statistics.median(ordered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-              f"max {ordered[-1] * 1000:.0f} ms ({len(ordered)} tries, {args.members} members)")  # fmt: skip
+              f"max {ordered[-1] * 1000:.0f} ms ({tries})")  # fmt: skip
 
 
 if __name__ == "__main__":
