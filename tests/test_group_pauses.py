@@ -226,3 +226,12 @@ def test_a_partition_resumed_under_a_topic_pause_runs_while_the_others_stay_paus
     confluent.poll_for(ctl, 0.5, into=delivered)
     assert b not in delivered and ctl.paused() == {b}
     assert [s.state for s in operator.status(group_id, topic)] == ["running", "paused"]
+
+
+@pytest.mark.slow
+def test_a_group_pause_follows_partitions_with_the_consumer_group_protocol(
+    confluent: BackendHarness, new_topic: NewTopic, group_id: str, operator: Operator
+) -> None:
+    """The same through KIP-848's rebalances (``group.protocol=consumer``, librdkafka's implementation)."""
+    confluent.native = {"group.protocol": "consumer"}
+    test_a_group_pause_follows_partitions_through_a_rebalance_and_a_restart(confluent, new_topic, group_id, operator)

@@ -168,3 +168,16 @@ def test_the_range_is_cut_at_the_pause_end_and_positions_fall_back_to_the_commit
     recorded = Recorded({TP0: (5, 10)})
     assert recorded.plan(facts[0]) == Step(5, 10)
     assert recorded.plan(ResumeFacts(TP0, 12, 13, None, None)) == Step(12, 12)  # already past: nothing skipped
+
+
+def test_after_a_resume_a_range_sought_past_or_empty_is_marked_committed_one_still_ahead_is_not() -> None:
+    from pauseable.report import SkippedRange, SkipReport
+
+    tp1, tp2 = TopicPartition("orders", 1), TopicPartition("orders", 2)
+    report = SkipReport("group-resume", (TP0, tp1, tp2))
+    report.ranges[TP0] = SkippedRange(TP0, 5, 10, "group-resume", "", done=True)
+    report.ranges[tp1] = SkippedRange(tp1, 7, 9, "group-resume", "")  # jumped over once the backlog is delivered
+    ranges = {TP0: (5, 10), tp1: (7, 9), tp2: (3, 3)}
+    assert Decisions.settled(report, ranges, {}) == {TP0: (5, 10), tp2: (3, 3)}
+    marked = {TP0: AppliedMark("p1", "seek-to-end", 5, 10, True, "other", 1)}
+    assert Decisions.settled(report, ranges, marked) == {tp2: (3, 3)}  # committed already by an earlier owner

@@ -170,10 +170,10 @@ class Decisions:
         return found
 
     def ranges(self, strategy: str, facts: Sequence[ResumeFacts]) -> dict[TopicPartition, tuple[int, int]]:
-        """The range the group's strategy skips of each partition (empty ones left out)."""
+        """The range the group's strategy skips of each partition (empty where it skips nothing)."""
         chosen = STRATEGIES[strategy]()
         steps = {f.partition: chosen.plan(f) for f in facts}
-        return {tp: (step.skip_from, step.skip_to) for tp, step in steps.items() if step.skips}
+        return {tp: (step.skip_from, step.skip_to) for tp, step in steps.items()}  # empty ones are marked too
 
     def mark_records(
         self, ended: Ended, ranges: Mapping[TopicPartition, tuple[int, int]], committed: bool, partitions: int
@@ -191,9 +191,15 @@ class Decisions:
         ]
 
     @staticmethod
-    def done(report: SkipReport) -> dict[TopicPartition, tuple[int, int]]:
-        """The ranges of a resume that are sought past (and committed) already."""
-        return {tp: (r.start, r.end) for tp, r in report.ranges.items() if r.done}
+    def settled(
+        report: SkipReport,
+        ranges: Mapping[TopicPartition, tuple[int, int]],
+        marks: Mapping[TopicPartition, AppliedMark],
+    ) -> dict[TopicPartition, tuple[int, int]]:
+        """The ranges to mark committed after the resume: sought past and committed, or empty (nothing to skip);
+        not one still to jump over (the backlog before it is delivered first), nor one marked committed already."""
+        pending = {tp for tp, r in report.ranges.items() if not r.done}
+        return {tp: r for tp, r in ranges.items() if tp not in pending and not (tp in marks and marks[tp].committed)}
 
 
 class Applier:
@@ -242,7 +248,7 @@ class Applier:
             self._writer.send(self._topic, self.decisions.mark_records(ended, decided, False, self._partitions))
             ranges.update(decided)
         report = controller.resume(tps, Recorded(ranges))
-        done = {tp: r for tp, r in self.decisions.done(report).items() if not (tp in marks and marks[tp].committed)}
+        done = self.decisions.settled(report, ranges, marks)
         self._writer.send(self._topic, self.decisions.mark_records(ended, done, True, self._partitions))
         self.decisions.resumed(tps, ended.pause)
 
@@ -310,7 +316,7 @@ class AsyncApplier:
             await asyncio.to_thread(self._writer.send, self._topic, records)
             ranges.update(decided)
         report = await controller.resume(tps, Recorded(ranges))
-        done = {tp: r for tp, r in self.decisions.done(report).items() if not (tp in marks and marks[tp].committed)}
+        done = self.decisions.settled(report, ranges, marks)
         records = self.decisions.mark_records(ended, done, True, self._partitions)
         await asyncio.to_thread(self._writer.send, self._topic, records)
         self.decisions.resumed(tps, ended.pause)
