@@ -16,6 +16,7 @@ from pauseable.errors import (
     ClientError,
     CloseTimeoutError,
     ConsumerClosedError,
+    ControlTopicMissingError,
     FatalClientError,
     InvalidArgumentError,
     InvalidOffsetError,
@@ -26,6 +27,7 @@ from pauseable.errors import (
     UnknownPartitionError,
     UnknownTopicError,
 )
+from pauseable.group import GroupPauses, Operator
 from pauseable.hookspecs import hookimpl
 from pauseable.protocol import AsyncPauseController, PauseController
 from pauseable.registry import async_controller, backends, controller, get_backend
@@ -47,13 +49,16 @@ __all__ = [
     "CloseTimeoutError",
     "ConsumerClosedError",
     "Continue",
+    "ControlTopicMissingError",
     "Controller",
     "DiscardUntil",
     "FatalClientError",
+    "GroupPauses",
     "InvalidArgumentError",
     "InvalidOffsetError",
     "NotAssignedError",
     "Offset",
+    "Operator",
     "PauseController",
     "PauseableError",
     "Rebuild",

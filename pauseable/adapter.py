@@ -74,6 +74,11 @@ consumer's adapter) calls them transient. The usual way: the
 same adapter class around a second native consumer that is never assigned anything. That consumer
 fetches nothing, so nothing tells it a leader moved: :class:`LeaderAges` says when to ask for a topic's
 leaders before a lookup.
+
+Group pauses (optional, :mod:`pauseable.group`). ``Backend.control(consumer, config)`` builds a
+:class:`ControlClient` with the client's own library: a reader of the control topic in no group, an
+``acks=all`` producer and an admin client, never the application's consumer. Without it the backend
+refuses ``group_pauses=`` and operators cannot pick it as ``--client``.
 """
 
 from __future__ import annotations
@@ -540,6 +545,10 @@ class Backend:
     #: for a client that does not expose its configuration: the ``lookup_config`` matching
     #: ``build_consumer(settings)``, which tests and benchmarks pass to the controllers they build
     lookup_config: Callable[[ConsumerSettings], Mapping[str, Any]] | None = field(default=None, repr=False)
+    #: group pauses (pauseable.group): ``control(consumer, config)`` builds a :class:`ControlClient` with this
+    #: client's library, from the consumer's connection settings where the client exposes them (``consumer``
+    #: None for an operator), with ``config`` (the client's own key names) on top
+    control: Callable[[Any, Mapping[str, Any] | None], ControlClient] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if (self.sync_adapter is None) == (self.async_adapter is None):
@@ -557,6 +566,62 @@ class Backend:
             return importlib.metadata.version(self.client)
         except importlib.metadata.PackageNotFoundError:
             return None
+
+
+@dataclass(frozen=True)
+class ControlRecord:
+    """A record of the control topic (pauseable.group), as a :class:`ControlClient` reads it."""
+
+    partition: int
+    offset: int
+    key: bytes | None
+    #: None for a tombstone
+    value: bytes | None
+
+
+class ControlClient(Protocol):
+    """Group pauses' own client of the control topic (optional: ``Backend.control`` builds it), made with the
+    backend's client library and never the consumer's: a reader in no group, an ``acks=all`` producer and an
+    admin client, each made at its first use. Blocking calls, from one thread at a time (an asyncio client
+    runs them on a loop of its own). Errors propagate as the client raises them.
+    """
+
+    #: the consumer's group id when the client exposes it (kafka-python, aiokafka), else None
+    group: str | None
+
+    def partitions(self, topic: str) -> int:
+        """How many partitions ``topic`` has, 0 when the cluster has no such topic (listing every topic: asking
+        for one by name lets a broker with auto-create on create it)."""
+
+    def brokers(self) -> int:
+        """How many brokers the cluster has."""
+
+    def create(self, topic: str, partitions: int, replication: int, configs: Mapping[str, str]) -> None:
+        """Create ``topic`` and wait until it is created."""
+
+    def send(self, topic: str, records: Sequence[tuple[int, bytes, bytes | None]]) -> None:
+        """Produce ``(partition, key, value or None)`` records with ``acks=all``, and wait until every one is
+        acknowledged (raise otherwise)."""
+
+    def read(self, topic: str, partitions: int) -> None:
+        """Start reading every partition of ``topic`` from its beginning, in no group."""
+
+    def fetch(self, timeout: float) -> list[ControlRecord]:
+        """What :meth:`read` brings next, waiting at most ``timeout`` seconds (the broker's wait capped at
+        100 ms)."""
+
+    def caught_up(self, ends: Mapping[int, int]) -> bool:
+        """Whether reading has reached ``ends`` (offsets by partition of the topic being read)."""
+
+    def end_offsets(self, topic: str, partitions: Sequence[int]) -> dict[int, int]:
+        """The end offsets of ``topic``'s ``partitions``."""
+
+    def committed(self, group: str, topic: str, partitions: Sequence[int]) -> dict[int, int | None]:
+        """``group``'s committed offsets of ``topic``'s ``partitions`` (None where nothing is committed),
+        without joining the group."""
+
+    def close(self) -> None:
+        """Close every client made."""
 
 
 #: Either kind of adapter: the core only needs their two closed-state checks in common.

@@ -1,6 +1,7 @@
 """The ``pauseable`` command: ``backends`` here; ``broker``, ``conformance``, ``demo``, ``bench`` from the kits.
 
-The runtime owns only ``pauseable backends``. Other distributions add commands through the entry-point
+The runtime owns ``pauseable backends`` and group pauses' ``pause``, ``resume``, ``status`` and
+``control-topic`` (:mod:`pauseable.group.cli`). Other distributions add commands through the entry-point
 group ``pauseable.commands`` (name = command, value = a function that adds its sub-parser): the testing
 kit (``pauseable-testing``) adds ``broker``, ``conformance`` and ``demo``, the benchmark package
 (``pauseable-bench``) adds ``bench``. When one is not installed, its command is still listed and says
@@ -30,7 +31,7 @@ KIT_COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("show what a skip strategy delivers and skips, on a real broker", "pip install pauseable-testing"),
     "bench": ("benchmark the skip strategies on every installed backend", "pip install -e benchmarks (a checkout)"),
 }
-_ORDER = ("broker", "backends", "conformance", "demo", "bench")
+_ORDER = ("broker", "backends", "pause", "resume", "status", "control-topic", "conformance", "demo", "bench")
 #: The entry-point group of commands; each value is ``add(commands)`` that adds one sub-parser.
 COMMANDS_GROUP = "pauseable.commands"
 
@@ -86,6 +87,12 @@ def _add_backends(commands: Any) -> None:
     listing.set_defaults(func=_backends)
 
 
+def _add_group_commands(commands: Any) -> None:
+    from pauseable.group.cli import add_commands
+
+    add_commands(commands)  # pause, resume, status, control-topic
+
+
 class _Formatter(argparse.HelpFormatter):
     """Shows each option's default in ``--help``, when it has one worth showing."""
 
@@ -114,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # Not `required=True`: argparse would then answer an unknown flag with "arguments are required".
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    adders: dict[str, Callable[[Any], None]] = {"backends": _add_backends}
+    adders: dict[str, Callable[[Any], None]] = {"backends": _add_backends, "pause": _add_group_commands}
     failed: dict[str, str] = {}
     for entry_point in importlib.metadata.entry_points(group=COMMANDS_GROUP):
         try:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pauseable.adapter import AsyncConsumerAdapter, AsyncLookupAdapter, Backend, ConsumerAdapter, LookupAdapter
 from pauseable.backoff import Backoff
-from pauseable.core import ControllerCore, LookupRetry, facts_of, fallback_position
+from pauseable.core import AsyncAttachment, ControllerCore, LookupRetry, SyncAttachment, facts_of, fallback_position
 from pauseable.errors import CloseTimeoutError
 from pauseable.gate import AsyncGate, Gate, aserialized, serialized
 from pauseable.protocol import (
@@ -41,7 +41,10 @@ class Controller(PauseController[R]):
     Its methods' documentation is the contract's, inherited from the protocol (``help(ctl.pause)`` shows it).
     """
 
-    __slots__ = ("__weakref__", "_adapter", "_closer", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
+    __slots__ = (
+        "__weakref__", "_adapter", "_attachment", "_closer", "_consumer", "_core", "_gate", "_lookup_config",
+        "_lookups",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -51,11 +54,15 @@ class Controller(PauseController[R]):
         default_strategy: SkipStrategy | None = None,
         *,
         lookup_config: Mapping[str, Any] | None = None,
+        attachment: SyncAttachment | None = None,
     ) -> None:
         self._lookup_config = ControllerCore.check_lookup_config(lookup_config)
         self._consumer = consumer
         self._adapter = adapter
         self._core = ControllerCore(backend, adapter, default_strategy)
+        #: pause state followed from outside (pauseable.group), acted on between poll slices
+        self._attachment = attachment
+        self._core.attached = attachment
         self._gate = Gate()
         #: where offset lookups go (the adapter's side client, or the adapter itself); None until the first
         self._lookups: LookupAdapter | None = None
@@ -107,6 +114,11 @@ class Controller(PauseController[R]):
         closer, self._closer, self._lookups = self._closer, None, None
         if closer is not None:
             closer()
+
+    def _detach(self) -> None:
+        attachment, self._attachment = self._attachment, None
+        if attachment is not None:
+            attachment.close()
 
     # -- membership ------------------------------------------------------------------------
 
@@ -364,6 +376,8 @@ class Controller(PauseController[R]):
         while True:  # in slices, so that calls from other threads get in (pauseable.gate)
             for tps, then in self._core.due():
                 self._resume(tps, then, "resume after a timed pause")
+            if self._attachment is not None:
+                self._attachment.between_polls(self)
             with self._call("poll"):
                 self._verify()
                 self._core.raise_pending()
@@ -395,6 +409,7 @@ class Controller(PauseController[R]):
             self._core.closed = True
             with contextlib.suppress(Exception):  # closing a closed controller is a no-op
                 self._close_lookups()
+                self._detach()
             return
         try:
             with self._call("close"):
@@ -402,6 +417,7 @@ class Controller(PauseController[R]):
                     self._adapter.close()
                 finally:
                     self._close_lookups()
+                    self._detach()
         except CloseTimeoutError:
             self._core.closed = True  # given up: nothing more can be done with it
             raise
@@ -414,7 +430,7 @@ class AsyncController(AsyncPauseController[R]):
     The twin of :class:`Controller`, line for line but awaited (tests/test_twins.py holds them to it).
     """
 
-    __slots__ = ("_adapter", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
+    __slots__ = ("_adapter", "_attachment", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
 
     def __init__(
         self,
@@ -424,11 +440,14 @@ class AsyncController(AsyncPauseController[R]):
         default_strategy: SkipStrategy | None = None,
         *,
         lookup_config: Mapping[str, Any] | None = None,
+        attachment: AsyncAttachment | None = None,
     ) -> None:
         self._lookup_config = ControllerCore.check_lookup_config(lookup_config)
         self._consumer = consumer
         self._adapter = adapter
         self._core = ControllerCore(backend, adapter, default_strategy)
+        self._attachment = attachment
+        self._core.attached = attachment
         self._gate = AsyncGate()
         self._lookups: AsyncLookupAdapter | None = None
 
@@ -463,6 +482,11 @@ class AsyncController(AsyncPauseController[R]):
         side, self._lookups = self._lookups, None
         if side is not None and side is not self._adapter:
             await side.close()
+
+    async def _detach(self) -> None:
+        attachment, self._attachment = self._attachment, None
+        if attachment is not None:
+            await attachment.close()
 
     # The public lookups, where lookups go; each a coroutine function, so a retry makes a fresh attempt.
     async def _end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
@@ -718,6 +742,8 @@ class AsyncController(AsyncPauseController[R]):
         while True:
             for tps, then in self._core.due():
                 await self._resume(tps, then, "resume after a timed pause")
+            if self._attachment is not None:
+                await self._attachment.between_polls(self)
             with self._call("poll"):
                 await self._verify()
                 self._core.raise_pending()
@@ -748,6 +774,7 @@ class AsyncController(AsyncPauseController[R]):
             self._core.closed = True
             with contextlib.suppress(Exception):
                 await self._close_lookups()
+                await self._detach()
             return
         try:
             with self._call("close"):
@@ -755,6 +782,7 @@ class AsyncController(AsyncPauseController[R]):
                     await self._adapter.close()
                 finally:
                     await self._close_lookups()
+                    await self._detach()
         except CloseTimeoutError:
             self._core.closed = True
             raise

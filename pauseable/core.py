@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from pauseable.adapter import AnyAdapter, AsyncConsumerAdapter, Backend, ConsumerAdapter
 from pauseable.backoff import Backoff
@@ -37,11 +37,46 @@ from pauseable.types import TopicPartition, as_partitions, check_offset, check_t
 _log = logging.getLogger("pauseable")
 
 
+class Attachment(Protocol):
+    """Pause state kept outside the controller that the controller follows (pauseable.group's applier).
+
+    The controller calls ``between_polls(controller)`` before each slice of a poll (``await``-ed on an asyncio
+    controller), where the attachment acts through the controller's public calls, and ``close()`` when it
+    closes. The core asks :meth:`hold` of each partition assigned and of each partition a slice returned
+    records of, before screening them, so a pause takes effect at once.
+    """
+
+    def hold(self, partition: TopicPartition) -> int | None:
+        """When ``partition`` was paused outside (ms since the epoch) if it is to be held paused, else None.
+        No I/O; called on the polling thread (or task)."""
+
+
+class SyncAttachment(Attachment, Protocol):
+    """An :class:`Attachment` of a synchronous controller."""
+
+    def between_polls(self, controller: Any) -> None:
+        """Act on the state followed (pause, resume) through ``controller``'s public calls."""
+
+    def close(self) -> None:
+        """The controller closes: stop following."""
+
+
+class AsyncAttachment(Attachment, Protocol):
+    """An :class:`Attachment` of an asyncio controller."""
+
+    async def between_polls(self, controller: Any) -> None:
+        """Act on the state followed (pause, resume) through ``controller``'s public calls."""
+
+    async def close(self) -> None:
+        """The controller closes: stop following."""
+
+
 class ControllerCore:
     """State and rules shared by both controllers."""
 
     __slots__ = (
         "adapter",
+        "attached",
         "backend",
         "closed",
         "default_strategy",
@@ -100,6 +135,8 @@ class ControllerCore:
         self.verify_after = 0.0
         #: whether the last poll slice handed over nothing
         self.was_empty = False
+        #: pause state followed from outside (pauseable.group), or None
+        self.attached: Attachment | None = None
 
     @contextmanager
     def call(self, operation: str, adapter: AnyAdapter) -> Iterator[None]:
@@ -145,7 +182,8 @@ class ControllerCore:
         to_pause: list[TopicPartition] = []
         to_resume: list[TopicPartition] = []
         for tp in sorted(set(assigned)):
-            (to_pause if tp.topic in self.paused_topics or tp in self.paused else to_resume).append(tp)
+            held = self.attached is not None and self.attached.hold(tp) is not None
+            (to_pause if held or tp.topic in self.paused_topics or tp in self.paused else to_resume).append(tp)
         self.mark_paused(to_pause)
         return to_pause, to_resume
 
@@ -157,7 +195,8 @@ class ControllerCore:
         now = now_ms()
         for tp in partitions:
             self.paused.add(tp)
-            self.paused_at.setdefault(tp, now)
+            held = self.attached.hold(tp) if self.attached is not None else None
+            self.paused_at.setdefault(tp, now if held is None else held)
 
     def mark_resumed(self, partitions: Iterable[TopicPartition]) -> None:
         for tp in partitions:
@@ -318,11 +357,20 @@ class ControllerCore:
                 self.client_error(controller, error)
         self.was_empty = not records
         self.reached = self.reached or bool(records)
+        if records and self.attached is not None:
+            self.hold_attached(records)
         if not records or not (self.paused or self.skips):
             return records, {}
         kept, seeks = self.screen(records)
         self.announce_finished(controller)
         return kept, seeks
+
+    def hold_attached(self, records: list[Any]) -> None:
+        """Partitions of ``records`` that the attachment holds are paused here before screening: their records
+        are held back and rewound (the native pause follows between polls)."""
+        assert self.attached is not None
+        located = {TopicPartition(topic, partition) for topic, partition, _ in map(self.locate, records)}
+        self.mark_paused(tp for tp in located - self.paused if self.attached.hold(tp) is not None)
 
     # -- client errors: raised when the client will not get past them, else reported ----------------------
 

@@ -99,5 +99,10 @@ class BrokerUnreachableError(ClientError):
     fix = "check the bootstrap servers (host and port) and that the brokers run and listen there"
 
 
+class ControlTopicMissingError(PauseableError, LookupError):
+    """Group pauses were asked for, but the cluster has no control topic of that name (or this client may not
+    see it); create it with ``pauseable control-topic create``, or grant the principal READ (DESCRIBE) on it."""
+
+
 class UnknownBackendError(PauseableError, LookupError):
     """No installed backend has that name, or none claims the consumer object."""

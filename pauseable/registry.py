@@ -8,6 +8,8 @@ from typing import Any
 from pauseable.adapter import Backend
 from pauseable.controller import AsyncController, Controller
 from pauseable.errors import InvalidArgumentError, UnknownBackendError
+from pauseable.group.applier import Applier, AsyncApplier
+from pauseable.group.setup import GroupPauses, attach, group_pauses_of
 from pauseable.plugins import broken_plugins, load_plugins
 
 __all__ = ["async_controller", "backend_for", "backends", "broken_plugins", "controller", "get_backend", "resolve"]
@@ -83,7 +85,11 @@ def resolve(consumer: Any, backend: str | None) -> Backend:
 
 
 def controller(
-    consumer: Any, *, backend: str | None = None, lookup_config: Mapping[str, Any] | None = None
+    consumer: Any,
+    *,
+    backend: str | None = None,
+    lookup_config: Mapping[str, Any] | None = None,
+    group_pauses: bool | GroupPauses = False,
 ) -> Controller[Any]:
     """A :class:`~pauseable.protocol.PauseController` for a synchronous native consumer.
 
@@ -95,23 +101,38 @@ def controller(
     (``lookup_config`` adds to or overrides them). confluent-kafka does not expose its configuration:
     pass the one the consumer was built with as ``lookup_config``; without it, lookups go through the
     consumer and may wait up to ``fetch.wait.max.ms`` while other partitions of that broker fetch.
+
+    ``group_pauses=True`` (or a :class:`~pauseable.group.GroupPauses`) follows the group pauses of the control
+    topic (:mod:`pauseable.group`); ControlTopicMissingError here when the topic is missing.
     """
     chosen = resolve(consumer, backend)
     if chosen.sync_adapter is None:
         raise InvalidArgumentError(
             f"{chosen.consumer_class} is an asyncio consumer: use pauseable.async_controller(consumer)"
         )
-    return Controller(consumer, chosen, chosen.sync_adapter(consumer), lookup_config=lookup_config)
+    settings = group_pauses_of(group_pauses)
+    adapter = chosen.sync_adapter(consumer)
+    attachment = attach(chosen, consumer, settings, lookup_config) if settings else None
+    assert not isinstance(attachment, AsyncApplier)
+    return Controller(consumer, chosen, adapter, lookup_config=lookup_config, attachment=attachment)
 
 
 def async_controller(
-    consumer: Any, *, backend: str | None = None, lookup_config: Mapping[str, Any] | None = None
+    consumer: Any,
+    *,
+    backend: str | None = None,
+    lookup_config: Mapping[str, Any] | None = None,
+    group_pauses: bool | GroupPauses = False,
 ) -> AsyncController[Any]:
     """An :class:`~pauseable.protocol.AsyncPauseController` for an asyncio native consumer
-    (``lookup_config`` as for :func:`controller`)."""
+    (``lookup_config`` and ``group_pauses`` as for :func:`controller`)."""
     chosen = resolve(consumer, backend)
     if chosen.async_adapter is None:
         raise InvalidArgumentError(
             f"{chosen.consumer_class} is a synchronous consumer: use pauseable.controller(consumer)"
         )
-    return AsyncController(consumer, chosen, chosen.async_adapter(consumer), lookup_config=lookup_config)
+    settings = group_pauses_of(group_pauses)
+    adapter = chosen.async_adapter(consumer)
+    attachment = attach(chosen, consumer, settings, lookup_config) if settings else None
+    assert not isinstance(attachment, Applier)
+    return AsyncController(consumer, chosen, adapter, lookup_config=lookup_config, attachment=attachment)

@@ -35,6 +35,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 ONE_BACKEND_BY_DEFAULT = {
     # librdkafka does not retry a lookup of a leaderless partition; the others' retries are the same core's
     "test_a_lookup_the_user_makes_while_a_partition_has_no_leader_answers_once_it_has_one": "confluent-kafka",
+    # group pauses: the applier's rebalance handling is the core's, the same on every backend
+    "test_a_group_pause_follows_partitions_through_a_rebalance_and_a_restart": "confluent-kafka",
 }
 
 

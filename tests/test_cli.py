@@ -24,7 +24,10 @@ def test_an_unknown_flag_is_named_as_such() -> None:
 def test_no_command_lists_the_commands() -> None:
     result = _cli()
     assert result.returncode == 2
-    assert "a command is required: broker, backends, conformance, demo, bench" in result.stderr, result.stderr
+    assert (
+        "a command is required: broker, backends, pause, resume, status, control-topic, conformance, demo, bench"
+        in result.stderr
+    ), result.stderr
 
 
 def test_a_reader_that_goes_away_ends_the_listing_without_a_traceback() -> None:

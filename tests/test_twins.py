@@ -59,16 +59,20 @@ TWINS = [
             "AsyncRebalanceCallback": "RebalanceCallback",
             "_acall_back": "_call_back",
             "asyncio.sleep": "time.sleep",
+            "AsyncAttachment": "SyncAttachment",
         },
         differences={
             "<class>": Lines(
                 "the sync controller closes its side client when garbage collected (weakref.finalize); an "
                 "async close cannot run in a finalizer",
                 sync_only=(
-                    "__slots__ = ('__weakref__', '_adapter', '_closer', '_consumer', '_core', '_gate', "
+                    "__slots__ = ('__weakref__', '_adapter', '_attachment', '_closer', '_consumer', '_core', '_gate', "
                     "'_lookup_config', '_lookups')",
                 ),
-                async_only=("__slots__ = ('_adapter', '_consumer', '_core', '_gate', '_lookup_config', '_lookups')",),
+                async_only=(
+                    "__slots__ = ('_adapter', '_attachment', '_consumer', '_core', '_gate', '_lookup_config', "
+                    "'_lookups')",
+                ),
             ),
             "__init__": Lines(
                 "the finalizer that closes the sync side client",
@@ -121,6 +125,30 @@ TWINS = [
                     "return ConfluentAdapter(confluent_kafka.Consumer(side_config(config), max_workers=1), side=True)",
                 ),
             ),
+        },
+    ),
+    Twins(
+        "pauseable.group.applier",
+        "Applier",
+        "AsyncApplier",
+        differences={
+            "apply": Lines(
+                "the control client blocks: the async twin runs its calls in a thread",
+                sync_only=(
+                    "self.decisions.follower.sync()",
+                    "self._writer.send(self._topic, self.decisions.mark_records(ended, decided, False, "
+                    "self._partitions))",
+                    "self._writer.send(self._topic, self.decisions.mark_records(ended, done, True, self._partitions))",
+                ),
+                async_only=(
+                    "asyncio.to_thread(self.decisions.follower.sync)",
+                    "records = self.decisions.mark_records(ended, decided, False, self._partitions)",
+                    "asyncio.to_thread(self._writer.send, self._topic, records)",
+                    "records = self.decisions.mark_records(ended, done, True, self._partitions)",
+                    "asyncio.to_thread(self._writer.send, self._topic, records)",
+                ),
+            ),
+            "close": Lines("the follower's join and the writer's close run in a thread", whole=True),
         },
     ),
     Twins(

@@ -39,6 +39,7 @@ from pauseable.adapter import (
     typed_by_name,
 )
 from pauseable.errors import ClientError
+from pauseable_aiokafka.control import open_control
 
 try:
     import aiokafka
@@ -301,5 +302,6 @@ def pauseable_register_backends(register: Any) -> None:
             build_consumer=build_consumer,
             package="pauseable-aiokafka",
             consumer_class="aiokafka.AIOKafkaConsumer",
+            control=open_control,
         )
     )

@@ -88,6 +88,7 @@ from pauseable.adapter import (
     RevokedHook,
 )
 from pauseable.errors import AuthorizationError, ClientError, FatalClientError, UnknownTopicError
+from pauseable_confluent_kafka.control import open_control
 
 try:
     import confluent_kafka
@@ -865,6 +866,7 @@ def pauseable_register_backends(register: Any) -> None:
             package="pauseable-confluent-kafka",
             consumer_class="confluent_kafka.Consumer",
             lookup_config=consumer_config,
+            control=open_control,
         )
     )
     if HAVE_AIO:
@@ -878,5 +880,6 @@ def pauseable_register_backends(register: Any) -> None:
                 package="pauseable-confluent-kafka",
                 consumer_class="confluent_kafka.aio.AIOConsumer",
                 lookup_config=consumer_config,
+                control=open_control,
             )
         )

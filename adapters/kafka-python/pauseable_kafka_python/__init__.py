@@ -48,6 +48,7 @@ from pauseable.adapter import (
     typed_by_name,
 )
 from pauseable.errors import ClientError
+from pauseable_kafka_python.control import open_control
 
 try:
     import kafka
@@ -319,5 +320,6 @@ def pauseable_register_backends(register: Any) -> None:
             build_consumer=build_consumer,
             package="pauseable-kafka-python",
             consumer_class="kafka.KafkaConsumer",
+            control=open_control,
         )
     )

@@ -1,0 +1,117 @@
+"""The follower: a daemon thread that reads the control topic from its beginning and keeps its state.
+
+It reads in no group (every member reads every control partition), with its own client
+(:class:`~pauseable.adapter.ControlClient`), never the consumer's. :meth:`Follower.sync` is the catch-up
+barrier: it returns once the follower has read everything written before the call.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from pauseable.adapter import ControlClient
+from pauseable.errors import BackendError, ControlTopicMissingError
+from pauseable.group.records import GroupState
+
+_log = logging.getLogger("pauseable.group")
+
+#: how long a start or a barrier waits for the follower to catch up
+SYNC_TIMEOUT_S = 30.0
+
+
+def require_topic(client: ControlClient, topic: str) -> int:
+    """The control topic's partition count; ControlTopicMissingError when the cluster has no such topic."""
+    partitions = client.partitions(topic)
+    if partitions == 0:
+        raise ControlTopicMissingError(
+            f"group pauses need the control topic {topic!r}, which the cluster does not have (or this client "
+            f"may not describe it): create it with `pauseable control-topic create --control-topic {topic}`, "
+            "or grant this principal READ and DESCRIBE on it"
+        )
+    return partitions
+
+
+def read_state(client: ControlClient, topic: str, timeout: float = SYNC_TIMEOUT_S) -> tuple[GroupState, int]:
+    """The control topic's whole state, read once up to its end (for operators), and its partition count."""
+    partitions = require_topic(client, topic)
+    state = GroupState()
+    client.read(topic, partitions)
+    ends = client.end_offsets(topic, range(partitions))
+    deadline = time.monotonic() + timeout
+    while not client.caught_up(ends):
+        if time.monotonic() > deadline:
+            raise BackendError(f"reading the control topic {topic!r} to its end {ends} took over {timeout:.0f} s")
+        for record in client.fetch(0.1):
+            state.apply(record.offset, record.key, record.value)
+    return state, partitions
+
+
+class Follower:
+    """Follows the control topic in a daemon thread; :attr:`state` is what it has read."""
+
+    __slots__ = ("_client", "_error", "_lock", "_partitions", "_stop", "_syncs", "_thread", "_topic", "state")
+
+    def __init__(self, client: ControlClient, topic: str) -> None:
+        self._client = client
+        self._topic = topic
+        self._partitions = require_topic(client, topic)
+        client.read(topic, self._partitions)
+        self.state = GroupState()
+        self._lock = threading.Lock()
+        self._syncs: list[threading.Event] = []
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=f"pauseable-follower-{topic}", daemon=True)
+        self._thread.start()
+        self.sync()
+
+    @property
+    def partitions(self) -> int:
+        """The control topic's partition count."""
+        return self._partitions
+
+    def sync(self, timeout: float = SYNC_TIMEOUT_S) -> None:
+        """Return once everything written to the control topic before this call has been read."""
+        done = threading.Event()
+        with self._lock:
+            self._syncs.append(done)
+        if not done.wait(timeout):
+            cause = f" (last error: {self._error!r})" if self._error else ""
+            raise BackendError(f"the group pause follower did not read {self._topic!r} to its end in "
+                               f"{timeout:.0f} s{cause}")  # fmt: skip
+
+    def _run(self) -> None:
+        ends: dict[int, int] | None = None
+        waiting: list[threading.Event] = []
+        while not self._stop.is_set():
+            try:
+                if ends is None:
+                    with self._lock:
+                        waiting, self._syncs = self._syncs, []
+                    if waiting:
+                        ends = self._client.end_offsets(self._topic, range(self._partitions))
+                for record in self._client.fetch(0.1):
+                    self.state.apply(record.offset, record.key, record.value)
+                if ends is not None and self._client.caught_up(ends):
+                    for done in waiting:
+                        done.set()
+                    ends, waiting = None, []
+                self._error = None
+            except Exception as exc:  # the broker away: keep the state read so far, and try again
+                if self._error is None:
+                    _log.warning("group pause follower of %r: %s: %s; retrying", self._topic, type(exc).__name__, exc)
+                self._error = exc
+                ends = None
+                with self._lock:
+                    self._syncs[:0] = waiting
+                waiting = []
+                self._stop.wait(0.5)
+        self._client.close()
+
+    def close(self) -> None:
+        """Stop the thread (its client closes with it)."""
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(10)
