@@ -227,7 +227,7 @@ class Controller(PauseController[R]):
                 time.sleep(delay)
 
     def _lookup(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
-        positions = {tp: self._adapter.position(tp) for tp in tps}
+        positions = self._adapter.positions(tps)
         lookups = self._offsets()
         if unknown := [tp for tp, position in positions.items() if position is None]:
             committed = self._adapter.committed(unknown)  # OffsetFetch has its own coordinator connection
@@ -241,7 +241,7 @@ class Controller(PauseController[R]):
     def _rebuild(self, strategy: Rebuild, tps: list[TopicPartition], seeks: dict[TopicPartition, int]) -> None:
         assigned = sorted(self._adapter.assignment())
         offsets = self._core.handover_offsets(
-            {tp: self._adapter.position(tp) for tp in assigned if tp not in seeks}, seeks
+            self._adapter.positions([tp for tp in assigned if tp not in seeks]), seeks
         )
         if offsets:
             self._adapter.commit(offsets)
@@ -601,7 +601,7 @@ class AsyncController(AsyncPauseController[R]):
                 await asyncio.sleep(delay)
 
     async def _lookup(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
-        positions = {tp: await self._adapter.position(tp) for tp in tps}
+        positions = await self._adapter.positions(tps)
         lookups = await self._offsets()
         if unknown := [tp for tp, position in positions.items() if position is None]:
             committed = await self._adapter.committed(unknown)
@@ -615,7 +615,7 @@ class AsyncController(AsyncPauseController[R]):
     async def _rebuild(self, strategy: Rebuild, tps: list[TopicPartition], seeks: dict[TopicPartition, int]) -> None:
         assigned = sorted(await self._adapter.assignment())
         offsets = self._core.handover_offsets(
-            {tp: await self._adapter.position(tp) for tp in assigned if tp not in seeks}, seeks
+            await self._adapter.positions([tp for tp in assigned if tp not in seeks]), seeks
         )
         if offsets:
             await self._adapter.commit(offsets)

@@ -42,6 +42,23 @@ class NativeCalls:
     poll_count: Callable[[float, int], Any]
 
 
+def controller_poll_count(ctl: Any) -> Callable[[float, int], Any]:
+    """The pauseable side of :attr:`NativeCalls.poll_count`: ``ctl.poll``, returning how many records it
+    delivered (an awaitable of it for an asyncio controller)."""
+
+    def poll_count(timeout: float, n: int) -> Any:
+        result = ctl.poll(timeout, n)
+        if isinstance(result, list):
+            return len(result)
+
+        async def awaited() -> int:
+            return len(await result)
+
+        return awaited()
+
+    return poll_count
+
+
 def calls(backend: str, consumer: Any, topic: str, partition: int) -> NativeCalls:
     """The native calls of ``backend`` on ``consumer`` for ``topic[partition]``."""
     if backend == "confluent-kafka":

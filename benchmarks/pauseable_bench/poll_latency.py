@@ -45,11 +45,8 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         harness.consume(view, lambda d: count(d) >= 10)  # warm: connections, positions, fetch session
         ctl = view.target
 
-        def ours(seconds: float, n: int) -> Any:
-            return _count(ctl.poll(seconds, n))
-
         polls: dict[str, Poll] = {
-            "pauseable": ours,
+            "pauseable": native.controller_poll_count(ctl),
             "native": native.calls(backend, ctl.consumer, tp.topic, tp.partition).poll_count,
         }
         timings: list[dict[str, Any]] = []
@@ -67,16 +64,6 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         return {"backend": backend, "timeout_s": timeout, "tries": tries, "timings": timings}
     finally:
         harness.close()
-
-
-def _count(result: Any) -> Any:
-    if isinstance(result, list):
-        return len(result)
-
-    async def awaited() -> int:
-        return len(await result)
-
-    return awaited()
 
 
 async def _timed(poll: Poll, timeout: float) -> tuple[float, int]:

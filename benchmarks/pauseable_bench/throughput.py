@@ -43,12 +43,8 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         if side == "pauseable":
             view = harness.controller(group)
             view.assign([tp])
-            ctl = view.target  # the controller itself: no test wrapper in the loop
-
-            def ours(timeout: float, n: int) -> Any:
-                return _count(ctl.poll(timeout, n))
-
-            poll: Callable[[float, int], Any] = ours
+            # the controller itself: no test wrapper in the loop
+            poll: Callable[[float, int], Any] = native.controller_poll_count(view.target)
         else:
             consumer = harness.native_consumer(group)
             if harness.loop is None:
@@ -64,17 +60,6 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         return {"backend": backend, "side": side, "max_records": config["max_records"], **result}
     finally:
         harness.close()
-
-
-def _count(result: Any) -> Any:
-    """``len`` of a poll's records, awaiting them first for an asyncio controller."""
-    if isinstance(result, list):
-        return len(result)
-
-    async def awaited() -> int:
-        return len(await result)
-
-    return awaited()
 
 
 def _assign_natively(backend: str, consumer: Any, tp: TopicPartition) -> Any:
