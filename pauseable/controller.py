@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pauseable.adapter import AsyncConsumerAdapter, AsyncLookupAdapter, Backend, ConsumerAdapter, LookupAdapter
 from pauseable.backoff import Backoff
-from pauseable.core import ControllerCore, LookupRetry, facts_of, fallback_position
+from pauseable.core import TIMED_RESUME, ControllerCore, LookupRetry, facts_of, fallback_position
 from pauseable.errors import CloseTimeoutError
 from pauseable.gate import AsyncGate, Gate, aserialized, serialized
 from pauseable.protocol import (
@@ -55,7 +55,7 @@ class Controller(PauseController[R]):
         self._lookup_config = ControllerCore.check_lookup_config(lookup_config)
         self._consumer = consumer
         self._adapter = adapter
-        self._core = ControllerCore(backend, adapter, default_strategy)
+        self._core = ControllerCore(backend, adapter, default_strategy, self._lookup_config)
         self._gate = Gate()
         #: where offset lookups go (the adapter's side client, or the adapter itself); None until the first
         self._lookups: LookupAdapter | None = None
@@ -127,7 +127,7 @@ class Controller(PauseController[R]):
 
         def revoked(partitions: list[TopicPartition]) -> None:
             _call_back(on_revoked, partitions)
-            self._core.forget(partitions)
+            self._core.forget(self, partitions)
 
         with self._call("subscribe"):
             self._adapter.subscribe(names, assigned, revoked)
@@ -138,7 +138,7 @@ class Controller(PauseController[R]):
         tps = as_partitions(partitions)
         with self._call("assign"):
             self._adapter.assign(tps)
-            self._core.assigned(tps)
+            self._core.assigned(self, tps)
             self._reconcile(tps)
 
     def _reconcile(self, partitions: list[TopicPartition]) -> None:
@@ -194,8 +194,8 @@ class Controller(PauseController[R]):
             except Exception as exc:
                 if self._core.closed or self._adapter.is_closed_error(exc):
                     raise
-                raise self._core.resume_failed(chosen, tps, report, exc) from exc
-        return self._core.after_resume(self, report, tps, chosen, began, topics=topics)
+                raise self._core.resume_failed(self, chosen, tps, report, exc) from exc
+        return self._core.after_resume(self, report, tps, chosen, began, topics=topics, op=op)
 
     def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
@@ -363,7 +363,7 @@ class Controller(PauseController[R]):
         deadline = time.monotonic() + timeout
         while True:  # in slices, so that calls from other threads get in (pauseable.gate)
             for tps, then in self._core.due():
-                self._resume(tps, then, "resume after a timed pause")
+                self._resume(tps, then, TIMED_RESUME)
             with self._call("poll"):
                 self._verify()
                 self._core.raise_pending()
@@ -392,7 +392,7 @@ class Controller(PauseController[R]):
     @serialized
     def close(self) -> None:
         if self._core.closed or self._adapter.is_closed():
-            self._core.closed = True
+            self._core.shut(self)
             with contextlib.suppress(Exception):  # closing a closed controller is a no-op
                 self._close_lookups()
             return
@@ -403,9 +403,9 @@ class Controller(PauseController[R]):
                 finally:
                     self._close_lookups()
         except CloseTimeoutError:
-            self._core.closed = True  # given up: nothing more can be done with it
+            self._core.shut(self)  # given up: nothing more can be done with it
             raise
-        self._core.closed = True
+        self._core.shut(self)
 
 
 class AsyncController(AsyncPauseController[R]):
@@ -428,7 +428,7 @@ class AsyncController(AsyncPauseController[R]):
         self._lookup_config = ControllerCore.check_lookup_config(lookup_config)
         self._consumer = consumer
         self._adapter = adapter
-        self._core = ControllerCore(backend, adapter, default_strategy)
+        self._core = ControllerCore(backend, adapter, default_strategy, self._lookup_config)
         self._gate = AsyncGate()
         self._lookups: AsyncLookupAdapter | None = None
 
@@ -491,7 +491,7 @@ class AsyncController(AsyncPauseController[R]):
 
         async def revoked(partitions: list[TopicPartition]) -> None:
             await _acall_back(on_revoked, partitions)
-            self._core.forget(partitions)
+            self._core.forget(self, partitions)
 
         with self._call("subscribe"):
             await self._adapter.subscribe(names, assigned, revoked)
@@ -502,7 +502,7 @@ class AsyncController(AsyncPauseController[R]):
         tps = as_partitions(partitions)
         with self._call("assign"):
             await self._adapter.assign(tps)
-            self._core.assigned(tps)
+            self._core.assigned(self, tps)
             await self._reconcile(tps)
 
     async def _reconcile(self, partitions: list[TopicPartition]) -> None:
@@ -556,8 +556,8 @@ class AsyncController(AsyncPauseController[R]):
             except Exception as exc:
                 if self._core.closed or self._adapter.is_closed_error(exc):
                     raise
-                raise self._core.resume_failed(chosen, tps, report, exc) from exc
-        return self._core.after_resume(self, report, tps, chosen, began, topics=topics)
+                raise self._core.resume_failed(self, chosen, tps, report, exc) from exc
+        return self._core.after_resume(self, report, tps, chosen, began, topics=topics, op=op)
 
     async def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
@@ -717,7 +717,7 @@ class AsyncController(AsyncPauseController[R]):
         deadline = time.monotonic() + timeout
         while True:
             for tps, then in self._core.due():
-                await self._resume(tps, then, "resume after a timed pause")
+                await self._resume(tps, then, TIMED_RESUME)
             with self._call("poll"):
                 await self._verify()
                 self._core.raise_pending()
@@ -745,7 +745,7 @@ class AsyncController(AsyncPauseController[R]):
     @aserialized
     async def close(self) -> None:
         if self._core.closed or self._adapter.is_closed():
-            self._core.closed = True
+            self._core.shut(self)
             with contextlib.suppress(Exception):
                 await self._close_lookups()
             return
@@ -756,9 +756,9 @@ class AsyncController(AsyncPauseController[R]):
                 finally:
                     await self._close_lookups()
         except CloseTimeoutError:
-            self._core.closed = True
+            self._core.shut(self)
             raise
-        self._core.closed = True
+        self._core.shut(self)
 
 
 def _call_back(callback: RebalanceCallback | None, partitions: list[TopicPartition]) -> None:
