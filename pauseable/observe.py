@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import threading
 import time
@@ -140,7 +141,8 @@ class LagCache:
 
     :meth:`get` answers at once from the cache; when the figures are older than ``refresh_after_s`` it starts
     one refresh on a daemon thread, which asks each controller's ``end_offsets`` (its side lookup client) and
-    ``position``: never in ``poll``, and a scrape never waits for the broker.
+    ``position``: never in ``poll``, and a scrape never waits for the broker. With ``refresh_after_s`` infinite
+    nothing refreshes at scrape time: call :meth:`refresh` yourself (on a timer of yours).
     """
 
     def __init__(self, tracker: Tracker, refresh_after_s: float = 10.0) -> None:
@@ -154,7 +156,8 @@ class LagCache:
     def get(self) -> dict[int, dict[TopicPartition, int]]:
         """The last figures, by ``id(controller)``, of partitions still paused; a refresh started if stale."""
         with self._lock:
-            if time.monotonic() - self._at >= self.refresh_after_s and self._running is None:
+            stale = self.refresh_after_s != math.inf and time.monotonic() - self._at >= self.refresh_after_s
+            if stale and self._running is None:
                 self._running = threading.Thread(target=self._refresh, name="pauseable-lag", daemon=True)
                 self._running.start()
             lags = dict(self._lags)
