@@ -20,7 +20,7 @@ from prometheus_client import REGISTRY
 
 import pauseable_opentelemetry
 import pauseable_prometheus
-from pauseable import DiscardUntil, ResumeError, SeekToEnd, TopicPartition
+from pauseable import DiscardUntil, ResumeError, SeekToEnd, TopicPartition, observe
 from pauseable.strategies import ResumeFacts, Step
 from pauseable_testing.harness import BackendHarness, NewTopic, count
 
@@ -73,7 +73,7 @@ def test_paused_now_comes_back_to_0_at_resume_timed_end_and_assign_leaving_it_ou
     ctl = harness.controller(group_id)
     ctl.assign([tp0, tp1])
     got = harness.consume(ctl, lambda d: count(d) >= 3)
-    who = {"group": group_id, "client_id": pauseable_prometheus.observe.identity(ctl.target).client_id}
+    who = {"group": group_id, "client_id": observe.identity(ctl.target).client_id}
     at0 = {**who, "topic": topic, "partition": "0"}
 
     ctl.pause(tp0)
