@@ -10,7 +10,8 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 import pauseable
-import pauseable_prometheus  # the plugin pauseable loads; imported here only to refresh the lag at once
+import pauseable_opentelemetry  # the plugins pauseable loads; imported here only to refresh the lag at once
+import pauseable_prometheus
 from pauseable import TopicPartition
 
 bootstrap = os.environ["PAUSEABLE_BOOTSTRAP_SERVERS"]
@@ -35,7 +36,18 @@ for i in range(4):  # produced while paused
     producer.produce(topic, b"late %d" % i, partition=0)
 producer.flush()
 
-pauseable_prometheus.lag.refresh()  # a scrape would start it on a thread when the figures are 10 s old
+for plugin in (pauseable_prometheus, pauseable_opentelemetry):
+    plugin.lag.refresh()  # a scrape would start it on a thread when the figures are 10 s old
+
+
+def read(*names: str) -> None:
+    data = reader.get_metrics_data()
+    for metric in data.resource_metrics[0].scope_metrics[0].metrics if data else []:
+        for point in metric.data.data_points if metric.name in names else []:
+            shown = {k.removeprefix("messaging."): v for k, v in point.attributes.items() if k != "messaging.system"}
+            value = getattr(point, "value", None)
+            figure = value if value is not None else f"count={point.count}"
+            print(metric.name, str(shown).replace(topic, "orders"), figure)
 
 
 def scrape(*names: str) -> None:
@@ -46,15 +58,10 @@ def scrape(*names: str) -> None:
 
 
 scrape("pauseable_partitions_paused{", "pauseable_paused_lag")
+read("messaging.kafka.partitions.paused", "messaging.kafka.partition.paused_lag")
 ctl.resume(orders, pauseable.SeekToEnd())
 scrape("pauseable_partitions_paused{", "pauseable_pause_duration_seconds_count", "pauseable_resumes_total",
        "pauseable_offsets_skipped_total")  # fmt: skip
+read("messaging.kafka.partitions.paused", "messaging.kafka.pause.duration", "messaging.kafka.resumes",
+     "messaging.kafka.offsets.skipped")  # fmt: skip
 ctl.close()
-
-data = reader.get_metrics_data()
-for metric in data.resource_metrics[0].scope_metrics[0].metrics if data else []:
-    for point in metric.data.data_points:
-        shown = {k.removeprefix("messaging."): v for k, v in point.attributes.items() if k != "messaging.system"}
-        value = getattr(point, "value", None)
-        figure = value if value is not None else f"count={point.count}"
-        print(metric.name, str(shown).replace(topic, "orders"), figure)

@@ -18,9 +18,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from pauseable.types import TopicPartition
 
@@ -57,8 +56,7 @@ class Pause:
         return (time.monotonic() if now is None else now) - self.since
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """Who a controller is, for labels: one process may run several. Empty when the client does not say."""
 
     group_id: str
@@ -129,6 +127,11 @@ class Tracker:
                 self._pauses.pop(key, None)
                 self._controllers.pop(key, None)
         return gone
+
+    def counted(self) -> list[tuple[Any, list[Pause]]]:
+        """The pauses counted and not ended, by controller."""
+        with self._lock:
+            return [(self._controllers[key][0], list(pauses.values())) for key, pauses in self._pauses.items()]
 
     def controllers(self) -> list[tuple[Any, asyncio.AbstractEventLoop | None]]:
         """The controllers with pauses going on, each with its event loop (None for a sync one)."""

@@ -7,7 +7,8 @@ Names and attributes follow the style of the messaging semantic conventions: eve
 may run several controllers); per partition ``messaging.destination.name`` and
 ``messaging.destination.partition.id``; pauseable's own attributes are prefixed ``pauseable.``.
 
-- ``messaging.kafka.partitions.paused`` (up-down counter, ``{partition}``, ``pauseable.pause.reason``)
+- ``messaging.kafka.partitions.paused`` (up-down counter, ``{partition}``, ``pauseable.pause.reason``), observed
+  at collection time: a pause costs no measurement
 - ``messaging.kafka.pause.duration`` (histogram, ``s``, ``pauseable.pause.ended``: resumed, timed, revoked,
   closed), recorded when a pause ends
 - ``messaging.kafka.resumes``, ``messaging.kafka.resume.errors`` (counters, ``pauseable.strategy``;
@@ -39,9 +40,6 @@ from pauseable.types import TopicPartition
 
 meter = metrics.get_meter("pauseable", pauseable.__version__)
 
-PAUSED = meter.create_up_down_counter(
-    "messaging.kafka.partitions.paused", unit="{partition}", description="Partitions paused now"
-)
 PAUSE_DURATION = meter.create_histogram(
     "messaging.kafka.pause.duration", unit="s", description="How long pauses lasted, recorded when they end"
 )
@@ -80,9 +78,7 @@ def _where(tp: TopicPartition) -> dict[str, str]:
 
 @pauseable.hookimpl
 def pauseable_paused(controller: Any, partitions: list[TopicPartition]) -> None:
-    who = _who(controller)
-    for pause in tracker.started(controller, partitions):
-        PAUSED.add(1, {**who, **_where(pause.partition), "pauseable.pause.reason": pause.reason})
+    tracker.started(controller, partitions)  # counted at collection time: nothing recorded per pause
 
 
 @pauseable.hookimpl
@@ -91,9 +87,8 @@ def pauseable_pause_ended(
 ) -> None:
     who = _who(controller)
     for pause in tracker.ended(controller, partitions):
-        where = {**who, **_where(pause.partition)}
-        PAUSED.add(-1, {**where, "pauseable.pause.reason": pause.reason})
-        PAUSE_DURATION.record(paused_for_s[pause.partition], {**where, "pauseable.pause.ended": reason_ended})
+        attributes = {**who, **_where(pause.partition), "pauseable.pause.ended": reason_ended}
+        PAUSE_DURATION.record(paused_for_s[pause.partition], attributes)
 
 
 @pauseable.hookimpl
@@ -121,6 +116,22 @@ def pauseable_skipped(controller: Any, skipped: SkippedRange) -> None:
         DISCARDED_BYTES.add(skipped.bytes_fetched, attributes)
 
 
+#: the attribute sets of pauses seen, so a pause that ended reads 0 rather than vanish
+_seen: set[tuple[tuple[str, str], ...]] = set()
+
+
+def _paused(options: CallbackOptions) -> Iterable[Observation]:
+    now: dict[tuple[tuple[str, str], ...], int] = dict.fromkeys(_seen, 0)
+    for controller, pauses in tracker.counted():
+        who = _who(controller)
+        for pause in pauses:
+            key = tuple({**who, **_where(pause.partition), "pauseable.pause.reason": pause.reason}.items())
+            now[key] = now.get(key, 0) + 1
+    _seen.update(now)
+    for key, count in now.items():
+        yield Observation(count, dict(key))
+
+
 def _too_long(options: CallbackOptions) -> Iterable[Observation]:
     for controller, _ in tracker.controllers():
         yield Observation(len(observe.too_long(controller)), _who(controller))
@@ -136,6 +147,12 @@ def _lag(options: CallbackOptions) -> Iterable[Observation]:
                 yield Observation(behind, {**who, **_where(tp)})
 
 
+meter.create_observable_up_down_counter(
+    "messaging.kafka.partitions.paused",
+    callbacks=[_paused],
+    unit="{partition}",
+    description="Partitions paused now (counted at collection time)",
+)
 meter.create_observable_gauge(
     "messaging.kafka.partitions.paused_too_long",
     callbacks=[_too_long],

@@ -65,9 +65,8 @@ tracker = observe.Tracker()
 lag = observe.LagCache(tracker, refresh_after_s=float(os.environ.get("PAUSEABLE_LAG_REFRESH_S", "10")))
 
 
-def _who(controller: Any) -> list[str]:
-    who = observe.identity(controller)
-    return [who.group_id, who.client_id]
+def _who(controller: Any) -> observe.Identity:
+    return observe.identity(controller)
 
 
 @pauseable.hookimpl
@@ -125,7 +124,7 @@ class ScrapeTime(Collector):
         figures = lag.get()
         for controller, _ in tracker.controllers():
             who = _who(controller)
-            key = (who[0], who[1])
+            key = (who.group_id, who.client_id)
             self._seen.add(key)
             counts[key] = counts.get(key, 0) + len(observe.too_long(controller))
             paused = observe.pauses(controller)
