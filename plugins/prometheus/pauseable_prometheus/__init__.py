@@ -69,12 +69,23 @@ def _who(controller: Any) -> observe.Identity:
     return observe.identity(controller)
 
 
+#: labelled series by (metric, label values): a dict lookup instead of ``labels()``'s checks at every hook
+_series: dict[tuple[Any, ...], Any] = {}
+
+
+def _of(metric: Any, *values: str) -> Any:
+    key = (id(metric), *values)
+    if (found := _series.get(key)) is None:
+        found = _series[key] = metric.labels(*values)
+    return found
+
+
 @pauseable.hookimpl
 def pauseable_paused(controller: Any, partitions: list[TopicPartition]) -> None:
     who = _who(controller)
     for pause in tracker.started(controller, partitions):
         tp = pause.partition
-        PAUSED.labels(*who, tp.topic, str(tp.partition), pause.reason).set(1)
+        _of(PAUSED, *who, tp.topic, str(tp.partition), pause.reason).set(1)
 
 
 @pauseable.hookimpl
@@ -84,28 +95,28 @@ def pauseable_pause_ended(
     who = _who(controller)
     for pause in tracker.ended(controller, partitions):
         tp = pause.partition
-        PAUSED.labels(*who, tp.topic, str(tp.partition), pause.reason).set(0)
-        PAUSE_DURATION.labels(*who, tp.topic, reason_ended).observe(paused_for_s[tp])
+        _of(PAUSED, *who, tp.topic, str(tp.partition), pause.reason).set(0)
+        _of(PAUSE_DURATION, *who, tp.topic, reason_ended).observe(paused_for_s[tp])
 
 
 @pauseable.hookimpl
 def pauseable_resumed(controller: Any, report: SkipReport) -> None:
     if report.resumed:
-        RESUMES.labels(*_who(controller), report.strategy).inc()
+        _of(RESUMES, *_who(controller), report.strategy).inc()
 
 
 @pauseable.hookimpl
 def pauseable_resume_failed(controller: Any, strategy: SkipStrategy, error: ResumeError) -> None:
-    RESUME_ERRORS.labels(*_who(controller), strategy.name).inc()
+    _of(RESUME_ERRORS, *_who(controller), strategy.name).inc()
 
 
 @pauseable.hookimpl
 def pauseable_skipped(controller: Any, skipped: SkippedRange) -> None:
     labels = (*_who(controller), skipped.partition.topic, skipped.strategy)
-    SKIPPED.labels(*labels).inc(skipped.count)
+    _of(SKIPPED, *labels).inc(skipped.count)
     if skipped.records_fetched:
-        DISCARDED.labels(*labels).inc(skipped.records_fetched)
-        DISCARDED_BYTES.labels(*labels).inc(skipped.bytes_fetched)
+        _of(DISCARDED, *labels).inc(skipped.records_fetched)
+        _of(DISCARDED_BYTES, *labels).inc(skipped.bytes_fetched)
 
 
 class ScrapeTime(Collector):
