@@ -414,7 +414,7 @@ class AsyncController(AsyncPauseController[R]):
     The twin of :class:`Controller`, line for line but awaited (tests/test_twins.py holds them to it).
     """
 
-    __slots__ = ("_adapter", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
+    __slots__ = ("__weakref__", "_adapter", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
 
     def __init__(
         self,

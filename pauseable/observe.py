@@ -17,6 +17,7 @@ import math
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any, NamedTuple
@@ -97,11 +98,12 @@ class Tracker:
     """The pauses a metrics plugin has counted, by controller: so a partition paused again while paused is not
     counted twice, and the end of each pause finds the reason it was counted under. It also keeps the
     controllers with pauses going on for what runs at scrape time, each with its event loop (None for a sync
-    one), where its lookups must run; a controller is let go with its last pause (a closed one is never kept)."""
+    one), where its lookups must run. It holds them weakly: a controller is let go with its last pause, or when
+    it is garbage collected without being closed."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._controllers: dict[int, tuple[Any, asyncio.AbstractEventLoop | None]] = {}
+        self._controllers: dict[int, tuple[weakref.ref[Any], asyncio.AbstractEventLoop | None]] = {}
         self._pauses: dict[int, dict[TopicPartition, Pause]] = {}
 
     def started(self, controller: Any, partitions: Iterable[TopicPartition]) -> list[Pause]:
@@ -109,12 +111,13 @@ class Tracker:
         going_on = controller._core.pausing
         key = id(controller)
         with self._lock:
-            counted = self._pauses.setdefault(key, {})
+            counted = self._pauses.get(key, {})
             new = [going_on[tp] for tp in partitions if tp not in counted and tp in going_on]
-            for pause in new:
-                counted[pause.partition] = pause
-            if new and key not in self._controllers:
-                self._controllers[key] = (controller, _running_loop())
+            if new:
+                self._pauses[key] = counted
+                counted.update((pause.partition, pause) for pause in new)
+                if key not in self._controllers:
+                    self._controllers[key] = (weakref.ref(controller, partial(self._gone, key)), _running_loop())
         return new
 
     def ended(self, controller: Any, partitions: Iterable[TopicPartition]) -> list[Pause]:
@@ -124,23 +127,30 @@ class Tracker:
             counted = self._pauses.get(key, {})
             gone = [pause for tp in partitions if (pause := counted.pop(tp, None)) is not None]
             if not counted:
-                self._pauses.pop(key, None)
-                self._controllers.pop(key, None)
+                self._gone(key)
         return gone
 
+    def _gone(self, key: int, _: object = None) -> None:
+        # also a weakref callback, run by the garbage collector on any thread: no lock (each pop is atomic)
+        self._pauses.pop(key, None)
+        self._controllers.pop(key, None)
+
     def counted(self) -> list[tuple[Any, list[Pause]]]:
-        """The pauses counted and not ended, by controller."""
+        """The pauses counted and not ended, by live controller."""
         with self._lock:
-            return [(self._controllers[key][0], list(pauses.values())) for key, pauses in self._pauses.items()]
+            found = [(self._controllers[key][0](), list(pauses.values())) for key, pauses in self._pauses.items()]
+        return [(controller, pauses) for controller, pauses in found if controller is not None]
 
     def controllers(self) -> list[tuple[Any, asyncio.AbstractEventLoop | None]]:
-        """The controllers with pauses going on, each with its event loop (None for a sync one)."""
+        """The live controllers with pauses going on, each with its event loop (None for a sync one)."""
         with self._lock:
-            return list(self._controllers.values())
+            found = [(ref(), loop) for ref, loop in self._controllers.values()]
+        return [(controller, loop) for controller, loop in found if controller is not None]
 
 
 class LagCache:
-    """The lag (end offset - position) of the paused partitions of the :class:`Tracker`'s controllers.
+    r"""The lag (end offset - position) of the paused partitions of the controllers of the :class:`Tracker`\ s
+    it serves: one cache for all the metrics plugins of a process (:data:`LAG`), so each lookup is made once.
 
     :meth:`get` answers at once from the cache; when the figures are older than ``refresh_after_s`` it starts
     one refresh on a daemon thread, which asks each controller's ``end_offsets`` (its side lookup client) and
@@ -148,13 +158,18 @@ class LagCache:
     nothing refreshes at scrape time: call :meth:`refresh` yourself (on a timer of yours).
     """
 
-    def __init__(self, tracker: Tracker, refresh_after_s: float = 10.0) -> None:
-        self.tracker = tracker
+    def __init__(self, refresh_after_s: float = 10.0) -> None:
         self.refresh_after_s = refresh_after_s
+        self._trackers: list[Tracker] = []
         self._lock = threading.Lock()
         self._lags: dict[int, dict[TopicPartition, int]] = {}
         self._at = -float("inf")
         self._running: threading.Thread | None = None
+
+    def serve(self, tracker: Tracker) -> None:
+        """Refresh the lag of ``tracker``'s controllers too."""
+        with self._lock:
+            self._trackers.append(tracker)
 
     def get(self) -> dict[int, dict[TopicPartition, int]]:
         """The last figures, by ``id(controller)``, of partitions still paused; a refresh started if stale."""
@@ -169,7 +184,9 @@ class LagCache:
     def refresh(self) -> dict[int, dict[TopicPartition, int]]:
         """Refresh now on the calling thread (not the loop of an async controller) and return the figures."""
         lags: dict[int, dict[TopicPartition, int]] = {}
-        for controller, loop in self.tracker.controllers():
+        with self._lock:
+            watched = {id(c): (c, loop) for tracker in self._trackers for c, loop in tracker.controllers()}
+        for controller, loop in watched.values():
             paused = sorted(controller._core.pausing)
             if not paused:
                 continue
@@ -223,3 +240,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+#: the one lag cache of the process, which the metrics plugins share (``PAUSEABLE_LAG_REFRESH_S``, default 10)
+LAG = LagCache(float(os.environ.get("PAUSEABLE_LAG_REFRESH_S", "10")))

@@ -68,7 +68,10 @@ TWINS = [
                     "__slots__ = ('__weakref__', '_adapter', '_closer', '_consumer', '_core', '_gate', "
                     "'_lookup_config', '_lookups')",
                 ),
-                async_only=("__slots__ = ('_adapter', '_consumer', '_core', '_gate', '_lookup_config', '_lookups')",),
+                async_only=(
+                    "__slots__ = ('__weakref__', '_adapter', '_consumer', '_core', '_gate', '_lookup_config', "
+                    "'_lookups')",
+                ),
             ),
             "__init__": Lines(
                 "the finalizer that closes the sync side client",

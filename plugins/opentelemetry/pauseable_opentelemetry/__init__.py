@@ -24,7 +24,6 @@ may run several controllers); per partition ``messaging.destination.name`` and
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -59,8 +58,9 @@ DISCARDED_BYTES = meter.create_counter(
 
 #: the pauses counted, and the controllers with pauses going on
 tracker = observe.Tracker()
-#: the lag of paused partitions, refreshed off the polling path
-lag = observe.LagCache(tracker, refresh_after_s=float(os.environ.get("PAUSEABLE_LAG_REFRESH_S", "10")))
+#: the lag of paused partitions, refreshed off the polling path (one cache for both metrics plugins)
+lag = observe.LAG
+lag.serve(tracker)
 
 
 def _who(controller: Any) -> dict[str, str]:

@@ -21,7 +21,6 @@ process may run several controllers.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,8 +60,9 @@ DISCARDED_BYTES = Counter(
 
 #: the pauses counted, and the controllers with pauses going on
 tracker = observe.Tracker()
-#: the lag of paused partitions, refreshed off the polling path
-lag = observe.LagCache(tracker, refresh_after_s=float(os.environ.get("PAUSEABLE_LAG_REFRESH_S", "10")))
+#: the lag of paused partitions, refreshed off the polling path (one cache for both metrics plugins)
+lag = observe.LAG
+lag.serve(tracker)
 
 
 def _who(controller: Any) -> observe.Identity:
