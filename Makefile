@@ -4,9 +4,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ADAPTERS := $(patsubst %/pyproject.toml,%,$(wildcard adapters/*/pyproject.toml))
-# The runtime (.), the testing kit, the benchmark and the adapters: each a distribution of its own.
-DISTS := . testing benchmarks $(ADAPTERS)
-SOURCES := pauseable testing benchmarks/pauseable_bench tests examples scripts docs/_hooks $(ADAPTERS)
+# Plugins beside the adapters (metrics, integrations): found through the same entry-point group.
+PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
+# The runtime (.), the testing kit, the benchmark, the adapters and the plugins: each a distribution of its own.
+DISTS := . testing benchmarks $(ADAPTERS) $(PLUGINS)
+SOURCES := pauseable testing benchmarks/pauseable_bench tests examples scripts docs/_hooks $(ADAPTERS) $(PLUGINS)
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 

@@ -317,6 +317,12 @@ class ConsumerAdapter(Protocol):
         """
         return None
 
+    def identity(self, config: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+        """The consumer's group id and client id, for metrics' labels (``config``: the controller's
+        ``lookup_config``). Default: ``group.id`` and ``client.id`` of ``config``, else None.
+        """
+        return config_identity(config)
+
     def error_of(self, record: Any) -> BaseException | None:
         """The client's error, as an exception, when ``record`` is an error event rather than a record (what
         librdkafka's ``consume`` returns among records, e.g. "Subscribed topic not available"); None for a
@@ -418,6 +424,10 @@ class AsyncConsumerAdapter(Protocol):
         """As :meth:`ConsumerAdapter.lookup_adapter`, awaited. Default: None."""
         return None
 
+    def identity(self, config: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+        """As :meth:`ConsumerAdapter.identity` (not awaited)."""
+        return config_identity(config)
+
     def error_of(self, record: Any) -> BaseException | None:
         """As :meth:`ConsumerAdapter.error_of`. Default: None."""
         return None
@@ -447,6 +457,13 @@ JAVA_NAMED_ERRORS: Mapping[str, type[ClientError]] = {
     "AuthenticationFailedError": AuthorizationError,
     "AuthenticationMethodNotSupported": AuthorizationError,
 }
+
+
+def config_identity(config: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    """``group.id`` and ``client.id`` of a librdkafka-style configuration (None for what it lacks)."""
+    if not config:
+        return None, None
+    return config.get("group.id"), config.get("client.id")
 
 
 def typed_by_name(exc: BaseException) -> type[ClientError] | None:

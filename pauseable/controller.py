@@ -16,7 +16,15 @@ from typing import Any, TypeVar
 
 from pauseable.adapter import AsyncConsumerAdapter, AsyncLookupAdapter, Backend, ConsumerAdapter, LookupAdapter
 from pauseable.backoff import Backoff
-from pauseable.core import AsyncAttachment, ControllerCore, LookupRetry, SyncAttachment, facts_of, fallback_position
+from pauseable.core import (
+    TIMED_RESUME,
+    AsyncAttachment,
+    ControllerCore,
+    LookupRetry,
+    SyncAttachment,
+    facts_of,
+    fallback_position,
+)
 from pauseable.errors import CloseTimeoutError
 from pauseable.gate import AsyncGate, Gate, aserialized, serialized
 from pauseable.protocol import (
@@ -59,7 +67,7 @@ class Controller(PauseController[R]):
         self._lookup_config = ControllerCore.check_lookup_config(lookup_config)
         self._consumer = consumer
         self._adapter = adapter
-        self._core = ControllerCore(backend, adapter, default_strategy)
+        self._core = ControllerCore(backend, adapter, default_strategy, self._lookup_config)
         #: pause state followed from outside (pauseable.group), acted on between poll slices
         self._attachment = attachment
         self._core.attached = attachment
@@ -139,7 +147,7 @@ class Controller(PauseController[R]):
 
         def revoked(partitions: list[TopicPartition]) -> None:
             _call_back(on_revoked, partitions)
-            self._core.forget(partitions)
+            self._core.forget(self, partitions)
 
         with self._call("subscribe"):
             self._adapter.subscribe(names, assigned, revoked)
@@ -150,7 +158,7 @@ class Controller(PauseController[R]):
         tps = as_partitions(partitions)
         with self._call("assign"):
             self._adapter.assign(tps)
-            self._core.assigned(tps)
+            self._core.assigned(self, tps)
             self._reconcile(tps)
 
     def _reconcile(self, partitions: list[TopicPartition]) -> None:
@@ -206,8 +214,8 @@ class Controller(PauseController[R]):
             except Exception as exc:
                 if self._core.closed or self._adapter.is_closed_error(exc):
                     raise
-                raise self._core.resume_failed(chosen, tps, report, exc) from exc
-        return self._core.after_resume(self, report, tps, chosen, began, topics=topics)
+                raise self._core.resume_failed(self, chosen, tps, report, exc) from exc
+        return self._core.after_resume(self, report, tps, chosen, began, topics=topics, op=op)
 
     def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
@@ -375,7 +383,7 @@ class Controller(PauseController[R]):
         deadline = time.monotonic() + timeout
         while True:  # in slices, so that calls from other threads get in (pauseable.gate)
             for tps, then in self._core.due():
-                self._resume(tps, then, "resume after a timed pause")
+                self._resume(tps, then, TIMED_RESUME)
             if self._attachment is not None:
                 self._attachment.between_polls(self)
             with self._call("poll"):
@@ -406,7 +414,7 @@ class Controller(PauseController[R]):
     @serialized
     def close(self) -> None:
         if self._core.closed or self._adapter.is_closed():
-            self._core.closed = True
+            self._core.shut(self)
             with contextlib.suppress(Exception):  # closing a closed controller is a no-op
                 self._close_lookups()
                 self._detach()
@@ -419,9 +427,9 @@ class Controller(PauseController[R]):
                     self._close_lookups()
                     self._detach()
         except CloseTimeoutError:
-            self._core.closed = True  # given up: nothing more can be done with it
+            self._core.shut(self)  # given up: nothing more can be done with it
             raise
-        self._core.closed = True
+        self._core.shut(self)
 
 
 class AsyncController(AsyncPauseController[R]):
@@ -430,7 +438,7 @@ class AsyncController(AsyncPauseController[R]):
     The twin of :class:`Controller`, line for line but awaited (tests/test_twins.py holds them to it).
     """
 
-    __slots__ = ("_adapter", "_attachment", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
+    __slots__ = ("__weakref__", "_adapter", "_attachment", "_consumer", "_core", "_gate", "_lookup_config", "_lookups")
 
     def __init__(
         self,
@@ -445,7 +453,7 @@ class AsyncController(AsyncPauseController[R]):
         self._lookup_config = ControllerCore.check_lookup_config(lookup_config)
         self._consumer = consumer
         self._adapter = adapter
-        self._core = ControllerCore(backend, adapter, default_strategy)
+        self._core = ControllerCore(backend, adapter, default_strategy, self._lookup_config)
         self._attachment = attachment
         self._core.attached = attachment
         self._gate = AsyncGate()
@@ -515,7 +523,7 @@ class AsyncController(AsyncPauseController[R]):
 
         async def revoked(partitions: list[TopicPartition]) -> None:
             await _acall_back(on_revoked, partitions)
-            self._core.forget(partitions)
+            self._core.forget(self, partitions)
 
         with self._call("subscribe"):
             await self._adapter.subscribe(names, assigned, revoked)
@@ -526,7 +534,7 @@ class AsyncController(AsyncPauseController[R]):
         tps = as_partitions(partitions)
         with self._call("assign"):
             await self._adapter.assign(tps)
-            self._core.assigned(tps)
+            self._core.assigned(self, tps)
             await self._reconcile(tps)
 
     async def _reconcile(self, partitions: list[TopicPartition]) -> None:
@@ -580,8 +588,8 @@ class AsyncController(AsyncPauseController[R]):
             except Exception as exc:
                 if self._core.closed or self._adapter.is_closed_error(exc):
                     raise
-                raise self._core.resume_failed(chosen, tps, report, exc) from exc
-        return self._core.after_resume(self, report, tps, chosen, began, topics=topics)
+                raise self._core.resume_failed(self, chosen, tps, report, exc) from exc
+        return self._core.after_resume(self, report, tps, chosen, began, topics=topics, op=op)
 
     async def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
@@ -741,7 +749,7 @@ class AsyncController(AsyncPauseController[R]):
         deadline = time.monotonic() + timeout
         while True:
             for tps, then in self._core.due():
-                await self._resume(tps, then, "resume after a timed pause")
+                await self._resume(tps, then, TIMED_RESUME)
             if self._attachment is not None:
                 await self._attachment.between_polls(self)
             with self._call("poll"):
@@ -771,7 +779,7 @@ class AsyncController(AsyncPauseController[R]):
     @aserialized
     async def close(self) -> None:
         if self._core.closed or self._adapter.is_closed():
-            self._core.closed = True
+            self._core.shut(self)
             with contextlib.suppress(Exception):
                 await self._close_lookups()
                 await self._detach()
@@ -784,9 +792,9 @@ class AsyncController(AsyncPauseController[R]):
                     await self._close_lookups()
                     await self._detach()
         except CloseTimeoutError:
-            self._core.closed = True
+            self._core.shut(self)
             raise
-        self._core.closed = True
+        self._core.shut(self)
 
 
 def _call_back(callback: RebalanceCallback | None, partitions: list[TopicPartition]) -> None:

@@ -29,12 +29,16 @@ from pauseable.errors import (
     UnknownPartitionError,
     UnknownTopicError,
 )
+from pauseable.observe import Pause
 from pauseable.plugins import load_plugins
 from pauseable.report import SkippedRange, SkipReport
 from pauseable.strategies import Continue, Rebuild, ResumeFacts, SkipStrategy
 from pauseable.types import TopicPartition, as_partitions, check_offset, check_timestamp
 
 _log = logging.getLogger("pauseable")
+
+#: the operation of a resume when a timed pause ran out (its pause ends "timed", not "resumed")
+TIMED_RESUME = "resume after a timed pause"
 
 
 class Attachment(Protocol):
@@ -83,12 +87,14 @@ class ControllerCore:
         "doubt",
         "finished",
         "hooks",
+        "identity",
         "last_report",
         "locate",
         "membership",
         "paused",
         "paused_at",
         "paused_topics",
+        "pausing",
         "pending",
         "reached",
         "resume_at",
@@ -99,7 +105,13 @@ class ControllerCore:
         "was_empty",
     )  # fmt: skip
 
-    def __init__(self, backend: Backend, adapter: AnyAdapter, default_strategy: SkipStrategy | None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        adapter: AnyAdapter,
+        default_strategy: SkipStrategy | None,
+        lookup_config: Mapping[str, Any] | None = None,
+    ) -> None:
         check_adapter(backend, adapter)
         self.backend = backend
         self.adapter = adapter
@@ -109,6 +121,10 @@ class ControllerCore:
         self.paused: set[TopicPartition] = set()
         #: when each paused partition was paused, in ms since the epoch
         self.paused_at: dict[TopicPartition, int] = {}
+        #: the pauses going on, for metrics (pauseable.observe): why and since when; each ends through end()
+        self.pausing: dict[TopicPartition, Pause] = {}
+        #: (group id, client id), for metrics' labels
+        self.identity: tuple[str | None, str | None] = adapter.identity(lookup_config)
         #: ranges being skipped as records arrive, by (topic, partition)
         self.skips: dict[tuple[str, int], SkipRule] = {}
         #: skipped ranges the consumer got past in the last screen, for the skipped hook
@@ -191,12 +207,24 @@ class ControllerCore:
         wanted = set(topics)
         return sorted(tp for tp in assignment if tp.topic in wanted)
 
-    def mark_paused(self, partitions: Iterable[TopicPartition]) -> None:
+    def mark_paused(self, partitions: Iterable[TopicPartition], reason: str = "manual") -> None:
         now = now_ms()
         for tp in partitions:
             self.paused.add(tp)
             held = self.attached.hold(tp) if self.attached is not None else None
             self.paused_at.setdefault(tp, now if held is None else held)
+            if tp not in self.pausing:
+                self.pausing[tp] = Pause(tp, reason)
+
+    def end(self, controller: Any, partitions: Iterable[TopicPartition], reason_ended: str) -> None:
+        """The pauses of ``partitions`` that were going on end (one of ``observe.ENDINGS``): the plugins are told
+        how long each lasted. Every way a pause ends comes through here, or a "paused now" gauge never comes down."""
+        now = time.monotonic()
+        ended = {tp: now - pause.since for tp in partitions if (pause := self.pausing.pop(tp, None)) is not None}
+        if ended:
+            self.hooks.pauseable_pause_ended(
+                controller=controller, partitions=sorted(ended), reason_ended=reason_ended, paused_for_s=ended
+            )
 
     def mark_resumed(self, partitions: Iterable[TopicPartition]) -> None:
         for tp in partitions:
@@ -225,9 +253,15 @@ class ControllerCore:
         return list(groups.values())
 
     def resume_failed(
-        self, strategy: SkipStrategy, tps: list[TopicPartition], report: SkipReport | None, exc: Exception
+        self,
+        controller: Any,
+        strategy: SkipStrategy,
+        tps: list[TopicPartition],
+        report: SkipReport | None,
+        exc: Exception,
     ) -> ResumeError:
-        """Roll back a failed resume: its skip rules go, its partitions stay paused, the seeks done are reported."""
+        """Roll back a failed resume: its skip rules go, its partitions stay paused (their pauses go on), the
+        seeks done are reported; the plugins are told."""
         for tp in tps:
             self.skips.pop((tp.topic, tp.partition), None)
         done = {
@@ -236,12 +270,14 @@ class ControllerCore:
         partial = SkipReport(strategy.name, (), done)
         names = ", ".join(map(str, tps))
         cause = exc if isinstance(exc, PauseableError) else f"{type(exc).__name__}: {exc}"
-        return ResumeError(
+        error = ResumeError(
             f"resume with {strategy.name} failed ({cause}); still paused: {names}; skipped before the failure: "
             f"{partial.skipped} offset(s); resume again to retry",
             partial,
             tps,
         )
+        self.hooks.pauseable_resume_failed(controller=controller, strategy=strategy, error=error)
+        return error
 
     @staticmethod
     def handover_offsets(
@@ -295,9 +331,11 @@ class ControllerCore:
         self.membership = ("subscribe", topics, on_assigned, on_revoked)
         self.unverified, self.doubt = True, None
 
-    def assigned(self, partitions: list[TopicPartition]) -> None:
-        """``assign`` replaced the assignment: pauses of partitions left out end; a Rebuild assigns these again."""
-        self.paused.intersection_update(partitions)
+    def assigned(self, controller: Any, partitions: list[TopicPartition]) -> None:
+        """``assign`` replaced the assignment: pauses (and timed resumes, skips) of partitions left out end, as at
+        a revocation; a Rebuild assigns these again."""
+        held = self.paused | self.resume_at.keys() | {TopicPartition(*key) for key in self.skips}
+        self.forget(controller, sorted(held - set(partitions)))
         self.membership = ("assign", partitions)
         self.unverified, self.doubt = True, None
 
@@ -312,7 +350,8 @@ class ControllerCore:
     ) -> None:
         """Partitions (and ``topics``, sticky) were paused natively: note when, schedule a timed resume, tell."""
         self.paused_topics.update(topics)
-        self.mark_paused(partitions)
+        reason = "back-off" if isinstance(seconds, Backoff) else "manual" if seconds is None else "timed"
+        self.mark_paused(partitions, reason)
         self.schedule(partitions, seconds, then)
         self.announce_paused(controller, partitions)
 
@@ -330,12 +369,15 @@ class ControllerCore:
         began: float,
         *,
         topics: Iterable[str] = (),
+        op: str = "resume",
     ) -> SkipReport:
-        """Partitions (and ``topics``) were resumed natively: their pause state ends, the report is told."""
+        """Partitions (and ``topics``) were resumed natively (by ``op``): their pause state ends, the report is
+        told."""
         assert report is not None  # the plan made it before any native call
         if isinstance(strategy, Rebuild):  # the new consumer starts past every range
             for skipped in report.ranges.values():
                 skipped.done = True
+        self.end(controller, partitions, "timed" if op == TIMED_RESUME else "resumed")
         self.mark_resumed(partitions)
         self.paused_topics.difference_update(topics)
         report.took_s = time.monotonic() - began
@@ -441,6 +483,11 @@ class ControllerCore:
             return
         self.report(controller, exc)
         self.verify_after = time.monotonic() + 1.0
+
+    def shut(self, controller: Any) -> None:
+        """The consumer is closed (or given up, its close having timed out): the pauses going on end."""
+        self.closed = True
+        self.end(controller, list(self.pausing), "closed")
 
     def rebuilt(self, consumer: object, resumed: list[TopicPartition]) -> Any:
         """A Rebuild's new consumer: checked, wrapped in this backend's adapter (returned), and put in place
@@ -569,8 +616,10 @@ class ControllerCore:
                 f"{tp.topic}[{have[-1]}]; use one of those, or add partitions to the topic first"
             )
 
-    def forget(self, partitions: Iterable[TopicPartition]) -> None:
+    def forget(self, controller: Any, partitions: Iterable[TopicPartition]) -> None:
         """Partitions revoked: their pause, timed pause and skip state end."""
+        partitions = list(partitions)
+        self.end(controller, partitions, "revoked")
         for tp in partitions:
             self.paused.discard(tp)
             self.paused_at.pop(tp, None)

@@ -10,7 +10,9 @@ import pluggy
 from pauseable.adapter import Backend
 
 if TYPE_CHECKING:
+    from pauseable.errors import ResumeError
     from pauseable.report import SkippedRange, SkipReport
+    from pauseable.strategies import SkipStrategy
     from pauseable.types import TopicPartition
 
 hookspec = pluggy.HookspecMarker("pauseable")
@@ -30,6 +32,20 @@ def pauseable_paused(controller: Any, partitions: list[TopicPartition]) -> None:
 @hookspec
 def pauseable_resumed(controller: Any, report: SkipReport) -> None:
     """Partitions were resumed (by a call, or when a timed pause ran out); ``report`` says what is skipped."""
+
+
+@hookspec
+def pauseable_pause_ended(
+    controller: Any, partitions: list[TopicPartition], reason_ended: str, paused_for_s: dict[TopicPartition, float]
+) -> None:
+    """Pauses ended, each after ``paused_for_s[partition]`` seconds. ``reason_ended``: ``resumed`` (a resume call),
+    ``timed`` (a timed pause ran out), ``revoked`` (a rebalance, or ``assign`` leaving the partition out),
+    ``closed`` (the controller closed, a close that timed out too). Every pause that began ends here once."""
+
+
+@hookspec
+def pauseable_resume_failed(controller: Any, strategy: SkipStrategy, error: ResumeError) -> None:
+    """A resume with ``strategy`` failed (``error`` is raised next): its partitions stay paused."""
 
 
 @hookspec

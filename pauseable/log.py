@@ -1,4 +1,4 @@
-"""The built-in plugin that logs pause, resume and skip events to the ``pauseable`` logger."""
+"""The built-in plugin that logs pause, resume, pause-end and skip events to the ``pauseable`` logger."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ def pauseable_paused(controller: Any, partitions: list[TopicPartition]) -> None:
 def pauseable_resumed(controller: Any, report: SkipReport) -> None:
     level = logging.INFO if report.ranges else logging.DEBUG
     logger.log(level, "%s: resumed %d partition(s), %s", controller.backend, len(report.resumed), report)
+
+
+@hookimpl
+def pauseable_pause_ended(
+    controller: Any, partitions: list[TopicPartition], reason_ended: str, paused_for_s: dict[TopicPartition, float]
+) -> None:
+    lasted = ", ".join(f"{tp} after {paused_for_s[tp]:.1f} s" for tp in partitions)
+    logger.debug("%s: pause ended (%s): %s", controller.backend, reason_ended, lasted)
 
 
 @hookimpl

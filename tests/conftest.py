@@ -37,6 +37,10 @@ ONE_BACKEND_BY_DEFAULT = {
     "test_a_lookup_the_user_makes_while_a_partition_has_no_leader_answers_once_it_has_one": "confluent-kafka",
     # group pauses: the applier's rebalance handling is the core's, the same on every backend
     "test_a_group_pause_follows_partitions_through_a_rebalance_and_a_restart": "confluent-kafka",
+    # the metrics plugins read the core's hooks, the same on every backend: one sync and one async client
+    "test_paused_now_comes_back_to_0_at_resume_timed_end_and_assign_leaving_it_out": "confluent-kafka",
+    "test_close_and_a_rebalance_end_pauses_and_opentelemetry_sees_it": "confluent-kafka",
+    "test_the_lag_of_a_paused_partition_grows_while_paused_and_too_long_is_flagged_once": "aiokafka",
 }
 
 

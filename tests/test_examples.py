@@ -189,3 +189,24 @@ def test_the_local_broker_example_starts_a_cluster_of_its_own(tmp_path: Path) ->
                             env=env, timeout=300)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("PAUSEABLE_BOOTSTRAP_SERVERS=127.0.0.1:")
+
+
+def test_the_metrics_example_runs_and_its_output_is_in_the_readme(
+    kafka_cluster: KafkaCluster, new_topic: Callable[..., str]
+) -> None:
+    """The Metrics page shows examples/metrics.py and what it printed (only counts: no timings)."""
+    topic = new_topic()
+    producer = Producer(kafka_cluster.bootstrap_servers)
+    producer.produce(topic, 5, partition=0)
+    producer.close()
+    env = {**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers, "TOPIC": topic}
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "metrics.py")], capture_output=True, text=True,
+                            env=env, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    readme = (ROOT / "docs" / "metrics.md").read_text()
+    assert shown("metrics.py", "docs/metrics.md"), "docs/metrics.md must show examples/metrics.py"
+    # the lag of the 4 records produced while paused, and their 4 offsets skipped at resume
+    assert [line.rsplit(" ", 1)[1] for line in lines if "_lag{" in line or "_skipped_total{" in line] == ["4.0", "4.0"]
+    printed = "\n".join(lines)
+    assert printed in readme, f"docs/metrics.md must show what examples/metrics.py printed:\n{printed}"

@@ -29,12 +29,14 @@ EXPECTED = {
 }
 
 
-def test_every_first_party_backend_is_installed_through_the_entry_point_group() -> None:
+def test_every_first_party_backend_and_plugin_is_installed_through_the_entry_point_group() -> None:
     entry_points = {ep.name: ep.value for ep in importlib.metadata.entry_points(group="pauseable")}
     assert entry_points == {
         "aiokafka": "pauseable_aiokafka",
         "confluent-kafka": "pauseable_confluent_kafka",
         "kafka-python": "pauseable_kafka_python",
+        "opentelemetry": "pauseable_opentelemetry",
+        "prometheus": "pauseable_prometheus",
     }
     found = pauseable.backends()
     assert {name: (b.client, b.is_async) for name, b in found.items()} == EXPECTED

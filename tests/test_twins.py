@@ -70,8 +70,8 @@ TWINS = [
                     "'_lookup_config', '_lookups')",
                 ),
                 async_only=(
-                    "__slots__ = ('_adapter', '_attachment', '_consumer', '_core', '_gate', '_lookup_config', "
-                    "'_lookups')",
+                    "__slots__ = ('__weakref__', '_adapter', '_attachment', '_consumer', '_core', '_gate', "
+                    "'_lookup_config', '_lookups')",
                 ),
             ),
             "__init__": Lines(

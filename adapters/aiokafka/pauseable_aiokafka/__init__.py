@@ -266,6 +266,11 @@ class AIOKafkaAdapter(AsyncConsumerAdapter):
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
 
+    def identity(self, config: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+        """The consumer's group id and its client's id (private attributes: aiokafka exposes no settings)."""
+        client = getattr(self._consumer, "_client", None)
+        return getattr(self._consumer, "_group_id", None), getattr(client, "_client_id", None)
+
     async def lookup_adapter(self, config: Mapping[str, Any] | None) -> AIOKafkaAdapter | None:
         """Offset lookups on a started consumer of their own (:func:`side_settings`); None when the consumer's
         settings cannot be read."""

@@ -274,6 +274,10 @@ class KafkaPythonAdapter(ConsumerAdapter):
         """Offset lookups on a consumer of their own (:func:`side_settings`; ``config`` on top)."""
         return KafkaPythonAdapter(kafka.KafkaConsumer(**side_settings(self._consumer.config, config)), side=True)
 
+    def identity(self, config: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+        """``group_id`` and ``client_id`` of the consumer's settings."""
+        return self._consumer.config.get("group_id"), self._consumer.config.get("client_id")
+
 
 def _committed_offset(found: Any) -> int | None:
     """An ``OffsetAndMetadata`` of the coordinator's answer → the offset; None when nothing is committed."""

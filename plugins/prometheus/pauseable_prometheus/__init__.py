@@ -1,0 +1,167 @@
+"""Prometheus metrics of every pauseable controller in the process, in ``prometheus_client``'s default registry.
+
+Installed, it is loaded like a backend (entry-point group ``pauseable``); serve the registry as you already
+do (``prometheus_client.start_http_server(port)``). Every series carries ``group`` and ``client_id``: one
+process may run several controllers.
+
+- ``pauseable_partitions_paused{group,client_id,topic,partition,reason}``: 1 while paused, 0 after;
+  ``reason`` is ``manual``, ``timed`` or ``back-off`` (``pauseable.observe.REASONS``)
+- ``pauseable_pause_duration_seconds{group,client_id,topic,reason_ended}``: histogram, observed when a pause
+  ends: ``resumed``, ``timed``, ``revoked``, ``closed``
+- ``pauseable_resumes_total{group,client_id,strategy}``, ``pauseable_resume_errors_total{...,strategy}``
+- ``pauseable_offsets_skipped_total``, ``pauseable_records_discarded_total``,
+  ``pauseable_bytes_discarded_total`` ``{group,client_id,topic,strategy}``: counted when the consumer is past
+  a skipped range
+- ``pauseable_partitions_paused_too_long{group,client_id}``: partitions paused longer than
+  ``PAUSEABLE_PAUSED_TOO_LONG_S`` (default 300 s); each such pause is logged once as a warning
+- ``pauseable_paused_lag{group,client_id,topic,partition}``: end offset - position of a paused partition,
+  refreshed on a thread when a scrape finds the figures older than ``PAUSEABLE_LAG_REFRESH_S`` (default 10 s);
+  the scrape returns the cached figures at once, ``poll`` never waits for it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+import pauseable
+from pauseable import observe
+from pauseable.errors import ResumeError
+from pauseable.report import SkippedRange, SkipReport
+from pauseable.strategies import SkipStrategy
+from pauseable.types import TopicPartition
+
+_WHO = ["group", "client_id"]
+
+PAUSED = Gauge(
+    "pauseable_partitions_paused",
+    "Partitions paused now (1), or no longer (0)",
+    [*_WHO, "topic", "partition", "reason"],
+)
+PAUSE_DURATION = Histogram(
+    "pauseable_pause_duration_seconds",
+    "How long pauses lasted, observed when they end",
+    [*_WHO, "topic", "reason_ended"],
+    buckets=(0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, float("inf")),
+)
+RESUMES = Counter("pauseable_resumes", "Resumes of one or more partitions", [*_WHO, "strategy"])
+RESUME_ERRORS = Counter(
+    "pauseable_resume_errors", "Resumes that failed (the partitions stay paused)", [*_WHO, "strategy"]
+)
+SKIPPED = Counter("pauseable_offsets_skipped", "Offsets skipped, never delivered", [*_WHO, "topic", "strategy"])
+DISCARDED = Counter("pauseable_records_discarded", "Records fetched and dropped to skip", [*_WHO, "topic", "strategy"])
+DISCARDED_BYTES = Counter(
+    "pauseable_bytes_discarded", "Key and value bytes fetched and dropped to skip", [*_WHO, "topic", "strategy"]
+)
+
+#: the pauses counted, and the controllers with pauses going on
+tracker = observe.Tracker()
+#: the lag of paused partitions, refreshed off the polling path (one cache for both metrics plugins)
+lag = observe.LAG
+lag.serve(tracker)
+
+
+def _who(controller: Any) -> observe.Identity:
+    return observe.identity(controller)
+
+
+#: labelled series by (metric, label values): a dict lookup instead of ``labels()``'s checks at every hook
+_series: dict[tuple[Any, ...], Any] = {}
+
+
+def _of(metric: Any, *values: str) -> Any:
+    key = (id(metric), *values)
+    if (found := _series.get(key)) is None:
+        found = _series[key] = metric.labels(*values)
+    return found
+
+
+@pauseable.hookimpl
+def pauseable_paused(controller: Any, partitions: list[TopicPartition]) -> None:
+    who = _who(controller)
+    for pause in tracker.started(controller, partitions):
+        tp = pause.partition
+        _of(PAUSED, *who, tp.topic, str(tp.partition), pause.reason).set(1)
+
+
+@pauseable.hookimpl
+def pauseable_pause_ended(
+    controller: Any, partitions: list[TopicPartition], reason_ended: str, paused_for_s: dict[TopicPartition, float]
+) -> None:
+    who = _who(controller)
+    for pause in tracker.ended(controller, partitions):
+        tp = pause.partition
+        _of(PAUSED, *who, tp.topic, str(tp.partition), pause.reason).set(0)
+        _of(PAUSE_DURATION, *who, tp.topic, reason_ended).observe(paused_for_s[tp])
+
+
+@pauseable.hookimpl
+def pauseable_resumed(controller: Any, report: SkipReport) -> None:
+    if report.resumed:
+        _of(RESUMES, *_who(controller), report.strategy).inc()
+
+
+@pauseable.hookimpl
+def pauseable_resume_failed(controller: Any, strategy: SkipStrategy, error: ResumeError) -> None:
+    _of(RESUME_ERRORS, *_who(controller), strategy.name).inc()
+
+
+@pauseable.hookimpl
+def pauseable_skipped(controller: Any, skipped: SkippedRange) -> None:
+    labels = (*_who(controller), skipped.partition.topic, skipped.strategy)
+    _of(SKIPPED, *labels).inc(skipped.count)
+    if skipped.records_fetched:
+        _of(DISCARDED, *labels).inc(skipped.records_fetched)
+        _of(DISCARDED_BYTES, *labels).inc(skipped.bytes_fetched)
+
+
+class ScrapeTime(Collector):
+    """The series read at scrape time: partitions paused too long, and the lag of paused partitions."""
+
+    def __init__(self) -> None:
+        #: identities seen, so their too-long count comes back to 0 rather than vanish
+        self._seen: set[tuple[str, str]] = set()
+
+    def describe(self) -> list[GaugeMetricFamily]:
+        return [self._too_long(), self._lag()]  # names only: registering starts no lag refresh
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        too_long, lags = self._too_long(), self._lag()
+        counts: dict[tuple[str, str], int] = dict.fromkeys(self._seen, 0)
+        figures = lag.get()
+        for controller, _ in tracker.controllers():
+            who = _who(controller)
+            key = (who.group_id, who.client_id)
+            self._seen.add(key)
+            counts[key] = counts.get(key, 0) + len(observe.too_long(controller))
+            paused = observe.pauses(controller)
+            for tp, behind in sorted(figures.get(id(controller), {}).items()):
+                if tp in paused:
+                    lags.add_metric([*who, tp.topic, str(tp.partition)], behind)
+        for key, count in sorted(counts.items()):
+            too_long.add_metric(list(key), count)
+        yield too_long
+        yield lags
+
+    @staticmethod
+    def _too_long() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "pauseable_partitions_paused_too_long",
+            "Partitions paused longer than PAUSEABLE_PAUSED_TOO_LONG_S",
+            labels=_WHO,
+        )
+
+    @staticmethod
+    def _lag() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "pauseable_paused_lag",
+            "End offset minus position of a paused partition (refreshed off the polling path)",
+            labels=[*_WHO, "topic", "partition"],
+        )
+
+
+REGISTRY.register(ScrapeTime())
