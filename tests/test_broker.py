@@ -265,7 +265,7 @@ def test_stale_pid_files_are_cleaned_and_never_kill_a_stranger(kafka_cluster: Ka
         assert cluster.pid(node) is None
         assert not _brokers_under(tmp_path / "stale")
         # Worse: the stale pid file now names an unrelated live process.
-        stranger = subprocess.Popen(["sleep", "60"])
+        stranger = subprocess.Popen(["sleep", "3600"])  # outlives the test however loaded the machine is
         pid_file.write_text(f"{stranger.pid}\n")
         loaded = LocalCluster.load(tmp_path / "stale")
         assert loaded is not None and loaded.running_nodes() == []
