@@ -11,6 +11,7 @@ from pauseable.backoff import Backoff
 from pauseable.controller import AsyncController, Controller
 from pauseable.errors import (
     AuthorizationError,
+    AutoCommitError,
     BackendError,
     BrokerUnreachableError,
     ClientError,
@@ -26,6 +27,7 @@ from pauseable.errors import (
     UnknownPartitionError,
     UnknownTopicError,
 )
+from pauseable.flow import AsyncFlow, Backpressure, Flow, Retry
 from pauseable.hookspecs import hookimpl
 from pauseable.protocol import AsyncPauseController, PauseController
 from pauseable.registry import async_controller, backends, controller, get_backend
@@ -37,11 +39,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AsyncController",
+    "AsyncFlow",
     "AsyncPauseController",
     "AuthorizationError",
+    "AutoCommitError",
     "Backend",
     "BackendError",
     "Backoff",
+    "Backpressure",
     "BrokerUnreachableError",
     "ClientError",
     "CloseTimeoutError",
@@ -50,6 +55,7 @@ __all__ = [
     "Controller",
     "DiscardUntil",
     "FatalClientError",
+    "Flow",
     "InvalidArgumentError",
     "InvalidOffsetError",
     "NotAssignedError",
@@ -58,6 +64,7 @@ __all__ = [
     "PauseableError",
     "Rebuild",
     "ResumeError",
+    "Retry",
     "SeekToEnd",
     "SkipPauseWindow",
     "SkipReport",

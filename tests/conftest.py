@@ -35,6 +35,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 ONE_BACKEND_BY_DEFAULT = {
     # librdkafka does not retry a lookup of a leaderless partition; the others' retries are the same core's
     "test_a_lookup_the_user_makes_while_a_partition_has_no_leader_answers_once_it_has_one": "confluent-kafka",
+    # flow control (pauseable.flow): one rule set (FlowCore) over the controller's calls, which the rest of the
+    # suite already checks on every backend; the others' cases run in make test-slow
+    "test_backpressure_bounds_the_records_in_flight_and_the_finished_prefix_is_committed": "confluent-kafka",
+    "test_long_running_work_keeps_the_member_in_its_group_and_delivers_nothing_meanwhile": "kafka-python",
+    "test_a_failed_record_is_retried_from_its_offset_then_dead_lettered": "aiokafka",
 }
 
 

@@ -243,6 +243,10 @@ class AIOKafkaAdapter(AsyncConsumerAdapter):
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
 
+    def auto_commit(self, config: Mapping[str, Any] | None) -> tuple[str, bool] | None:
+        """The consumer's own setting (on by default)."""
+        return "enable_auto_commit", bool(getattr(self._consumer, "_enable_auto_commit", True))
+
     async def lookup_adapter(self, config: Mapping[str, Any] | None) -> AIOKafkaAdapter | None:
         """Offset lookups on a started consumer of their own (:func:`side_settings`); None when the consumer's
         settings cannot be read."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from pauseable_testing.suite.concurrency import AbstractConcurrencyTests
 from pauseable_testing.suite.errors import AbstractErrorTests
+from pauseable_testing.suite.flow import AbstractFlowTests
 from pauseable_testing.suite.membership import AbstractMembershipTests
 from pauseable_testing.suite.offsets import AbstractOffsetTests
 from pauseable_testing.suite.pause import AbstractPauseTests
@@ -33,6 +34,7 @@ from pauseable_testing.suite.topics import AbstractTopicPauseTests
 __all__ = [
     "AbstractConcurrencyTests",
     "AbstractErrorTests",
+    "AbstractFlowTests",
     "AbstractMembershipTests",
     "AbstractOffsetTests",
     "AbstractPauseTests",
@@ -54,5 +56,6 @@ class ConformanceSuite(
     AbstractErrorTests,
     AbstractConcurrencyTests,
     AbstractPollTests,
+    AbstractFlowTests,
 ):
     """Every behaviour of the contract; subclass it as ``Test...`` to run it."""
