@@ -73,3 +73,24 @@ def test_the_quick_start_on_a_mistyped_topic_fails_with_a_typed_error_instead_of
     assert result.returncode != 0
     assert _error_line(result.stderr).startswith("pauseable.errors.UnknownTopicError: "), result.stderr
     assert f"subscribed to topic '{mistyped}', which the cluster does not have" in result.stderr
+
+
+@pytest.mark.parametrize("example", ["flow_sync.py", "flow_async.py"])
+def test_the_flow_examples_run_and_are_in_the_readme(
+    example: str, kafka_cluster: KafkaCluster, new_topic: Callable[..., str]
+) -> None:
+    """20 records, one of which the sink always refuses: retried, then dead-lettered; all 20 committed."""
+    source = (ROOT / "examples" / example).read_text()
+    assert source.strip() in (ROOT / "README.md").read_text(), f"README.md must show examples/{example} verbatim"
+    topic = new_topic()
+    producer = Producer(kafka_cluster.bootstrap_servers)
+    producer.produce(topic, 7)
+    producer.produce(topic, 1, value=b"poison")
+    producer.produce(topic, 12)
+    producer.close()
+    env = {**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers, "TOPIC": topic}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / example)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["dead-lettered: [7]", "committed: 20"]

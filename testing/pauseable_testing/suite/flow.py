@@ -122,6 +122,37 @@ class AbstractFlowTests(SuiteFixtures):
         flow.commit()
         assert ctl.committed([tp]) == {tp: 5}
 
+    def test_a_revocation_commits_only_the_finished_prefix_and_the_unfinished_work_comes_again(
+        self, harness: BackendHarness, topic: str, group_id: str
+    ) -> None:
+        """A member holds records 0-4 (2 never finishes); a second member joins: the revocation waits
+        ``revoke_wait_s``, commits 2, and whoever owns the partition next is handed 2-4 again (at-least-once: 3 and
+        4 finished past the unfinished 2); the late ``done`` of the first hand-out is ignored."""
+        harness.requires("consumer_groups")
+        tp = TopicPartition(topic, 0)
+        harness.produce(topic, 5)
+        a = harness.controller(group_id)
+        a_flow = harness.flow(a, revoke_wait_s=0.5)
+        a_flow.subscribe(topic)
+        held = _poll_until(a_flow, lambda got: len(got) >= 5, harness)
+        for record in held:
+            if a.locate(record)[2] != 2:
+                a_flow.done(record)
+        b = harness.controller(group_id)
+        b_flow = harness.flow(b, revoke_wait_s=0.5)
+        b_flow.subscribe(topic)
+        again: list[tuple[str, Any]] = []
+        deadline = time.monotonic() + WAIT_S
+        while len(again) < 3:
+            assert time.monotonic() < deadline, f"{harness.name}: the unfinished record was not handed out again"
+            again += [("a", r) for r in a_flow.poll(0.3)] + [("b", r) for r in b_flow.poll(0.3)]
+        owner, record = again[0]
+        assert [a.locate(r)[2] for _, r in again] == [2, 3, 4], f"handed out after the revocation: {again}"
+        assert {who for who, _ in again} == {owner}
+        assert a.committed([tp]) == {tp: 2}
+        a_flow.done(held[2])  # the first hand-out, late: ignored
+        assert (a_flow if owner == "a" else b_flow).in_flight() == 3
+
 
 def _poll_until(flow: Blocking, done: Any, harness: BackendHarness) -> list[Any]:
     got: list[Any] = []
