@@ -30,7 +30,7 @@ def retry(dead: Any) -> Retry:
 
 def main(backend: str, bootstrap: str, group: str, topic: str) -> None:
     harness = BackendHarness(get_backend(backend), KafkaCluster(bootstrap))
-    ctl = harness.controller(group, session_timeout_ms=3000, heartbeat_interval_ms=1000, max_poll_interval_ms=10000)
+    ctl = harness.controller(group, session_timeout_ms=1500, heartbeat_interval_ms=500, max_poll_interval_ms=10000)
 
     def dead(record: Any, error: BaseException) -> None:
         _, partition, offset = ctl.locate(record)
@@ -41,7 +41,7 @@ def main(backend: str, bootstrap: str, group: str, topic: str) -> None:
     while True:
         for record in flow.poll(0.3):
             _, partition, offset = ctl.locate(record)
-            time.sleep(0.02)  # the work
+            time.sleep(0.01)  # the work
             if fails(offset):
                 print(f"failed {partition} {offset}", flush=True)
                 flow.failed(record, RuntimeError("the work failed"))

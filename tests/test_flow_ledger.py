@@ -62,8 +62,8 @@ def test_a_member_crashing_mid_work_loses_nothing_and_the_ledger_holds(
     tps = [TopicPartition(topic, p) for p in (0, 1)]
     ledger = Ledger()
     for tp in tps:
-        ledger.produce(tp, harness.produce(topic, rng.randint(15, 30), tp.partition))
-    crash_after = rng.randint(3, 20)
+        ledger.produce(tp, harness.produce(topic, rng.randint(10, 20), tp.partition))
+    crash_after = rng.randint(3, 15)
     context = f"seed={seed} crash after {crash_after} ended"
 
     member = _Member(harness, group_id, topic)
