@@ -99,8 +99,11 @@ class Flow:
             self._carry_out(plan)
             wait = min(self._core.wait_s(max(0.0, deadline - time.monotonic())), self._ctl._adapter.poll_slice_s)
             records, seeks = self._core.hand_out(self._ctl.poll(wait, plan.room))
-            for tp, offset in seeks.items():
-                self._ctl.seek(tp, offset)
+            if seeks:  # back to the first record left for lack of room (of a partition still assigned)
+                assigned = self._ctl.assignment()
+                for tp, offset in seeks.items():
+                    if tp in assigned:
+                        self._ctl.seek(tp, offset)
             if records or time.monotonic() >= deadline:
                 return records
 
@@ -237,8 +240,11 @@ class AsyncFlow:
             await self._carry_out(plan)
             wait = min(self._core.wait_s(max(0.0, deadline - time.monotonic())), self._ctl._adapter.poll_slice_s)
             records, seeks = self._core.hand_out(await self._ctl.poll(wait, plan.room))
-            for tp, offset in seeks.items():
-                await self._ctl.seek(tp, offset)
+            if seeks:  # back to the first record left for lack of room (of a partition still assigned)
+                assigned = await self._ctl.assignment()
+                for tp, offset in seeks.items():
+                    if tp in assigned:
+                        await self._ctl.seek(tp, offset)
             if records or time.monotonic() >= deadline:
                 return records
 
