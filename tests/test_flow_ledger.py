@@ -114,3 +114,34 @@ def _work(flow: Any, ctl: Any, topic: str, ledger: Ledger) -> None:
         else:
             ledger.deliver_offsets(tp, [offset])
             flow.done(record)
+
+
+def test_the_ledger_counts_dead_letters_as_a_way_to_end_and_attempts_apart() -> None:
+    tp = TopicPartition("t", 0)
+    ledger = Ledger()
+    ledger.produce(tp, range(4))
+    ledger.deliver_offsets(tp, [0, 1, 3])
+    ledger.attempt(tp, 2)
+    assert not ledger.complete(), "a failed attempt is not a delivery"
+    ledger.dead_letter(tp, [2])
+    assert ledger.complete() and ledger.violations() == []
+    assert (ledger.figures().dead_lettered, ledger.figures().retried) == (1, 1)
+    ledger.dead_letter(tp, [2, 3])
+    assert ledger.violations() == [
+        "t[0]: dead-lettered and delivered or skipped: [3, 4)",
+        "t[0]: dead-lettered more than once: [2, 3)",
+    ]
+
+
+def test_after_a_takeover_only_what_was_not_committed_may_end_again() -> None:
+    tp = TopicPartition("t", 0)
+    ledger = Ledger()
+    ledger.produce(tp, range(4))
+    ledger.deliver_offsets(tp, [0, 1])
+    ledger.dead_letter(tp, [2])
+    ledger.handover({tp: 1})  # the crashed member had committed 1
+    ledger.deliver_offsets(tp, [1, 3])
+    ledger.dead_letter(tp, [2])
+    assert ledger.violations() == []
+    ledger.deliver_offsets(tp, [0])
+    assert ledger.violations() == ["t[0]: delivered more than once: [0, 1)"]
