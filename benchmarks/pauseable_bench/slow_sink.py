@@ -109,6 +109,7 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         settle = time.monotonic() + 0.3  # one more statistics report
         while time.monotonic() < settle:
             ctl.poll(0.1)
+        rebalances = len(revocations)  # not the revocation of the close below
     finally:
         harness.close()
     size = config["record_size"]
@@ -119,7 +120,7 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         "delivered": delivered,
         "records_per_s": delivered / elapsed,
         "sink_per_s": 1 / SINK_S,
-        "rebalances": len(revocations),
+        "rebalances": rebalances,
         "fetched_per_delivered": fetched["bytes"] / (delivered * size) if fetched["bytes"] >= 0 and delivered else None,
     }
 
