@@ -75,7 +75,8 @@ def test_the_quick_start_on_a_mistyped_topic_fails_with_a_typed_error_instead_of
     assert f"subscribed to topic '{mistyped}', which the cluster does not have" in result.stderr
 
 
-@pytest.mark.parametrize("example", ["flow_sync.py", "flow_async.py"])
+#: the async flow's example runs in make test-slow: AbstractFlowTests cover AsyncFlow on aiokafka by default
+@pytest.mark.parametrize("example", ["flow_sync.py", pytest.param("flow_async.py", marks=pytest.mark.slow)])
 def test_the_flow_examples_run_and_are_in_the_readme(
     example: str, kafka_cluster: KafkaCluster, new_topic: Callable[..., str]
 ) -> None:
