@@ -11,6 +11,7 @@ from pauseable.backoff import Backoff
 from pauseable.controller import AsyncController, Controller
 from pauseable.errors import (
     AuthorizationError,
+    AutoCommitError,
     BackendError,
     BrokerUnreachableError,
     ClientError,
@@ -27,6 +28,7 @@ from pauseable.errors import (
     UnknownPartitionError,
     UnknownTopicError,
 )
+from pauseable.flow import AsyncFlow, Backpressure, Flow, Retry
 from pauseable.group import GroupPauses, Operator
 from pauseable.hookspecs import hookimpl
 from pauseable.protocol import AsyncPauseController, PauseController
@@ -39,11 +41,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AsyncController",
+    "AsyncFlow",
     "AsyncPauseController",
     "AuthorizationError",
+    "AutoCommitError",
     "Backend",
     "BackendError",
     "Backoff",
+    "Backpressure",
     "BrokerUnreachableError",
     "ClientError",
     "CloseTimeoutError",
@@ -53,6 +58,7 @@ __all__ = [
     "Controller",
     "DiscardUntil",
     "FatalClientError",
+    "Flow",
     "GroupPauses",
     "InvalidArgumentError",
     "InvalidOffsetError",
@@ -63,6 +69,7 @@ __all__ = [
     "PauseableError",
     "Rebuild",
     "ResumeError",
+    "Retry",
     "SeekToEnd",
     "SkipPauseWindow",
     "SkipReport",

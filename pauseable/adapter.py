@@ -293,6 +293,16 @@ class ConsumerAdapter(Protocol):
     #: ``AbstractConcurrencyTests.test_pause_and_resume_from_another_thread_or_task_return_promptly_while_a_poll_waits``
     poll_slice_s: float = POLL_SLICE_S
 
+    def auto_commit(self, config: Mapping[str, Any] | None) -> tuple[str, bool] | None:
+        """Whether the consumer commits by itself: the client's name of the setting and whether it is on, or None
+        when the adapter cannot tell (``config``: the ``lookup_config`` the user passed, for a client that does not
+        expose its configuration). A flow (pauseable.flow) refuses a consumer that does, or that it cannot tell.
+        Default: None.
+
+        Checked by: ``AbstractFlowTests.test_a_flow_refuses_a_consumer_that_commits_by_itself``.
+        """
+        return None
+
     def is_transient_error(self, exc: BaseException) -> bool:
         """Whether a failed lookup (position, committed, end offsets, offsets for times) may succeed if tried
         again (see "Errors" in the module docstring). Default: nothing is transient, nothing is retried.
@@ -427,6 +437,10 @@ class AsyncConsumerAdapter(Protocol):
     def identity(self, config: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
         """As :meth:`ConsumerAdapter.identity` (not awaited)."""
         return config_identity(config)
+
+    def auto_commit(self, config: Mapping[str, Any] | None) -> tuple[str, bool] | None:
+        """As :meth:`ConsumerAdapter.auto_commit`. Default: None."""
+        return None
 
     def error_of(self, record: Any) -> BaseException | None:
         """As :meth:`ConsumerAdapter.error_of`. Default: None."""

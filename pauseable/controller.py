@@ -165,7 +165,7 @@ class Controller(PauseController[R]):
         to_pause, to_resume = self._core.reconcile(partitions)
         if to_pause:
             self._adapter.pause(to_pause)
-            self._core.announce_paused(self, to_pause)
+            self._core.announce_paused(self, to_pause, "assigned")
         if to_resume:
             self._adapter.resume(to_resume)
 
@@ -178,21 +178,35 @@ class Controller(PauseController[R]):
 
     @serialized
     def pause(
-        self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
+        self,
+        partitions: Partitions,
+        *,
+        for_seconds: float | Backoff | None = None,
+        then: SkipStrategy | None = None,
+        reason: str = "manual",
     ) -> None:
         tps = as_partitions(partitions)
         self._core.check_timed_pause(for_seconds, then)
+        self._core.check_reason(reason)
         with self._call("pause"):
             self._assigned(tps, "pause")
             self._adapter.pause(tps)
-        self._core.after_pause(self, tps, seconds=for_seconds, then=then)
+        self._core.after_pause(self, tps, reason, seconds=for_seconds, then=then)
 
     @serialized
-    def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
-        return self._resume(as_partitions(partitions), strategy, "resume")
+    def resume(
+        self, partitions: Partitions, strategy: SkipStrategy | None = None, *, reason: str = "manual"
+    ) -> SkipReport:
+        self._core.check_reason(reason)
+        return self._resume(as_partitions(partitions), strategy, "resume", reason)
 
     def _resume(
-        self, tps: list[TopicPartition], strategy: SkipStrategy | None, op: str, topics: Sequence[str] = ()
+        self,
+        tps: list[TopicPartition],
+        strategy: SkipStrategy | None,
+        op: str,
+        reason: str,
+        topics: Sequence[str] = (),
     ) -> SkipReport:
         chosen = self._core.resume_strategy(strategy)
         began = time.monotonic()
@@ -215,7 +229,7 @@ class Controller(PauseController[R]):
                 if self._core.closed or self._adapter.is_closed_error(exc):
                     raise
                 raise self._core.resume_failed(self, chosen, tps, report, exc) from exc
-        return self._core.after_resume(self, report, tps, chosen, began, topics=topics, op=op)
+        return self._core.after_resume(self, report, tps, chosen, began, reason, topics=topics, op=op)
 
     def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
@@ -282,14 +296,14 @@ class Controller(PauseController[R]):
             tps = self._core.of_topics(self._adapter.assignment(), names)
             if tps:
                 self._adapter.pause(tps)
-        self._core.after_pause(self, tps, topics=names)
+        self._core.after_pause(self, tps, "topic", topics=names)
 
     @serialized
     def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
         names = as_topics(topics)
         with self._call("resume topics"):
             tps = self._core.of_topics(self._adapter.assignment(), names)
-        return self._resume(tps, strategy, "resume topics", topics=names)
+        return self._resume(tps, strategy, "resume topics", "topic", topics=names)
 
     @serialized
     def paused(self) -> frozenset[TopicPartition]:
@@ -383,7 +397,7 @@ class Controller(PauseController[R]):
         deadline = time.monotonic() + timeout
         while True:  # in slices, so that calls from other threads get in (pauseable.gate)
             for tps, then in self._core.due():
-                self._resume(tps, then, TIMED_RESUME)
+                self._resume(tps, then, TIMED_RESUME, "timed")
             if self._attachment is not None:
                 self._attachment.between_polls(self)
             with self._call("poll"):
@@ -541,7 +555,7 @@ class AsyncController(AsyncPauseController[R]):
         to_pause, to_resume = self._core.reconcile(partitions)
         if to_pause:
             await self._adapter.pause(to_pause)
-            self._core.announce_paused(self, to_pause)
+            self._core.announce_paused(self, to_pause, "assigned")
         if to_resume:
             await self._adapter.resume(to_resume)
 
@@ -552,21 +566,35 @@ class AsyncController(AsyncPauseController[R]):
 
     @aserialized
     async def pause(
-        self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
+        self,
+        partitions: Partitions,
+        *,
+        for_seconds: float | Backoff | None = None,
+        then: SkipStrategy | None = None,
+        reason: str = "manual",
     ) -> None:
         tps = as_partitions(partitions)
         self._core.check_timed_pause(for_seconds, then)
+        self._core.check_reason(reason)
         with self._call("pause"):
             await self._assigned(tps, "pause")
             await self._adapter.pause(tps)
-        self._core.after_pause(self, tps, seconds=for_seconds, then=then)
+        self._core.after_pause(self, tps, reason, seconds=for_seconds, then=then)
 
     @aserialized
-    async def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
-        return await self._resume(as_partitions(partitions), strategy, "resume")
+    async def resume(
+        self, partitions: Partitions, strategy: SkipStrategy | None = None, *, reason: str = "manual"
+    ) -> SkipReport:
+        self._core.check_reason(reason)
+        return await self._resume(as_partitions(partitions), strategy, "resume", reason)
 
     async def _resume(
-        self, tps: list[TopicPartition], strategy: SkipStrategy | None, op: str, topics: Sequence[str] = ()
+        self,
+        tps: list[TopicPartition],
+        strategy: SkipStrategy | None,
+        op: str,
+        reason: str,
+        topics: Sequence[str] = (),
     ) -> SkipReport:
         chosen = self._core.resume_strategy(strategy)
         began = time.monotonic()
@@ -589,7 +617,7 @@ class AsyncController(AsyncPauseController[R]):
                 if self._core.closed or self._adapter.is_closed_error(exc):
                     raise
                 raise self._core.resume_failed(self, chosen, tps, report, exc) from exc
-        return self._core.after_resume(self, report, tps, chosen, began, topics=topics, op=op)
+        return self._core.after_resume(self, report, tps, chosen, began, reason, topics=topics, op=op)
 
     async def _facts(self, tps: list[TopicPartition], strategy: SkipStrategy) -> list[ResumeFacts]:
         if not tps or not (strategy.needs_end or strategy.needs_window):
@@ -655,14 +683,14 @@ class AsyncController(AsyncPauseController[R]):
             tps = self._core.of_topics(await self._adapter.assignment(), names)
             if tps:
                 await self._adapter.pause(tps)
-        self._core.after_pause(self, tps, topics=names)
+        self._core.after_pause(self, tps, "topic", topics=names)
 
     @aserialized
     async def resume_topics(self, topics: Topics, strategy: SkipStrategy | None = None) -> SkipReport:
         names = as_topics(topics)
         with self._call("resume topics"):
             tps = self._core.of_topics(await self._adapter.assignment(), names)
-        return await self._resume(tps, strategy, "resume topics", topics=names)
+        return await self._resume(tps, strategy, "resume topics", "topic", topics=names)
 
     @aserialized
     async def paused(self) -> frozenset[TopicPartition]:
@@ -749,7 +777,7 @@ class AsyncController(AsyncPauseController[R]):
         deadline = time.monotonic() + timeout
         while True:
             for tps, then in self._core.due():
-                await self._resume(tps, then, TIMED_RESUME)
+                await self._resume(tps, then, TIMED_RESUME, "timed")
             if self._attachment is not None:
                 await self._attachment.between_polls(self)
             with self._call("poll"):

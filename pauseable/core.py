@@ -307,13 +307,13 @@ class ControllerCore:
         _log.warning("%s: Rebuild goes on with a new consumer; the old one is left to close by itself: %s",
                      self.backend.name, exc)  # fmt: skip
 
-    def announce_paused(self, controller: Any, partitions: list[TopicPartition]) -> None:
+    def announce_paused(self, controller: Any, partitions: list[TopicPartition], reason: str) -> None:
         if partitions:
-            self.hooks.pauseable_paused(controller=controller, partitions=partitions)
+            self.hooks.pauseable_paused(controller=controller, partitions=partitions, reason=reason)
 
-    def announce_resumed(self, controller: Any, report: SkipReport) -> None:
+    def announce_resumed(self, controller: Any, report: SkipReport, reason: str) -> None:
         self.last_report = report
-        self.hooks.pauseable_resumed(controller=controller, report=report)
+        self.hooks.pauseable_resumed(controller=controller, report=report, reason=reason)
         for skipped in report.ranges.values():
             if skipped.done:  # sought past at once
                 self.hooks.pauseable_skipped(controller=controller, skipped=skipped)
@@ -343,6 +343,7 @@ class ControllerCore:
         self,
         controller: Any,
         partitions: list[TopicPartition],
+        reason: str,
         *,
         topics: Iterable[str] = (),
         seconds: float | Backoff | None = None,
@@ -353,7 +354,7 @@ class ControllerCore:
         reason = "back-off" if isinstance(seconds, Backoff) else "manual" if seconds is None else "timed"
         self.mark_paused(partitions, reason)
         self.schedule(partitions, seconds, then)
-        self.announce_paused(controller, partitions)
+        self.announce_paused(controller, partitions, reason)
 
     def resume_strategy(self, strategy: SkipStrategy | None) -> SkipStrategy:
         """The strategy a resume runs: ``strategy`` once checked, else the controller's default."""
@@ -367,6 +368,7 @@ class ControllerCore:
         partitions: list[TopicPartition],
         strategy: SkipStrategy,
         began: float,
+        reason: str,
         *,
         topics: Iterable[str] = (),
         op: str = "resume",
@@ -381,7 +383,7 @@ class ControllerCore:
         self.mark_resumed(partitions)
         self.paused_topics.difference_update(topics)
         report.took_s = time.monotonic() - began
-        self.announce_resumed(controller, report)
+        self.announce_resumed(controller, report, reason)
         return report
 
     def after_seek(self, partition: TopicPartition) -> None:
@@ -522,6 +524,14 @@ class ControllerCore:
                 "omit it to pause until resume()"
             )
         ControllerCore.check_strategy(then, "then")
+
+    @staticmethod
+    def check_reason(reason: object) -> None:
+        """``reason=`` of a pause or resume: a short non-empty str, handed to the hooks."""
+        if not isinstance(reason, str) or not reason:
+            raise InvalidArgumentError(
+                f"reason= takes a short non-empty str such as 'manual' or 'maintenance', got {reason!r}"
+            )
 
     @staticmethod
     def check_strategy(strategy: object, argument: str = "strategy") -> None:

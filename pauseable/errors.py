@@ -106,3 +106,8 @@ class ControlTopicMissingError(PauseableError, LookupError):
 
 class UnknownBackendError(PauseableError, LookupError):
     """No installed backend has that name, or none claims the consumer object."""
+
+
+class AutoCommitError(PauseableError, ValueError):
+    """A flow was given a consumer that commits by itself (``enable.auto.commit``), or one it cannot tell: it would
+    commit records handed to workers but not finished. The message names the setting to turn off."""

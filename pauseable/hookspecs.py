@@ -25,13 +25,15 @@ def pauseable_register_backends(register: Callable[[Backend], None]) -> None:
 
 
 @hookspec
-def pauseable_paused(controller: Any, partitions: list[TopicPartition]) -> None:
-    """Partitions were paused (by ``pause``, ``pause_topics``, or a sticky topic pause on assignment)."""
+def pauseable_paused(controller: Any, partitions: list[TopicPartition], reason: str) -> None:
+    """Partitions were paused. ``reason``: ``manual`` (``pause``), ``topic`` (``pause_topics``), ``assigned``
+    (assigned paused: a sticky topic pause), ``backpressure`` and ``backoff`` (a flow), or the caller's own."""
 
 
 @hookspec
-def pauseable_resumed(controller: Any, report: SkipReport) -> None:
-    """Partitions were resumed (by a call, or when a timed pause ran out); ``report`` says what is skipped."""
+def pauseable_resumed(controller: Any, report: SkipReport, reason: str) -> None:
+    """Partitions were resumed; ``report`` says what is skipped. ``reason``: ``manual``, ``topic``, ``timed`` (a
+    timed pause ran out), ``backpressure`` and ``backoff`` (a flow), or the caller's own."""
 
 
 @hookspec
@@ -58,3 +60,15 @@ def pauseable_client_error(controller: Any, error: BaseException) -> None:
 @hookspec
 def pauseable_skipped(controller: Any, skipped: SkippedRange) -> None:
     """The consumer is past a skipped range: at once for a seek, after the last record for a discard."""
+
+
+@hookspec
+def pauseable_retrying(
+    controller: Any, partition: TopicPartition, offset: int, attempt: int, error: BaseException
+) -> None:
+    """A flow's record failed (``attempt`` failures so far): it is tried again from its offset after a back-off."""
+
+
+@hookspec
+def pauseable_dead_lettered(controller: Any, partition: TopicPartition, offset: int, error: BaseException) -> None:
+    """A flow's record failed its last attempt and went to the dead letter; its partition moves on."""

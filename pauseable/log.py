@@ -13,14 +13,14 @@ logger = logging.getLogger("pauseable")
 
 
 @hookimpl
-def pauseable_paused(controller: Any, partitions: list[TopicPartition]) -> None:
-    logger.debug("%s: paused %s", controller.backend, ", ".join(map(str, partitions)))
+def pauseable_paused(controller: Any, partitions: list[TopicPartition], reason: str) -> None:
+    logger.debug("%s: paused (%s) %s", controller.backend, reason, ", ".join(map(str, partitions)))
 
 
 @hookimpl
-def pauseable_resumed(controller: Any, report: SkipReport) -> None:
+def pauseable_resumed(controller: Any, report: SkipReport, reason: str) -> None:
     level = logging.INFO if report.ranges else logging.DEBUG
-    logger.log(level, "%s: resumed %d partition(s), %s", controller.backend, len(report.resumed), report)
+    logger.log(level, "%s: resumed (%s) %d partition(s), %s", controller.backend, reason, len(report.resumed), report)
 
 
 @hookimpl

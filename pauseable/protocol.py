@@ -74,21 +74,29 @@ class PauseController(Protocol[R]):
         ...
 
     def pause(
-        self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
+        self,
+        partitions: Partitions,
+        *,
+        for_seconds: float | Backoff | None = None,
+        then: SkipStrategy | None = None,
+        reason: str = "manual",
     ) -> None:
         """Stop delivering records of these assigned partitions, at once; idempotent.
 
         With ``for_seconds``, the partitions resume by themselves at the first ``poll`` after that
         long, with the strategy ``then`` (the controller's default when None); no thread involved.
         A :class:`~pauseable.Backoff` as ``for_seconds`` makes repeated pauses of a partition longer
-        and longer (exponential back-off).
+        and longer (exponential back-off). ``reason`` is handed to the ``pauseable_paused`` hook.
         """
         ...
 
-    def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
+    def resume(
+        self, partitions: Partitions, strategy: SkipStrategy | None = None, *, reason: str = "manual"
+    ) -> SkipReport:
         """Deliver again, after skipping what ``strategy`` says (default: the controller's, Continue).
 
         Returns the report of what is skipped: per partition, the half-open offset range and why.
+        ``reason`` is handed to the ``pauseable_resumed`` hook.
         """
         ...
 
@@ -190,21 +198,29 @@ class AsyncPauseController(Protocol[R]):
         ...
 
     async def pause(
-        self, partitions: Partitions, *, for_seconds: float | Backoff | None = None, then: SkipStrategy | None = None
+        self,
+        partitions: Partitions,
+        *,
+        for_seconds: float | Backoff | None = None,
+        then: SkipStrategy | None = None,
+        reason: str = "manual",
     ) -> None:
         """Stop delivering records of these assigned partitions, at once; idempotent.
 
         With ``for_seconds``, the partitions resume by themselves at the first ``poll`` after that
         long, with the strategy ``then`` (the controller's default when None); no thread involved.
         A :class:`~pauseable.Backoff` as ``for_seconds`` makes repeated pauses of a partition longer
-        and longer (exponential back-off).
+        and longer (exponential back-off). ``reason`` is handed to the ``pauseable_paused`` hook.
         """
         ...
 
-    async def resume(self, partitions: Partitions, strategy: SkipStrategy | None = None) -> SkipReport:
+    async def resume(
+        self, partitions: Partitions, strategy: SkipStrategy | None = None, *, reason: str = "manual"
+    ) -> SkipReport:
         """Deliver again, after skipping what ``strategy`` says (default: the controller's, Continue).
 
         Returns the report of what is skipped: per partition, the half-open offset range and why.
+        ``reason`` is handed to the ``pauseable_resumed`` hook.
         """
         ...
 

@@ -210,3 +210,24 @@ def test_the_metrics_example_runs_and_its_output_is_in_the_readme(
     assert [line.rsplit(" ", 1)[1] for line in lines if "_lag{" in line or "_skipped_total{" in line] == ["4.0", "4.0"]
     printed = "\n".join(lines)
     assert printed in readme, f"docs/metrics.md must show what examples/metrics.py printed:\n{printed}"
+
+
+#: the async flow's example runs in make test-slow: AbstractFlowTests cover AsyncFlow on aiokafka by default
+@pytest.mark.parametrize("example", ["flow_sync.py", pytest.param("flow_async.py", marks=pytest.mark.slow)])
+def test_the_flow_examples_run_and_are_on_their_page(
+    example: str, kafka_cluster: KafkaCluster, new_topic: Callable[..., str]
+) -> None:
+    """20 records, one of which the sink always refuses: retried, then dead-lettered; all 20 committed."""
+    assert shown(example, "docs/flow-control.md"), f"docs/flow-control.md must show examples/{example} verbatim"
+    topic = new_topic()
+    producer = Producer(kafka_cluster.bootstrap_servers)
+    producer.produce(topic, 7)
+    producer.produce(topic, 1, value=b"poison")
+    producer.produce(topic, 12)
+    producer.close()
+    env = {**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers, "TOPIC": topic}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / example)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["dead-lettered: [7]", "committed: 20"]

@@ -152,6 +152,30 @@ TWINS = [
         },
     ),
     Twins(
+        "pauseable.flow.flow",
+        "Flow",
+        "AsyncFlow",
+        renames={
+            "AsyncController": "Controller",
+            "AsyncRebalanceCallback": "RebalanceCallback",
+            "AsyncIterator": "Iterator",
+            "contextlib.asynccontextmanager": "contextlib.contextmanager",
+            "asyncio.sleep": "time.sleep",
+        },
+        differences={
+            "subscribe": Lines(
+                "an async on_revoked may be a coroutine function",
+                sync_only=("on_revoked(partitions)",),
+                async_only=("_maybe_await(on_revoked(partitions))",),
+            ),
+            "failed": Lines(
+                "an async dead letter may be a coroutine function",
+                sync_only=("dead_letter(record, error)",),
+                async_only=("_maybe_await(dead_letter(record, error))",),
+            ),
+        },
+    ),
+    Twins(
         "pauseable.protocol",
         "PauseController",
         "AsyncPauseController",
@@ -276,7 +300,7 @@ def test_the_check_catches_drift_and_stale_listings() -> None:
     source = inspect.getsource(importlib.import_module(twins.module))
     split = source.index("class AsyncController")
     sync_part, async_part = source[:split], source[split:]
-    drifted = async_part.replace("self._core.after_pause(self, tps, seconds=for_seconds, then=then)", "pass", 1)
+    drifted = async_part.replace("self._core.after_pause(self, tps, reason, seconds=for_seconds, then=then)", "pass", 1)
     assert drifted != async_part
     (problem,) = _drift(twins, sync_part + drifted)
     assert problem.startswith("pause: the twins differ") and "-self._core.after_pause(" in problem

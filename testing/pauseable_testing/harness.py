@@ -221,6 +221,15 @@ class BackendHarness:
         self._controllers.append(view)
         return view
 
+    def flow(self, ctl: Blocking, **settings: Any) -> Blocking:
+        """A flow (pauseable.flow) over ``ctl``: a :class:`~pauseable.Flow`, or an :class:`~pauseable.AsyncFlow`
+        for async backends, run the same way as the controller."""
+        from pauseable.flow import AsyncFlow, Flow
+
+        target = ctl.target
+        made = AsyncFlow(target, **settings) if isinstance(target, AsyncController) else Flow(target, **settings)
+        return Blocking(made, self.run)
+
     def close_natively(self, ctl: Blocking) -> None:
         """Close the native consumer behind ``ctl`` as a user of the client would, bypassing pauseable."""
         native = ctl.consumer

@@ -271,6 +271,10 @@ class AIOKafkaAdapter(AsyncConsumerAdapter):
         client = getattr(self._consumer, "_client", None)
         return getattr(self._consumer, "_group_id", None), getattr(client, "_client_id", None)
 
+    def auto_commit(self, config: Mapping[str, Any] | None) -> tuple[str, bool] | None:
+        """The consumer's own setting (on by default)."""
+        return "enable_auto_commit", bool(getattr(self._consumer, "_enable_auto_commit", True))
+
     async def lookup_adapter(self, config: Mapping[str, Any] | None) -> AIOKafkaAdapter | None:
         """Offset lookups on a started consumer of their own (:func:`side_settings`); None when the consumer's
         settings cannot be read."""

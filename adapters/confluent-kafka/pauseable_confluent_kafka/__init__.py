@@ -578,6 +578,10 @@ class ConfluentAdapter(ConsumerAdapter):
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
 
+    def auto_commit(self, config: Mapping[str, Any] | None) -> tuple[str, bool] | None:
+        """From ``lookup_config`` (librdkafka does not expose a consumer's configuration); on by default."""
+        return None if config is None else ("enable.auto.commit", _is_on(config.get("enable.auto.commit", True)))
+
     def lookup_adapter(self, config: Mapping[str, Any] | None) -> ConfluentAdapter | None:
         """Offset lookups on a consumer of their own (:func:`side_config`); None without ``config``."""
         return None if config is None else ConfluentAdapter(confluent_kafka.Consumer(side_config(config)), side=True)
@@ -806,11 +810,20 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
 
+    def auto_commit(self, config: Mapping[str, Any] | None) -> tuple[str, bool] | None:
+        """From ``lookup_config`` (librdkafka does not expose a consumer's configuration); on by default."""
+        return None if config is None else ("enable.auto.commit", _is_on(config.get("enable.auto.commit", True)))
+
     async def lookup_adapter(self, config: Mapping[str, Any] | None) -> ConfluentAsyncAdapter | None:
         """Offset lookups on a consumer of their own (:func:`side_config`); None without ``config``."""
         if config is None:
             return None
         return ConfluentAsyncAdapter(AIOConsumer(side_config(config), max_workers=1), side=True)  # one at a time
+
+
+def _is_on(value: object) -> bool:
+    """A librdkafka boolean setting: a bool, or a string such as "true" / "false"."""
+    return value.strip().lower() in ("true", "1", "t") if isinstance(value, str) else bool(value)
 
 
 def consumer_config(settings: ConsumerSettings) -> dict[str, Any]:

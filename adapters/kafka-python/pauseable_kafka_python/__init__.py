@@ -11,6 +11,10 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 - ``committed`` already returns None when nothing is committed, but asks one partition per request
   (one OffsetFetch each); the adapter asks the group coordinator for all of them in one request.
 - the rebalance listener's ``on_partitions_lost`` (forced eviction) is treated as a revocation.
+- kafka-python 3 runs rebalance listeners on its IO thread, where a blocking ``commit`` raises
+  ``RuntimeError("Cannot block on net.run() from the IO thread ...")`` before sending anything; the adapter
+  sends such a commit with ``commit_async`` instead. A listener that waits (a flow's revocation awaiting its
+  workers) holds up the IO thread, heartbeats included: keep a flow's ``revoke_wait_s`` below the session timeout.
 - an offset lookup sent to a leader that the client's metadata names but no longer lists as a broker
   (a metadata refresh landing between grouping the lookup by leader and connecting to it) raises
   ``UnknownBrokerIdError``, which the client marks not retriable and does not retry. The adapter counts
@@ -232,12 +236,19 @@ class KafkaPythonAdapter(ConsumerAdapter):
         return frozenset(self._consumer.partitions_for_topic(topic) or ())
 
     def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
-        if offsets is None:
-            self._consumer.commit()
-        else:
-            self._consumer.commit(
-                {NativeTP(tp.topic, tp.partition): OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()}
-            )
+        native = (
+            None
+            if offsets is None
+            else {NativeTP(tp.topic, tp.partition): OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()}
+        )
+        try:
+            self._consumer.commit(native)
+        except RuntimeError as exc:
+            if "from the IO thread" not in str(exc):
+                raise
+            # kafka-python 3 runs rebalance listeners on its IO thread, where a blocking commit raises before it
+            # sends anything: a commit made from a listener (a flow's revocation) is sent without waiting
+            self._consumer.commit_async(native)
 
     #: how long the controller's poll waits here before letting calls from other threads in (see the notes)
     poll_slice_s = 0.3
@@ -269,6 +280,10 @@ class KafkaPythonAdapter(ConsumerAdapter):
 
     def is_transient_error(self, exc: BaseException) -> bool:
         return _is_transient(exc)
+
+    def auto_commit(self, config: Mapping[str, Any] | None) -> tuple[str, bool] | None:
+        """The consumer's own setting (on by default)."""
+        return "enable_auto_commit", bool(self._consumer.config.get("enable_auto_commit", True))
 
     def lookup_adapter(self, config: Mapping[str, Any] | None) -> KafkaPythonAdapter:
         """Offset lookups on a consumer of their own (:func:`side_settings`; ``config`` on top)."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from pauseable_testing.suite.concurrency import AbstractConcurrencyTests
 from pauseable_testing.suite.errors import AbstractErrorTests
+from pauseable_testing.suite.flow import AbstractFlowTests
 from pauseable_testing.suite.ledger import AbstractScheduleTests, AbstractSkipLedgerTests
 from pauseable_testing.suite.membership import AbstractMembershipTests
 from pauseable_testing.suite.offsets import AbstractOffsetTests
@@ -37,6 +38,7 @@ from pauseable_testing.suite.topics import AbstractTopicPauseTests
 __all__ = [
     "AbstractConcurrencyTests",
     "AbstractErrorTests",
+    "AbstractFlowTests",
     "AbstractMembershipTests",
     "AbstractOffsetTests",
     "AbstractPauseTests",
@@ -60,5 +62,6 @@ class ConformanceSuite(
     AbstractErrorTests,
     AbstractConcurrencyTests,
     AbstractPollTests,
+    AbstractFlowTests,
 ):
     """Every behaviour of the contract; subclass it as ``Test...`` to run it."""

@@ -1,0 +1,54 @@
+"""A flow's group member for tests/test_flow_ledger.py, in a process of its own so the test can SIGKILL it mid-work.
+
+``python tests/flow_member.py BACKEND BOOTSTRAP GROUP TOPIC``: subscribes through a flow that retries and
+dead-letters (the rule of :func:`fails`), commits every 0.2 s, and prints a line per record as it ends:
+``done P O`` (then reports it done), ``failed P O`` (a failed attempt), ``dead P O`` (dead-lettered). Runs until
+killed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from pauseable import Backoff, Backpressure, Retry
+from pauseable.registry import get_backend
+from pauseable_testing.cluster import KafkaCluster
+from pauseable_testing.harness import BackendHarness
+
+
+def fails(offset: int) -> bool:
+    """The records whose work always fails (each ends dead-lettered after its attempts)."""
+    return offset % 7 == 3
+
+
+def retry(dead: Any) -> Retry:
+    """The retry rules of both the crashing member and the one that takes over."""
+    return Retry(Backoff(first=0.05, longest=0.1), attempts=2, dead_letter=dead)
+
+
+def main(backend: str, bootstrap: str, group: str, topic: str) -> None:
+    harness = BackendHarness(get_backend(backend), KafkaCluster(bootstrap))
+    ctl = harness.controller(group, session_timeout_ms=1500, heartbeat_interval_ms=500, max_poll_interval_ms=10000)
+
+    def dead(record: Any, error: BaseException) -> None:
+        _, partition, offset = ctl.locate(record)
+        print(f"dead {partition} {offset}", flush=True)
+
+    flow = harness.flow(ctl, retry=retry(dead), backpressure=Backpressure(high=5, min_pause_s=0.0), commit_every_s=0.2)
+    flow.subscribe(topic)
+    while True:
+        for record in flow.poll(0.3):
+            _, partition, offset = ctl.locate(record)
+            time.sleep(0.01)  # the work
+            if fails(offset):
+                print(f"failed {partition} {offset}", flush=True)
+                flow.failed(record, RuntimeError("the work failed"))
+            else:
+                print(f"done {partition} {offset}", flush=True)
+                flow.done(record)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
