@@ -85,6 +85,50 @@ def test_kafka_python_resume_stalls_a_partition_whose_buffered_records_were_park
         consumer.close()
 
 
+def _short_polls_spaced_out(poll: Callable[[], Any], assignment: Callable[[], Any], cycles: int) -> list[Any]:
+    """A poll of 1 ms, then a second with no poll: each join finishes while no poll waits for it."""
+    seen = []
+    for _ in range(cycles):
+        poll()
+        time.sleep(1.0)
+        seen.append(set(assignment()))
+    return seen
+
+
+def test_kafka_python_throws_away_a_join_that_finished_between_polls(
+    kafka_cluster: KafkaCluster, new_topic: NewTopic, group_id: str
+) -> None:
+    """3.0.x: the next poll finds the finished join task ``is_done`` and sends a new JoinGroup instead of taking
+    its answer: the member rejoins forever. pauseable_kafka_python.join cures it (the controller case below)."""
+    from kafka import KafkaConsumer
+
+    topic = new_topic()
+    consumer = KafkaConsumer(bootstrap_servers=kafka_cluster.bootstrap_servers, group_id=group_id)
+    try:
+        consumer.subscribe([topic])
+        seen = _short_polls_spaced_out(lambda: consumer.poll(timeout_ms=1), consumer.assignment, 6)
+        assert seen == [set()] * 6, "kafka-python took up a join that finished between polls: drop the cure"
+    finally:
+        consumer.close()
+
+
+def test_kafka_python_through_pauseable_takes_up_a_join_that_finished_between_polls(
+    kafka_cluster: KafkaCluster, new_topic: NewTopic, group_id: str
+) -> None:
+    from kafka import KafkaConsumer
+
+    import pauseable
+
+    topic = new_topic()
+    ctl = pauseable.controller(KafkaConsumer(bootstrap_servers=kafka_cluster.bootstrap_servers, group_id=group_id))
+    try:
+        ctl.subscribe([topic])
+        seen = _short_polls_spaced_out(lambda: ctl.poll(0.001), ctl.assignment, 6)
+        assert seen[-1] == {pauseable.TopicPartition(topic, 0)}, seen
+    finally:
+        ctl.close()
+
+
 def test_kafka_python_leaves_the_socket_of_a_refused_connection_open() -> None:
     """kafka-python 3.0.12 bug: ``KafkaNetSocket.sock_connect`` raises on ECONNREFUSED without closing
     the socket (kafka/net/inet.py), so every reconnect attempt to a stopped broker leaves a socket to the

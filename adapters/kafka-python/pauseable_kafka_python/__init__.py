@@ -20,6 +20,9 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   ``UnknownBrokerIdError``, which the client marks not retriable and does not retry. The adapter counts
   it (and ``BrokerNotAvailableError``) as transient and, after any transient lookup failure, flags the
   metadata stale so the retry goes to the current leader.
+- a group join that finishes while no ``poll()`` waits for it is thrown away and a new JoinGroup sent
+  (3.0.x): a member polled in short slices, or in turn with others from one thread, can rejoin forever and
+  never be assigned. The adapter keeps a finished join's answer for the next poll (:mod:`.join`).
 - polls of 50 ms while the group rejoins (a topic's metadata arriving after the first join) left the
   rejoin unfinished now and then (2 of 16 tries natively): the member was evicted and never assigned.
   So the controller's poll slices (pauseable.gate) are 0.3 s on this backend (``poll_slice_s``), the
@@ -53,6 +56,7 @@ from pauseable.adapter import (
 )
 from pauseable.errors import ClientError
 from pauseable_kafka_python.control import open_control
+from pauseable_kafka_python.join import keep_finished_joins
 
 try:
     import kafka
@@ -112,6 +116,8 @@ class KafkaPythonAdapter(ConsumerAdapter):
 
     def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
+        if not side:
+            keep_finished_joins(consumer)
         #: a side client for lookups: nothing refreshes its metadata (it fetches nothing)
         self._side = side
         #: on a side client: when each topic's leaders were last asked for
