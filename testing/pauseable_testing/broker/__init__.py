@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pauseable_testing.broker.cluster import LocalCluster, Node, default_root
+from pauseable_testing.broker.cluster import LocalCluster, Node, Security, default_root
 from pauseable_testing.broker.errors import (
     BrokerError,
     BrokerSetupError,
@@ -35,6 +35,7 @@ __all__ = [
     "JarDownloadError",
     "LocalCluster",
     "Node",
+    "Security",
     "cache_dir",
     "create_partitions",
     "create_topic",

@@ -49,6 +49,50 @@ def default_root(name: str = "default") -> Path:
 
 
 @dataclass(frozen=True, slots=True)
+class Security:
+    """Authentication and authorization for a local cluster (``LocalCluster.start(security=...)``).
+
+    Every listener, the KRaft controllers' own included, takes SASL/PLAIN logins only (``SASL_PLAINTEXT``: no TLS
+    on loopback); the users and passwords are those of the brokers' JAAS configuration. ``StandardAuthorizer``
+    decides, with ``admin`` as the only super user (the nodes log in to each other and the harness to them as
+    ``admin``): every other user may do only what an ACL allows.
+    """
+
+    #: user name → password, of the users clients log in as (besides ``admin``)
+    users: Mapping[str, str]
+    admin: str = "admin"
+    admin_password: str = "admin-secret"
+
+    def login(self, user: str | None = None) -> tuple[str, str]:
+        """The (user, password) of ``user``, by default of the super user."""
+        if user is None or user == self.admin:
+            return self.admin, self.admin_password
+        if user not in self.users:
+            raise BrokerError(f"the cluster has no user {user!r}; its users are {', '.join(sorted(self.users))}")
+        return user, self.users[user]
+
+    def server_properties(self) -> dict[str, str]:
+        """The lines of ``server.properties`` that switch authentication and the authorizer on."""
+        users = {self.admin: self.admin_password, **self.users}
+        jaas = (
+            "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            f'username="{self.admin}" password="{self.admin_password}" '
+            + " ".join(f'user_{name}="{password}"' for name, password in users.items())
+            + ";"
+        )
+        return {
+            "sasl.enabled.mechanisms": "PLAIN",
+            "sasl.mechanism.inter.broker.protocol": "PLAIN",
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config": jaas,
+            "listener.name.controller.plain.sasl.jaas.config": jaas,
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "super.users": f"User:{self.admin}",
+            "allow.everyone.if.no.acl.found": "false",
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     """One combined broker+controller process of a local cluster."""
 
@@ -67,13 +111,22 @@ class LocalCluster:
     Use :meth:`start` to make one and :meth:`load` to find one a previous command started.
     """
 
-    __slots__ = ("_children", "cluster_id", "die_with_parent", "kafka_version", "nodes", "root")
+    __slots__ = ("_children", "cluster_id", "die_with_parent", "kafka_version", "nodes", "root", "security")
 
-    def __init__(self, root: Path, nodes: tuple[Node, ...], cluster_id: str, kafka_version: str) -> None:
+    def __init__(
+        self,
+        root: Path,
+        nodes: tuple[Node, ...],
+        cluster_id: str,
+        kafka_version: str,
+        security: Security | None = None,
+    ) -> None:
         self.root = root
         self.nodes = nodes
         self.cluster_id = cluster_id
         self.kafka_version = kafka_version
+        #: authentication and authorization, None for a cluster open to every client (PLAINTEXT)
+        self.security = security
         #: the broker processes this object started, kept so they are reaped (no zombie, no ResourceWarning)
         self._children: dict[int, subprocess.Popen[bytes]] = {}
         #: brokers get SIGKILL when the process that started them dies (tests: nothing outlives a killed run)
@@ -97,12 +150,14 @@ class LocalCluster:
         timeout: float = 120.0,
         overrides: Mapping[str, str] | None = None,
         die_with_parent: bool = False,
+        security: Security | None = None,
     ) -> LocalCluster:
         """Format storage for ``brokers`` nodes under ``root`` and start them; wait until they answer.
 
         ``root`` must not hold a running cluster; a stale one (its processes gone) is removed.
         ``overrides`` are extra ``server.properties`` lines. With ``die_with_parent`` (Linux, util-linux's
-        ``setpriv``) the brokers are killed when this process dies, even by SIGKILL. Raises
+        ``setpriv``) the brokers are killed when this process dies, even by SIGKILL. With ``security`` every
+        client must log in (SASL/PLAIN) and may do only what ACLs allow (:class:`Security`). Raises
         :class:`BrokerSetupError` when Java or the jars are missing, :class:`BrokerStartError` when a
         node does not come up.
         """
@@ -122,7 +177,7 @@ class LocalCluster:
         ports = _free_ports(2 * brokers)
         nodes = tuple(Node(i + 1, ports[2 * i], ports[2 * i + 1]) for i in range(brokers))
         cluster_id = _new_cluster_id()
-        cluster = cls(root, nodes, cluster_id, kafka_version)
+        cluster = cls(root, nodes, cluster_id, kafka_version, security)
         cluster.die_with_parent = die_with_parent
         root.mkdir(parents=True, exist_ok=True)
         (root / "log4j2.properties").write_text(_LOG4J)
@@ -145,7 +200,8 @@ class LocalCluster:
         try:
             state = json.loads((Path(root) / _STATE).read_text())
             nodes = tuple(Node(**n) for n in state["nodes"])
-            return cls(Path(root), nodes, state["cluster_id"], state["kafka_version"])
+            security = Security(**state["security"]) if state.get("security") else None
+            return cls(Path(root), nodes, state["cluster_id"], state["kafka_version"], security)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -238,7 +294,12 @@ class LocalCluster:
     # -- internals ------------------------------------------------------------------------
 
     def _answers(self, node: Node, expected_brokers: int) -> bool:
-        return len(wire.metadata(node.address, timeout=2.0).brokers) >= expected_brokers
+        return len(wire.metadata(node.address, timeout=2.0, login=self.login()).brokers) >= expected_brokers
+
+    def login(self, user: str | None = None) -> wire.Login:
+        """What the harness's wire requests log in with: ``user``'s (default: the super user's) SASL/PLAIN
+        login on a cluster with ``security``, else None."""
+        return None if self.security is None else self.security.login(user)
 
     def _node_dir(self, node: Node) -> Path:
         return self.root / f"node-{node.node_id}"
@@ -248,6 +309,7 @@ class LocalCluster:
             "cluster_id": self.cluster_id,
             "kafka_version": self.kafka_version,
             "nodes": [asdict(node) for node in self.nodes],
+            "security": None if self.security is None else {**asdict(self.security), "users": dict(self.security.users)},
         }
         (self.root / _STATE).write_text(json.dumps(state, indent=2) + "\n")
 
@@ -256,15 +318,16 @@ class LocalCluster:
         (directory / "data").mkdir(parents=True, exist_ok=True)
         replication = str(min(3, len(self.nodes)))
         voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in self.nodes)
+        listener = "PLAINTEXT" if self.security is None else "SASL_PLAINTEXT"
         config = {
             "process.roles": "broker,controller",
             "node.id": str(node.node_id),
             "controller.quorum.voters": voters,
-            "listeners": f"PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.port}",
+            "listeners": f"{listener}://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
+            "advertised.listeners": f"{listener}://127.0.0.1:{node.port}",
             "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": listener,
+            "listener.security.protocol.map": f"{listener}:{listener},CONTROLLER:{listener}",
             "log.dirs": str(directory / "data"),
             "num.partitions": "1",
             # A mistyped topic stays missing, as on most managed clusters: aiokafka and kafka-python would create it
@@ -300,6 +363,8 @@ class LocalCluster:
                     "min.insync.replicas": "2",
                 }
             )
+        if self.security is not None:
+            config.update(self.security.server_properties())
         config.update(overrides)
         lines = [f"{key}={value}" for key, value in config.items()]
         (directory / "server.properties").write_text("\n".join(lines) + "\n")

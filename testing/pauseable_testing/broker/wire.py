@@ -26,6 +26,10 @@ _CREATE_PARTITIONS = 37
 _CREATE_PARTITIONS_VERSION = 1
 _OFFSET_FETCH = 9
 _OFFSET_FETCH_VERSION = 2
+_SASL_HANDSHAKE = 17
+_SASL_HANDSHAKE_VERSION = 1
+_SASL_AUTHENTICATE = 36
+_SASL_AUTHENTICATE_VERSION = 0
 _CLIENT_ID = b"pauseable-harness"
 _TOPIC_ALREADY_EXISTS = 36
 
@@ -108,20 +112,44 @@ def _string(value: str | None) -> bytes:
     return struct.pack(">h", len(raw)) + raw
 
 
-def _request(address: str, api_key: int, version: int, body: bytes, timeout: float) -> _Reader:
+#: a SASL/PLAIN user name and password, for a cluster started with ``security=`` (None: no authentication)
+Login = tuple[str, str] | None
+
+
+def _request(address: str, api_key: int, version: int, body: bytes, timeout: float, login: Login = None) -> _Reader:
     host, port = parse_address(address)
-    header = struct.pack(">hhi", api_key, version, 1) + struct.pack(">h", len(_CLIENT_ID)) + _CLIENT_ID
-    payload = header + body
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(struct.pack(">i", len(payload)) + payload)
-            (size,) = struct.unpack(">i", _recv_exact(sock, 4))
-            response = _recv_exact(sock, size)
+            if login is not None:
+                _sasl_plain(sock, login)
+            response = _exchange(sock, api_key, version, body)
     except OSError as exc:
         raise BrokerError(f"no Kafka broker answered at {host}:{port}: {exc}") from exc
     reader = _Reader(response)
-    reader.int32()  # correlation id: one request per connection, nothing to match
+    reader.int32()  # correlation id: one request at a time on a connection, nothing to match
     return reader
+
+
+def _exchange(sock: socket.socket, api_key: int, version: int, body: bytes) -> bytes:
+    header = struct.pack(">hhi", api_key, version, 1) + struct.pack(">h", len(_CLIENT_ID)) + _CLIENT_ID
+    payload = header + body
+    sock.sendall(struct.pack(">i", len(payload)) + payload)
+    (size,) = struct.unpack(">i", _recv_exact(sock, 4))
+    return _recv_exact(sock, size)
+
+
+def _sasl_plain(sock: socket.socket, login: tuple[str, str]) -> None:
+    """Log in on ``sock`` with SASL/PLAIN (SaslHandshake v1, then SaslAuthenticate v0)."""
+    r = _Reader(_exchange(sock, _SASL_HANDSHAKE, _SASL_HANDSHAKE_VERSION, _string("PLAIN")))
+    r.int32()
+    if (error := r.int16()) != 0:
+        raise BrokerError(f"the broker does not take SASL/PLAIN logins here (SaslHandshake error {error})")
+    token = b"\0" + login[0].encode() + b"\0" + login[1].encode()
+    r = _Reader(_exchange(sock, _SASL_AUTHENTICATE, _SASL_AUTHENTICATE_VERSION, struct.pack(">i", len(token)) + token))
+    r.int32()
+    error, message = r.int16(), r.string()
+    if error != 0:
+        raise BrokerError(f"SASL/PLAIN login of {login[0]!r} refused (error {error}): {message}")
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
@@ -134,10 +162,10 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
     return bytes(chunks)
 
 
-def metadata(address: str, timeout: float = 5.0) -> ClusterMetadata:
-    """Ask one broker for the cluster's brokers, controller and topics (Metadata v4)."""
+def metadata(address: str, timeout: float = 5.0, login: Login = None) -> ClusterMetadata:
+    """Ask one broker for the cluster's brokers, controller and topics (Metadata v4), logged in as ``login``."""
     body = struct.pack(">i", -1) + b"\x00"  # all topics; do not auto-create
-    r = _request(address, _METADATA, _METADATA_VERSION, body, timeout)
+    r = _request(address, _METADATA, _METADATA_VERSION, body, timeout, login)
     r.int32()  # throttle time
     brokers = []
     for _ in r.array():
@@ -186,6 +214,7 @@ def create_topic(
     replication_factor: int = 1,
     configs: Mapping[str, str] | None = None,
     timeout: float = 30.0,
+    login: Login = None,
 ) -> None:
     """Create one topic and wait until the controller has created it (CreateTopics v4).
 
@@ -199,20 +228,20 @@ def create_topic(
     for key, value in configs.items():
         body += _string(key) + _string(value)
     body += struct.pack(">i", int(timeout * 1000)) + b"\x00"  # timeout, validate_only=false
-    r = _request(address, _CREATE_TOPICS, _CREATE_TOPICS_VERSION, body, timeout + 5)
+    r = _request(address, _CREATE_TOPICS, _CREATE_TOPICS_VERSION, body, timeout + 5, login)
     r.int32()  # throttle time
     for _ in r.array():
         topic, error, message = r.string(), r.int16(), r.string()
         if error:
             hint = " (pick a new name)" if error == _TOPIC_ALREADY_EXISTS else ""
             raise BrokerError(f"cannot create topic {topic!r}: error {error}: {message}{hint}")
-    _wait_for_partitions(address, name, partitions, timeout)
+    _wait_for_partitions(address, name, partitions, timeout, login)
 
 
-def _wait_for_partitions(address: str, topic: str, partitions: int, timeout: float) -> None:
+def _wait_for_partitions(address: str, topic: str, partitions: int, timeout: float, login: Login = None) -> None:
     """Wait until every partition of ``topic`` has a leader, so clients can use it at once."""
     deadline = time.monotonic() + timeout
-    while (found := metadata(address).topics.get(topic, 0)) < partitions:
+    while (found := metadata(address, login=login).topics.get(topic, 0)) < partitions:
         if time.monotonic() > deadline:
             raise BrokerError(
                 f"topic {topic!r} has {found} of {partitions} partitions with a leader after {timeout:.0f} s; "
