@@ -668,6 +668,11 @@ class ControlClient(Protocol):
     def close(self) -> None:
         """Close every client made."""
 
+    def denied(self, exc: BaseException) -> bool:
+        """Whether ``exc`` (raised by one of these calls) is the cluster refusing this client: authentication
+        failed, or an ACL is missing. Default: by the Java client's error names (kafka-python, aiokafka)."""
+        return typed_by_name(exc) is AuthorizationError
+
 
 #: Either kind of adapter: the core only needs their two closed-state checks in common.
 AnyAdapter = ConsumerAdapter | AsyncConsumerAdapter

@@ -89,6 +89,14 @@ class AuthorizationError(ClientError):
     )
 
 
+class ControlTopicAccessError(AuthorizationError):
+    """The cluster refused group pauses' control client (an operator's or a member's): its login failed, or its
+    principal lacks an ACL on the control topic. The message names the principal, the topic and the ACL to grant;
+    the client's own error is chained as ``__cause__``."""
+
+    fix = "grant the ACL named (kafka-acls --add), or log in as a principal that has it"
+
+
 class FatalClientError(ClientError):
     """The client says it cannot go on (e.g. librdkafka's fatal errors: a fenced static member)."""
 

@@ -12,7 +12,8 @@ import threading
 import time
 
 from pauseable.adapter import ControlClient
-from pauseable.errors import BackendError, ControlTopicMissingError
+from pauseable.errors import BackendError, ControlTopicAccessError, ControlTopicMissingError
+from pauseable.group.access import refusal
 from pauseable.group.records import GroupState
 
 _log = logging.getLogger("pauseable.group")
@@ -48,24 +49,44 @@ def read_state(client: ControlClient, topic: str, timeout: float = SYNC_TIMEOUT_
     return state, partitions
 
 
+class _Sync:
+    """One :meth:`Follower.sync` waiting: set when read up to the end, or when the cluster refused the reader."""
+
+    __slots__ = ("done", "refused")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.refused: ControlTopicAccessError | None = None
+
+
 class Follower:
-    """Follows the control topic in a daemon thread; :attr:`state` is what it has read."""
+    """Follows the control topic in a daemon thread; :attr:`state` is what it has read.
 
-    __slots__ = ("_client", "_error", "_lock", "_partitions", "_stop", "_syncs", "_thread", "_topic", "state")
+    A start (and any :meth:`sync`) fails at once with :class:`~pauseable.errors.ControlTopicAccessError` when the
+    cluster refuses to let ``principal`` read the control topic, instead of following nothing."""
 
-    def __init__(self, client: ControlClient, topic: str) -> None:
+    __slots__ = (
+        "_client", "_error", "_lock", "_partitions", "_principal", "_stop", "_syncs", "_thread", "_topic", "state",
+    )  # fmt: skip
+
+    def __init__(self, client: ControlClient, topic: str, principal: str = "this client's principal") -> None:
         self._client = client
         self._topic = topic
+        self._principal = principal
         self._partitions = require_topic(client, topic)
         client.read(topic, self._partitions)
         self.state = GroupState()
         self._lock = threading.Lock()
-        self._syncs: list[threading.Event] = []
+        self._syncs: list[_Sync] = []
         self._stop = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"pauseable-follower-{topic}", daemon=True)
         self._thread.start()
-        self.sync()
+        try:
+            self.sync()
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def partitions(self) -> int:
@@ -74,17 +95,19 @@ class Follower:
 
     def sync(self, timeout: float = SYNC_TIMEOUT_S) -> None:
         """Return once everything written to the control topic before this call has been read."""
-        done = threading.Event()
+        waiter = _Sync()
         with self._lock:
-            self._syncs.append(done)
-        if not done.wait(timeout):
+            self._syncs.append(waiter)
+        if waiter.done.wait(timeout) and waiter.refused is not None:
+            raise waiter.refused
+        if not waiter.done.is_set():
             cause = f" (last error: {self._error!r})" if self._error else ""
             raise BackendError(f"the group pause follower did not read {self._topic!r} to its end in "
                                f"{timeout:.0f} s{cause}")  # fmt: skip
 
     def _run(self) -> None:
         ends: dict[int, int] | None = None
-        waiting: list[threading.Event] = []
+        waiting: list[_Sync] = []
         while not self._stop.is_set():
             try:
                 if ends is None:
@@ -95,8 +118,8 @@ class Follower:
                 for record in self._client.fetch(0.1):
                     self.state.apply(record.offset, record.key, record.value)
                 if ends is not None and self._client.caught_up(ends):
-                    for done in waiting:
-                        done.set()
+                    for waiter in waiting:
+                        waiter.done.set()
                     ends, waiting = None, []
                 self._error = None
             except Exception as exc:  # the broker away: keep the state read so far, and try again
@@ -106,6 +129,12 @@ class Follower:
                 ends = None
                 with self._lock:
                     self._syncs[:0] = waiting
+                    if self._client.denied(exc):  # no waiting it out: every sync fails now, and says why
+                        refused = refusal(exc, self._principal, self._topic, "Read", "reading")
+                        for waiter in self._syncs:
+                            waiter.refused = refused
+                            waiter.done.set()
+                        self._syncs = []
                 waiting = []
                 self._stop.wait(0.5)
         self._client.close()

@@ -19,12 +19,14 @@ from typing import Any
 
 from pauseable.adapter import Backend, ControlClient
 from pauseable.errors import BackendError, InvalidArgumentError, UnknownBackendError, UnknownPartitionError
+from pauseable.group.access import guarded, principal_of
 from pauseable.group.follower import read_state, require_topic
 from pauseable.group.records import (
     GROUP_STRATEGIES,
     GroupPause,
     GroupState,
     control_partition,
+    created_record,
     encode,
     now_ms,
     pause_key,
@@ -97,9 +99,15 @@ class Operator:
     def _state(self) -> tuple[GroupState, int]:
         reader = self._client()
         try:
-            return read_state(reader, self.control_topic)
+            with guarded(reader, principal_of(self._config), self.control_topic, "Read", "reading"):
+                return read_state(reader, self.control_topic)
         finally:
             reader.close()
+
+    def _send(self, records: list[tuple[int, bytes, bytes | None]]) -> None:
+        writer = self._write()
+        with guarded(writer, principal_of(self._config), self.control_topic, "Write", "writing to"):
+            writer.send(self.control_topic, records)
 
     def _check(self, group: str, topic: str, partition: int | None) -> int:
         """The control topic's partition count, once ``group``, ``topic`` and ``partition`` are checked."""
@@ -141,7 +149,7 @@ class Operator:
         until = None if for_seconds is None else at + math.ceil(for_seconds * 1000)
         pause = GroupPause(uuid.uuid4().hex, "paused", at, until, strategy, self.by, reason)
         key = pause_key(group, topic, partition)
-        self._write().send(self.control_topic, [(control_partition(group, topic, controls), key, encode(pause))])
+        self._send([(control_partition(group, topic, controls), key, encode(pause))])
         return pause
 
     def resume(
@@ -172,7 +180,7 @@ class Operator:
             else:
                 records.append((target, pause_key(group, topic, p), encode(resumed)))
             ended.append(resumed)
-        self._write().send(self.control_topic, records)
+        self._send(records)
         return ended
 
     def status(self, group: str, topic: str) -> list[PartitionStatus]:
@@ -207,7 +215,8 @@ class Operator:
 
     def create_control_topic(self, partitions: int = 1, replication: int | None = None) -> int:
         """Create the control topic: compacted, replicated min(3, brokers) times unless ``replication`` says,
-        ``min.insync.replicas`` 2 where replicated 3 times or more. Returns the replication."""
+        ``min.insync.replicas`` 2 where replicated 3 times or more, a first record in each partition (no partition is
+        empty: a member without READ on it fails at start). Returns the replication."""
         if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
             raise InvalidArgumentError(f"partitions must be an int >= 1, got {partitions!r}")
         writer = self._write()
@@ -221,6 +230,8 @@ class Operator:
             if time.monotonic() > deadline:
                 raise BackendError(f"the control topic {self.control_topic!r} was created but is not listed 30 s on")
             time.sleep(0.1)
+        # Every partition starts with a record: a member must fetch to catch up, so one without READ says so at start
+        self._send([created_record(p, self.by) for p in range(partitions)])
         return chosen
 
     def close(self) -> None:

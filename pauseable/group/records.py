@@ -1,7 +1,9 @@
 """The control topic's records, and the state they add up to: no I/O.
 
-Keys are JSON arrays: ``["pause", group, topic, partition]`` (``partition`` null for the whole topic)
-and ``["applied", group, topic, partition]``. Values are JSON objects carrying ``"format"``: a record
+Keys are JSON arrays: ``["pause", group, topic, partition]`` (``partition`` null for the whole topic),
+``["applied", group, topic, partition]``, and ``["created", "", "", control partition]``: the first record of each
+control partition, written when the topic is created, so no partition is ever empty and a reader must fetch
+(the broker checks its READ access) before it counts as caught up. Values are JSON objects carrying ``"format"``: a record
 of an unknown format, or one that does not parse, is skipped (logged once), never fatal, so a newer
 writer cannot stop an older member. A tombstone (no value) deletes its key. Every record of one group
 and topic goes to one control partition (:func:`control_partition`), so the log orders them; for a
@@ -26,6 +28,7 @@ _log = logging.getLogger("pauseable.group")
 FORMAT = 1
 PAUSE = "pause"
 APPLIED = "applied"
+CREATED = "created"
 #: the resume strategies a group pause may name (no parameters: every member builds the same one)
 GROUP_STRATEGIES = ("continue", "seek-to-end", "skip-pause-window")
 
@@ -99,6 +102,12 @@ def encode(value: GroupPause | AppliedMark) -> bytes:
     return json.dumps({"format": FORMAT, **asdict(value)}, separators=(",", ":")).encode()
 
 
+def created_record(partition: int, by: str) -> tuple[int, bytes, bytes]:
+    """The first record of control partition ``partition``: who created the topic, and when."""
+    value = json.dumps({"format": FORMAT, "by": by, "at": now_ms()}, separators=(",", ":")).encode()
+    return partition, _key(CREATED, "", "", partition), value
+
+
 def control_partition(group: str, topic: str, partitions: int) -> int:
     """The control partition of every record of ``group`` and ``topic`` (stable across processes)."""
     return zlib.crc32(json.dumps([group, topic]).encode()) % partitions
@@ -113,11 +122,11 @@ def decode_key(raw: bytes | None) -> Key | None:
         kind, group, topic, partition = json.loads(raw or b"")
     except (ValueError, TypeError):
         return None
-    if kind not in (PAUSE, APPLIED) or not isinstance(group, str) or not isinstance(topic, str):
+    if kind not in (PAUSE, APPLIED, CREATED) or not isinstance(group, str) or not isinstance(topic, str):
         return None
     if partition is not None and (not isinstance(partition, int) or isinstance(partition, bool) or partition < 0):
         return None
-    if kind == APPLIED and partition is None:
+    if kind in (APPLIED, CREATED) and partition is None:
         return None
     return kind, group, topic, partition
 
@@ -151,6 +160,8 @@ class GroupState:
     def apply(self, offset: int, key: bytes | None, value: bytes | None) -> None:
         """One control record, at ``offset`` of its control partition; unknown ones are skipped."""
         decoded = decode_key(key)
+        if decoded is not None and decoded[0] == CREATED:
+            return  # the partition's first record: nothing to follow
         parsed = None if decoded is None or value is None else decode_value(decoded[0], value)
         if decoded is None or (value is not None and parsed is None):
             self._skipped += 1

@@ -10,6 +10,7 @@ from typing import Any
 
 from pauseable.adapter import Backend
 from pauseable.errors import InvalidArgumentError
+from pauseable.group.access import principal_of
 from pauseable.group.applier import Applier, AsyncApplier, Decisions
 from pauseable.group.follower import Follower
 
@@ -65,7 +66,7 @@ def attach(
             "GroupPauses(group=...), or the consumer's configuration (with group.id) as lookup_config="
         )
     try:
-        follower = Follower(reader, settings.topic)
+        follower = Follower(reader, settings.topic, principal_of(config))
     except BaseException:
         reader.close()
         raise

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pauseable.adapter import ControlClient, ControlRecord
-from pauseable.errors import InvalidArgumentError
+from pauseable.errors import AuthorizationError, InvalidArgumentError
 
 try:
     import confluent_kafka
@@ -30,6 +30,10 @@ _CONNECTION = (
     "bootstrap.servers", "client.id", "security.protocol", "sasl.", "ssl.", "oauth_cb", "socket.",
     "broker.address.family", "client.dns.lookup", "api.version.", "enable.ssl.", "log.", "debug",
 )  # fmt: skip
+#: the reader's error events that say nothing about reading: the end of a partition, and the refusal of its own
+#: throwaway group (librdkafka needs a group.id and looks up its coordinator, though assign() never joins it and
+#: nothing is committed: a principal without ACLs on that group reads the control topic all the same)
+_NOT_OURS = ("_PARTITION_EOF", "GROUP_AUTHORIZATION_FAILED")
 #: per call, in seconds
 _TIMEOUT_S = 10.0
 
@@ -119,7 +123,7 @@ class ConfluentControl(ControlClient):
         found = []
         for message in self._consumer().consume(500, timeout):
             if (error := message.error()) is not None:
-                if error.code() == KafkaError._PARTITION_EOF:
+                if error.name() in _NOT_OURS:
                     continue
                 raise KafkaException(error)
             found.append(ControlRecord(message.partition(), message.offset(), message.key(), message.value()))
@@ -148,6 +152,11 @@ class ConfluentControl(ControlClient):
         finally:
             asking.close()
         return {tp.partition: (tp.offset if tp.offset >= 0 else None) for tp in found}
+
+    def denied(self, exc: BaseException) -> bool:
+        from pauseable_confluent_kafka import _typed_error
+
+        return _typed_error(exc) is AuthorizationError
 
     def close(self) -> None:
         if self._producer is not None:
