@@ -114,7 +114,8 @@ def member(secure: SecureCluster, user: str, group: str) -> Any:
     config = {**secure.config(user), "group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}
     consumer = confluent_kafka.Consumer(config)
     try:
-        return pauseable.controller(consumer, lookup_config=config, group_pauses=GroupPauses(topic=secure.control_topic))
+        settings = GroupPauses(topic=secure.control_topic)
+        return pauseable.controller(consumer, lookup_config=config, group_pauses=settings)
     except BaseException:
         consumer.close()
         raise
@@ -141,9 +142,11 @@ def test_an_operator_without_write_on_the_control_topic_is_refused_naming_the_ac
     secure: SecureCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     topic, group = secure.topic(), unique_name(PREFIX)
-    with Operator(secure.config("rogue"), control_topic=secure.control_topic) as rogue:
-        with pytest.raises(ControlTopicAccessError) as refused:
-            rogue.pause(group, topic)
+    with (
+        Operator(secure.config("rogue"), control_topic=secure.control_topic) as rogue,
+        pytest.raises(ControlTopicAccessError) as refused,
+    ):
+        rogue.pause(group, topic)
     assert isinstance(refused.value, AuthorizationError)
     assert f"grant WRITE on Topic:{secure.control_topic} to it" in str(refused.value)
     assert "User:rogue" in str(refused.value)

@@ -1,11 +1,11 @@
 """The control topic's records, and the state they add up to: no I/O.
 
 Keys are JSON arrays: ``["pause", group, topic, partition]`` (``partition`` null for the whole topic),
-``["applied", group, topic, partition]``, and ``["created", "", "", control partition]``: the first record of each
-control partition, written when the topic is created, so no partition is ever empty and a reader must fetch
-(the broker checks its READ access) before it counts as caught up. Values are JSON objects carrying ``"format"``: a record
-of an unknown format, or one that does not parse, is skipped (logged once), never fatal, so a newer
-writer cannot stop an older member. A tombstone (no value) deletes its key. Every record of one group
+``["applied", group, topic, partition]``, and ``["created", "", "", control partition]``: the first record of
+each control partition, written when the topic is created, so no partition is ever empty and a reader must
+fetch (the broker checks its READ access) before it counts as caught up. Values are JSON objects carrying
+``"format"``: a record of an unknown format, or one that does not parse, is skipped (logged once), never
+fatal, so a newer writer cannot stop an older member. A tombstone (no value) deletes its key. Every record of one group
 and topic goes to one control partition (:func:`control_partition`), so the log orders them; for a
 partition, the latest-written of its topic key and its partition key decides.
 """

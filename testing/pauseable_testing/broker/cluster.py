@@ -309,7 +309,7 @@ class LocalCluster:
             "cluster_id": self.cluster_id,
             "kafka_version": self.kafka_version,
             "nodes": [asdict(node) for node in self.nodes],
-            "security": None if self.security is None else {**asdict(self.security), "users": dict(self.security.users)},
+            "security": None if self.security is None else asdict(self.security),
         }
         (self.root / _STATE).write_text(json.dumps(state, indent=2) + "\n")
 
