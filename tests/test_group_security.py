@@ -9,8 +9,9 @@ One secure local cluster for the module (SASL/PLAIN on every listener, ``Standar
 - ``member``: the documented member ACLs (control topic READ, DESCRIBE, WRITE; its data topics and groups READ)
 - ``blind``: a member without READ on the control topic (DESCRIBE only)
 
-confluent-kafka only: the refusals are the broker's, the same for every client (the library turns each client's
-authorization errors into :class:`~pauseable.errors.ControlTopicAccessError` through ``ControlClient.denied``).
+confluent-kafka by default: the refusals are the broker's, the same for every client (the library turns each
+client's authorization errors into :class:`~pauseable.errors.ControlTopicAccessError` through
+``ControlClient.denied``); the refusals through kafka-python and aiokafka in ``make test-slow``.
 """
 
 from __future__ import annotations
@@ -63,6 +64,18 @@ class SecureCluster:
             "sasl.mechanism": "PLAIN",
             "sasl.username": name,
             "sasl.password": password,
+        }
+
+    def java_config(self, user: str) -> dict[str, Any]:
+        """The same login in the key names of kafka-python and aiokafka."""
+        assert self.local.security is not None
+        name, password = self.local.security.login(user)
+        return {
+            "bootstrap_servers": self.local.bootstrap_servers,
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": "PLAIN",
+            "sasl_plain_username": name,
+            "sasl_plain_password": password,
         }
 
     def topic(self) -> str:
@@ -199,3 +212,31 @@ def test_with_the_documented_acls_a_pause_stops_a_member_and_its_resume_is_appli
             )
     finally:
         ctl.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("client", ["kafka-python", "aiokafka"])
+def test_through_the_java_style_clients_an_operator_without_write_is_refused(
+    secure: SecureCluster, client: str
+) -> None:
+    pytest.importorskip("kafka" if client == "kafka-python" else client)
+    topic, group = secure.topic(), unique_name(PREFIX)
+    with (
+        Operator(secure.java_config("rogue"), client=client, control_topic=secure.control_topic) as rogue,
+        pytest.raises(ControlTopicAccessError, match="User:rogue writing to the control topic") as refused,
+    ):
+        rogue.pause(group, topic)
+    assert f"grant WRITE on Topic:{secure.control_topic} to it" in str(refused.value)
+
+
+@pytest.mark.slow
+def test_on_kafka_python_a_member_without_read_on_the_control_topic_fails_at_start(secure: SecureCluster) -> None:
+    kafka = pytest.importorskip("kafka")
+    consumer = kafka.KafkaConsumer(
+        **secure.java_config("blind"), group_id=unique_name(PREFIX), enable_auto_commit=False
+    )
+    try:
+        with pytest.raises(ControlTopicAccessError, match="User:blind reading the control topic"):
+            pauseable.controller(consumer, group_pauses=GroupPauses(topic=secure.control_topic))
+    finally:
+        consumer.close()

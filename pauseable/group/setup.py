@@ -66,7 +66,10 @@ def attach(
             "GroupPauses(group=...), or the consumer's configuration (with group.id) as lookup_config="
         )
     try:
-        follower = Follower(reader, settings.topic, principal_of(config))
+        # a consumer exposing its configuration as a ``config`` mapping (kafka-python) names its own login
+        exposed = getattr(consumer, "config", None)
+        login = config if config is not None or not isinstance(exposed, Mapping) else exposed
+        follower = Follower(reader, settings.topic, principal_of(login))
     except BaseException:
         reader.close()
         raise

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pauseable.adapter import ControlClient, ControlRecord
+from pauseable.adapter import ControlClient, ControlRecord, typed_by_name
+from pauseable.errors import AuthorizationError
 
 try:
     import kafka
@@ -113,6 +114,12 @@ class KafkaPythonControl(ControlClient):
             return {p: asking.committed(NativeTP(topic, p)) for p in partitions}
         finally:
             asking.close()
+
+    def denied(self, exc: BaseException) -> bool:
+        # kafka-python's idempotent producer raises a plain KafkaError when InitProducerId is refused ("Unexpected
+        # error in InitProducerIdResponse: [Error 31] ClusterAuthorizationFailedError"): a principal that may write
+        # no topic at all
+        return typed_by_name(exc) is AuthorizationError or "AuthorizationFailedError" in str(exc)
 
     def close(self) -> None:
         for client in (self._reader, self._producer, self._admin):
