@@ -12,7 +12,7 @@ bootstrap = os.environ["PAUSEABLE_BOOTSTRAP_SERVERS"]
 topic = os.environ.get("TOPIC", "orders")
 
 broker = KafkaBroker(bootstrap, logger=None)  # its log lines off: what is printed is the example
-subscriber = broker.subscriber(topic, group_id="billing", auto_offset_reset="earliest")
+subscriber = broker.subscriber(topic, group_id="shipping", auto_offset_reset="earliest")
 pauseable_faststream.attach(subscriber)  # before the broker starts: every fetch goes through pauseable
 delivered: list[int] = []
 
