@@ -131,5 +131,5 @@ def test_a_controller_needs_a_started_subscriber_and_a_kafka_subscriber() -> Non
     subscriber = KafkaBroker("127.0.0.1:1").subscriber("orders", group_id="billing")
     with pytest.raises(InvalidArgumentError, match="not started"):
         pauseable_faststream.controller(subscriber)
-    with pytest.raises(InvalidArgumentError, match="not a builtins.object"):
+    with pytest.raises(InvalidArgumentError, match=r"not a builtins\.object"):
         pauseable_faststream.attach(object())
