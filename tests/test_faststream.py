@@ -38,20 +38,21 @@ def located(raw: Any) -> tuple[int, int]:
 class App:
     """A FastStream broker of one subscriber whose handler notes the offsets it is handed."""
 
-    def __init__(self, backend: str, bootstrap: str, topic: str, group_id: str) -> None:
+    def __init__(self, backend: str, bootstrap: str, topic: str, group_id: str, *, batch: bool = False) -> None:
         if backend == "aiokafka":
             from faststream.kafka import KafkaBroker
         else:
             from faststream.confluent import KafkaBroker  # type: ignore[assignment]
         self.broker = KafkaBroker(bootstrap, logger=None)
-        self.subscriber = self.broker.subscriber(topic, group_id=group_id, auto_offset_reset="earliest")
+        self.subscriber = self.broker.subscriber(topic, group_id=group_id, auto_offset_reset="earliest", batch=batch)
         pauseable_faststream.attach(self.subscriber)
         #: (partition, offset) of each record handed to the handler, in order
         self.delivered: list[tuple[int, int]] = []
 
         @self.subscriber
-        async def handle(body: bytes, message: Any = Context("message")) -> None:  # noqa: B008 (FastStream's DI)
-            self.delivered.append(located(message.raw_message))
+        async def handle(body: Any, message: Any = Context("message")) -> None:  # noqa: B008 (FastStream's DI)
+            raw = message.raw_message
+            self.delivered.extend(map(located, raw) if isinstance(raw, tuple) else [located(raw)])
 
     async def until(self, done: Callable[[list[tuple[int, int]]], bool]) -> None:
         """Wait until the handler was handed what ``done`` wants (a bound far above any wait, to name what came)."""
@@ -69,16 +70,18 @@ async def running(app: App) -> AsyncIterator[AsyncPauseController[Any]]:
         yield pauseable_faststream.controller(app.subscriber)
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["one", "batch"])
 @pytest.mark.parametrize("faststream_backend", BACKENDS)
 @pytest.mark.asyncio
 async def test_a_paused_partition_reaches_no_handler_and_seek_to_end_skips_exactly_what_it_reports(
-    faststream_backend: str, kafka_cluster: KafkaCluster, new_topic: Callable[..., str], group_id: str
+    faststream_backend: str, batch: bool, kafka_cluster: KafkaCluster, new_topic: Callable[..., str], group_id: str
 ) -> None:
+    """A subscriber handed one record at a time, or batches (its getter routed either way)."""
     topic = new_topic(partitions=2)
     tp0, tp1 = TopicPartition(topic, 0), TopicPartition(topic, 1)
     producer = Producer(kafka_cluster.bootstrap_servers)
     ledger = Ledger()
-    app = App(faststream_backend, kafka_cluster.bootstrap_servers, topic, group_id)
+    app = App(faststream_backend, kafka_cluster.bootstrap_servers, topic, group_id, batch=batch)
     try:
         ledger.produce(tp0, producer.produce(topic, 3, partition=0))
         async with running(app) as ctl:
