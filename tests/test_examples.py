@@ -231,3 +231,23 @@ def test_the_flow_examples_run_and_are_on_their_page(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["dead-lettered: [7]", "committed: 20"]
+
+
+def test_the_faststream_example_skips_what_was_produced_while_paused_and_is_in_its_page(
+    kafka_cluster: KafkaCluster, new_topic: Callable[..., str]
+) -> None:
+    """docs/faststream.md shows examples/faststream_app.py (a real FastStream app on aiokafka) and what it prints."""
+    assert shown("faststream_app.py", "docs/faststream.md")
+    topic = new_topic()
+    producer = Producer(kafka_cluster.bootstrap_servers)
+    producer.produce(topic, 5, partition=0)
+    producer.close()
+    result = run("faststream_app.py", {"PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers, "TOPIC": topic})
+    assert result.returncode == 0, result.stderr
+    printed = [
+        "backend: aiokafka",
+        "seek-to-end: resumed 1 partition(s), skipped 4 offset(s): orders[0] [5, 9)",
+        "delivered: [0, 1, 2, 3, 4, 9]",
+    ]
+    assert result.stdout.splitlines() == printed
+    assert "\n".join(printed) in (ROOT / "docs" / "faststream.md").read_text(), "the page must show what it prints"
