@@ -23,6 +23,10 @@ def fails(offset: int) -> bool:
     return offset % 7 == 3
 
 
+#: the takeover's backpressure: workers full at 3 records, up to 4 more held before a native pause
+HOLDING = Backpressure(high=3, low=1, min_pause_s=0.0, hold=4)
+
+
 def retry(dead: Any) -> Retry:
     """The retry rules of both the crashing member and the one that takes over."""
     return Retry(Backoff(first=0.05, longest=0.1), attempts=2, dead_letter=dead)

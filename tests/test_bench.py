@@ -23,12 +23,13 @@ from pauseable_bench.fetching import TARGET as FETCHING_TARGET
 from pauseable_bench.overhead import OPERATIONS
 from pauseable_bench.runner import SCHEMA, SECTIONS
 from pauseable_bench.scale import OPERATIONS as SCALE_OPERATIONS
+from pauseable_bench.slow_sink import LOOPS as SLOW_SINK_LOOPS
 from pauseable_testing import KafkaCluster
 
 FIRST_PARTY = ["aiokafka", "confluent-kafka", "confluent-kafka-aio", "kafka-python"]
 #: the sections a run writes whatever it measures (a section not measured is there, empty)
 DOCUMENT = {"machine", "versions", "config", "samples", "summary", "took_s", "broker", "overhead", "throughput",
-            "poll_latency", "scale", "fetching"}  # fmt: skip
+            "poll_latency", "scale", "fetching", "slow_sink"}  # fmt: skip
 #: the bench process may take this long; below pytest-timeout's 300 s, so a stuck sample fails with its output
 RUN_TIMEOUT_S = 280
 
@@ -233,6 +234,25 @@ def check_fetching(document: dict[str, Any], stdout: str, out: Path, backends: l
         assert r["target"] == FETCHING_TARGET and r["meets_target"] == (r["ratio"] <= FETCHING_TARGET), r
 
 
+def check_slow_sink(document: dict[str, Any], stdout: str, out: Path, backends: list[str]) -> None:
+    """The slow sink: every loop on every sync backend sank every record; the hand-written figures beside each."""
+    assert "slow sink" in stdout
+    assert "Slow sink:" in (out / "bench.md").read_text()
+    config = document["config"]
+    sync = sorted(b for b in backends if b in ("confluent-kafka", "kafka-python"))
+    rows = document["slow_sink"]["summary"]
+    assert [(r["backend"], r["loop"]) for r in rows] == [(b, loop) for b in sync for loop in SLOW_SINK_LOOPS]
+    hand = {r["backend"]: r for r in rows if r["loop"] == "hand-written"}
+    for r in rows:
+        assert r["records"] == config["slow_sink_records"] <= r["delivered"], r  # every record (naive: some twice)
+        assert r["records_per_s"] > 0 and r["latency_p99_s"] > 0 and r["rebalances"] >= 0, r
+        assert r["hand_records_per_s"] == hand[r["backend"]]["records_per_s"], r
+        if r["backend"] == "confluent-kafka":
+            assert r["fetched_per_delivered"] is not None and r["fetched_per_delivered"] > 0, r
+        else:
+            assert r["fetched_per_delivered"] is None, r  # librdkafka's statistic only
+
+
 CHECKS = {
     "latency": check_latency,
     "overhead": check_overhead,
@@ -240,4 +260,5 @@ CHECKS = {
     "poll-latency": check_poll_latency,
     "scale": check_scale,
     "fetching": check_fetching,
+    "slow-sink": check_slow_sink,
 }

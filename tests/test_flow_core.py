@@ -104,6 +104,64 @@ def test_backpressure_does_not_resume_above_the_low_mark() -> None:
     assert flow.plan({T0}, 500).resume == {T0: "backpressure"}
 
 
+def test_with_hold_full_workers_keep_polling_into_a_bounded_buffer_before_a_native_pause() -> None:
+    """hold: no native pause (which drops librdkafka's prefetch) until the buffer is full; the held records come
+    first when there is room again, in order, each once."""
+    clock = Clock()
+    flow = core(clock, backpressure=Backpressure(high=4, low=1, min_pause_s=2.0, hold=3))
+    handed, seeks = flow.hand_out(recs(0, range(6)))
+    assert [r.offset for r in handed] == [0, 1, 2, 3] and seeks == {}, "4 and 5 are held, not sought back to"
+    plan = flow.plan({T0}, 500)
+    assert plan.pause == {} and plan.pace and not plan.ready and plan.room == 1
+    handed, seeks = flow.hand_out(recs(0, range(6, 8)))  # a paced poll (one record), then one more
+    assert handed == [] and seeks == {T0: 7}, "past hold: sought back to"
+    assert flow.held() == 3
+    plan = flow.plan({T0}, 500)
+    assert plan.pause == {T0: "backpressure"} and not plan.pace, "full: now the native pause"
+    for record in recs(0, range(4)):
+        assert not flow.done(record), "a stranger object is not the record handed out"
+    clock.now += 2.0
+    first = flow.hand_out([])[0]
+    assert first == [], "no room yet"
+
+
+def test_held_records_are_handed_out_first_and_never_twice() -> None:
+    clock = Clock()
+    flow = core(clock, backpressure=Backpressure(high=2, low=0, min_pause_s=0.0, hold=4))
+    handed, _ = flow.hand_out(recs(0, range(5)))
+    assert [r.offset for r in handed] == [0, 1] and flow.held() == 3
+    for record in handed:
+        flow.done(record)
+    plan = flow.plan({T0}, 500)
+    assert plan.ready and not plan.pace and plan.room == 1, "the poll does not wait: held records are ready"
+    handed, seeks = flow.hand_out(recs(0, range(4, 7)))  # 4 fetched again (or a duplicate): handed once
+    assert [r.offset for r in handed] == [2, 3] and seeks == {} and flow.held() == 3
+    for record in handed:
+        flow.done(record)
+    handed, _ = flow.hand_out([])
+    assert [r.offset for r in handed] == [4, 5] and flow.held() == 1
+    assert flow.to_commit() == {T0: 4}, "the prefix ends at the first record in flight"
+
+
+def test_held_records_are_dropped_at_a_seek_back_or_a_revocation_and_kept_while_paused() -> None:
+    clock = Clock()
+    flow = core(
+        clock, backpressure=Backpressure(high=2, low=0, min_pause_s=0.0, hold=10), retry=Retry(Backoff(first=1.0))
+    )
+    handed, _ = flow.hand_out(recs(0, range(4)) + recs(1, range(3)))
+    assert [(r.partition, r.offset) for r in handed] == [(0, 0), (0, 1)] and flow.held() == 5
+    assert flow.failed(handed[0])[0] == RETRY
+    flow.done(handed[1])
+    plan = flow.plan({T0, T1}, 500)
+    assert plan.seeks == {T0: 0} and plan.pause == {T0: "backoff"}
+    assert flow.held() == 3, "the seek back drops T0's held records: they are fetched again"
+    handed, _ = flow.hand_out([], paused=frozenset({T1}))
+    assert handed == [] and flow.held() == 3, "a paused partition's held records stay held"
+    handed, _ = flow.hand_out([])
+    assert [(r.partition, r.offset) for r in handed] == [(1, 0), (1, 1)] and flow.held() == 1
+    assert flow.revoke([T1]) == {T1: 0} and flow.held() == 0, "a revocation drops them (the next owner fetches them)"
+
+
 def test_per_partition_backpressure_pauses_only_the_busy_partition() -> None:
     flow = core(backpressure=Backpressure(high=2, min_pause_s=0.0, per_partition=True))
     handed, seeks = flow.hand_out(recs(0, range(3)) + recs(1, range(1)))
@@ -199,6 +257,8 @@ def test_the_poll_waits_no_longer_than_the_next_back_off_or_commit() -> None:
         (lambda: Backpressure(high=0), "high must be an int >= 1"),
         (lambda: Backpressure(high=4, low=4), "0 <= low < high=4"),
         (lambda: Backpressure(high=4, min_pause_s=-1), "min_pause_s must be"),
+        (lambda: Backpressure(high=4, hold=-1), "hold must be an int >= 0"),
+        (lambda: Backpressure(high=4, hold=10, per_partition=True), "hold works consumer-wide"),
         (lambda: Retry(attempts=0), "attempts must be an int >= 1"),
         (lambda: Retry(backoff=1.0), "takes a pauseable.Backoff"),  # type: ignore[arg-type]
         (lambda: Retry(dead_letter="dlq"), "takes a function"),  # type: ignore[arg-type]

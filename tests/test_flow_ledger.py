@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_member import fails, retry
+from flow_member import HOLDING, fails, retry
 
 from pauseable import TopicPartition
 from pauseable_testing.harness import BackendHarness, NewTopic
@@ -89,23 +89,33 @@ def test_a_member_crashing_mid_work_loses_nothing_and_the_ledger_holds(
         _, partition, offset = ctl.locate(record)
         ledger.dead_letter(TopicPartition(topic, partition), [offset])
 
-    flow = harness.flow(ctl, retry=retry(dead), commit_every_s=0.2)
+    # Reports come one poll late, so the workers are full at polls and the flow holds records (``hold``): held
+    # records dropped at the retries' seeks back are fetched again, and none is handed out twice. Not on
+    # kafka-python yet: with reports one poll late, with or without hold, a partition sought back to its failed
+    # record there sometimes got no record for 60 s (4 runs in 12; its state: not paused, nothing held, the failed
+    # offset waiting); cause not found. There reports come at once, as before.
+    holding = None if harness.name == "kafka-python" else HOLDING
+    flow = harness.flow(ctl, retry=retry(dead), backpressure=holding, commit_every_s=0.2)
     flow.subscribe(topic)
+    pending: list[Any] = []
     deadline = time.monotonic() + 60
     while not ledger.complete():
         assert time.monotonic() < deadline, f"the takeover did not finish ({context}): {ledger.violations()}"
-        _work(flow, ctl, topic, ledger)
+        _work(flow, ctl, topic, ledger, pending, late=holding is not None)
     strays = time.monotonic() + 0.5
     while time.monotonic() < strays:
-        _work(flow, ctl, topic, ledger)
+        _work(flow, ctl, topic, ledger, pending, late=holding is not None)
     ledger.check(context)
     figures = ledger.figures()
     assert figures.dead_lettered == sum(1 for tp in tps for o in ledger.produced[tp] if fails(o)), context
     flow.close()
 
 
-def _work(flow: Any, ctl: Any, topic: str, ledger: Ledger) -> None:
-    for record in flow.poll(0.3):
+def _work(flow: Any, ctl: Any, topic: str, ledger: Ledger, pending: list[Any], late: bool) -> None:
+    """End the records of the poll, or (``late``) those of the poll before."""
+    polled = flow.poll(0.1 if late else 0.3)
+    ended, pending[:] = (list(pending), polled) if late else (polled, [])
+    for record in ended:
         _, partition, offset = ctl.locate(record)
         tp = TopicPartition(topic, partition)
         if fails(offset):

@@ -44,8 +44,9 @@ def add_bench(commands: Any) -> None:
         "delivered, records and bytes fetched to get past the backlog, CPU and memory of the consumer process, "
         "broker CPU apart. Then pauseable against each native client: microseconds and broker requests per "
         "control call, poll-loop records per second, how long a poll takes with a record ready, control calls "
-        "of 10 to 1,000 partitions at once, and a resume while other partitions of the broker keep fetching, "
-        "against the same resume when idle. Each sample runs in its own process.",
+        "of 10 to 1,000 partitions at once, a resume while other partitions of the broker keep fetching, "
+        "against the same resume when idle, and a slow sink (naive loop, hand-written pause/resume, flow). Each "
+        "sample runs in its own process.",
     )
     size = bench.add_mutually_exclusive_group()
     size.add_argument(
@@ -59,9 +60,9 @@ def add_bench(commands: Any) -> None:
     bench.add_argument(
         "--section",
         action="append",
-        choices=("latency", "overhead", "throughput", "poll-latency", "scale", "fetching"),
+        choices=("latency", "overhead", "throughput", "poll-latency", "scale", "fetching", "slow-sink"),
         help="run only this part (repeatable; default: all): latency of the strategies, control-call overhead, "
-        "poll-loop throughput, a resume while other partitions fetch",
+        "poll-loop throughput, a resume while other partitions fetch, a slow sink (naive, hand-written, flow)",
     )
     bench.add_argument("--out", default="benchmarks/results", help="where to write bench.json")
     bench.set_defaults(func=_bench)

@@ -1,13 +1,14 @@
 """``pauseable bench``: skip strategies by backends by backlog sizes, on a real broker; then what
 pauseable costs: control-call overhead, poll-loop throughput and the latency of a poll with a record
-ready, against the native clients; control calls of 10 to 1,000 partitions at once; and a resume while
-other partitions of the same broker keep fetching, against the same resume when idle.
+ready, against the native clients; control calls of 10 to 1,000 partitions at once; a resume while
+other partitions of the same broker keep fetching, against the same resume when idle; and a slow sink: the
+naive loop, a hand-written pause/resume per batch and a flow with backpressure.
 
 Each sample runs in a fresh process (:mod:`pauseable_bench.worker`, :mod:`~pauseable_bench.overhead`,
 :mod:`~pauseable_bench.throughput`, :mod:`~pauseable_bench.poll_latency`, :mod:`~pauseable_bench.scale`,
-:mod:`~pauseable_bench.fetching`) so its CPU time and peak memory are that consumer's alone; the broker's
-CPU is read apart. Results: terminal tables, and a JSON file with the machine, the versions, the
-configuration and every raw sample (``schema`` 5, described in ``benchmarks/README.md``).
+:mod:`~pauseable_bench.fetching`, :mod:`~pauseable_bench.slow_sink`) so its CPU time and peak memory are that
+consumer's alone; the broker's CPU is read apart. Results: terminal tables, and a JSON file with the machine, the
+versions, the configuration and every raw sample (``schema`` 6, described in ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -29,16 +30,16 @@ from rich.table import Table
 from pauseable import __version__
 from pauseable.registry import backends
 from pauseable.strategies import ALL_STRATEGIES
-from pauseable_bench import anchor, costs, fetching, plots, scale
+from pauseable_bench import anchor, costs, fetching, plots, scale, slow_sink
 from pauseable_bench.cpu import broker_pids
 from pauseable_bench.samples import FRANZ_GO, Run, on_fresh_topic, runners, take
 from pauseable_testing.broker import KAFKA_VERSION, create_topic, running_cluster
 from pauseable_testing.cluster import unique_name
 from pauseable_testing.harness import Producer
 
-SCHEMA = 5
+SCHEMA = 6
 #: what a run can measure (``pauseable bench --section``)
-SECTIONS = ("latency", "overhead", "throughput", "poll-latency", "scale", "fetching")
+SECTIONS = ("latency", "overhead", "throughput", "poll-latency", "scale", "fetching", "slow-sink")
 #: the strategies that skip, whose resume makes offset lookups
 SKIPPING = tuple(s for s in ALL_STRATEGIES if s != "continue")
 
@@ -77,6 +78,10 @@ class Profile:
     fetching_strategies: list[str] = field(default_factory=lambda: list(SKIPPING))
     fetching_repeats: int = 5
     fetching_backlog: int = 100
+    #: a slow sink (sync backends): records on the topic, their size, the batch a poll takes (issue 12)
+    slow_sink_records: int = 4_500
+    slow_sink_record_size: int = 1_000
+    slow_sink_batch: int = slow_sink.BATCH
     #: which parts run (all by default)
     sections: list[str] = field(default_factory=lambda: list(SECTIONS))
 
@@ -99,7 +104,7 @@ class Profile:
             backends, backlogs=[200], repeats=1, anchor=False, overhead_calls=20, overhead_repeats=1,
             count_windows=3, throughput_records=5_000, throughput_repeats=1, poll_latency_tries=2,
             poll_latency_timeout_s=0.5, scale_partitions=[10], scale_repeats=1, scale_windows=2, scale_settle_s=0.1,
-            fetching_strategies=["seek-to-end"], fetching_repeats=1,
+            fetching_strategies=["seek-to-end"], fetching_repeats=1, slow_sink_records=300, slow_sink_batch=100,
         )  # fmt: skip
 
 
@@ -180,6 +185,14 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
             else []
         )  # fmt: skip
         during = _fetching(profile, bootstrap, franz, progress) if "fetching" in profile.sections else []
+        sunk = (
+            take(progress, "slow sink", "pauseable_bench.slow_sink", slow_sink.runs(
+                bootstrap, profile.backends, profile.slow_sink_records, profile.slow_sink_record_size,
+                profile.slow_sink_batch,
+            ))
+            if "slow-sink" in profile.sections
+            else []
+        )  # fmt: skip
     summary = summarize(samples)
     document: dict[str, Any] = {
         "schema": SCHEMA,
@@ -196,6 +209,7 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         "poll_latency": {"samples": polls, "summary": costs.poll_latency_summary(polls)},
         "scale": scale.section(scaled),
         "fetching": {"samples": during, "summary": fetching.summary(during)},
+        "slow_sink": {"samples": sunk, "summary": slow_sink.summary(sunk)},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
@@ -219,6 +233,8 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         console.print(scale.table(document["scale"]["summary"]))
     if during:
         console.print(fetching.table(document["fetching"]["summary"]))
+    if sunk:
+        console.print(slow_sink.table(document["slow_sink"]["summary"]))
     console.print(f"raw samples and summary: {out_dir / 'bench.json'}")
     return document
 
@@ -307,6 +323,7 @@ def markdown(document: dict[str, Any]) -> str:
             costs.markdown(document)
             + scale.markdown(document.get("scale", {}), document["config"])
             + fetching.markdown(document)
+            + slow_sink.markdown(document.get("slow_sink", {}).get("summary", []), document["config"])
         )
     config, summary = document["config"], document["summary"]
     strategies = [s for s in ALL_STRATEGIES if any(r["strategy"] == s for r in summary)]
@@ -345,6 +362,7 @@ def markdown(document: dict[str, Any]) -> str:
         + costs.markdown(document)
         + scale.markdown(document.get("scale", {}), config)
         + fetching.markdown(document)
+        + slow_sink.markdown(document.get("slow_sink", {}).get("summary", []), config)
     )
 
 

@@ -1,21 +1,28 @@
 """A slow sink: the naive loop, a hand-written pause/resume per batch, and a flow with Backpressure (issue 12).
 
 ``python -m pauseable_bench.slow_sink '{"bootstrap": ..., "backend": ..., "loop": "naive"|"hand-written"|"flow",
-"topic": T, "records": N, "record_size": S}'`` prints one JSON object; ``python -m pauseable_bench.slow_sink
-[BACKEND ...]`` runs every loop in a fresh process on the local broker and prints a table (markdown). Not yet a
-section of ``pauseable bench``.
+"topic": T, "records": N, "record_size": S, "batch": B}'`` prints one JSON object; ``python -m
+pauseable_bench.slow_sink [BACKEND ...]`` runs every loop in a fresh process on the local broker and prints a table
+(markdown). The ``slow-sink`` section of ``pauseable bench`` runs the same samples (:func:`run`).
 
 A fresh group subscribes to a one-partition topic holding ``records`` records of ``record_size`` bytes. The sink
 sleeps :data:`SINK_S` per record (it does not burn CPU) in a worker thread; ``max.poll.interval.ms`` is a third
-of the time a batch of :data:`BATCH` records takes in it (at least 1 s), so a batch's work outlasts it 3 times.
+of the time a batch of ``batch`` records (default :data:`BATCH`) takes in it (at least 1 s, the broker's floor),
+so a batch's work outlasts it 3 times. Sync backends only (the loops are threads).
 
 - ``naive``: poll a batch, sink it in the poll loop (the member misses its poll interval);
 - ``hand-written``: poll a batch, pause the assignment, hand the batch to the worker, poll (nothing) until it is
   done, resume: one pause per batch;
-- ``flow``: :class:`~pauseable.Flow` with ``Backpressure(high=BATCH, min_pause_s=1.0)``, the worker reporting
-  each record done.
+- ``flow``: :class:`~pauseable.Flow` with ``Backpressure(high=batch, min_pause_s=1.0)``, the worker reporting
+  each record done: it pauses natively whenever the workers are full;
+- ``flow-hold``: the same with ``hold=H``, one fetch's worth of records (:data:`FETCH_BYTES` / ``record_size``):
+  the flow holds up to that many, polling one record a poll slice, before it pauses natively.
 
-Figures: records/s against the sink's rate, rebalances (revocations after the first assignment), and on
+Figures: records/s (from the first record handed over to the end of the last one's sink: the group's join is
+not the sink's) against the sink's rate (records over the time the sink took, measured: a sleep of 2 ms takes
+longer on a busy machine), the p99 latency of a record from the poll that handed it over to the
+end of its sink (the records are all produced before the run: the time from production is the run's length),
+rebalances (revocations after the first assignment), and on
 confluent-kafka the bytes fetched per byte delivered (librdkafka's per-partition ``rxbytes`` statistic): each
 native pause drops what librdkafka prefetched for the partition, which it fetches again after the resume.
 """
@@ -23,29 +30,36 @@ native pause drops what librdkafka prefetched for the partition, which it fetche
 from __future__ import annotations
 
 import json
+import math
 import queue
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
+
+from rich.table import Table
 
 from pauseable.flow import Backpressure, Flow
 from pauseable.registry import get_backend
 from pauseable.types import TopicPartition
-from pauseable_bench.samples import run_worker
+from pauseable_bench.samples import Run, run_worker
 from pauseable_testing.broker import create_topic, running_cluster
 from pauseable_testing.cluster import KafkaCluster, unique_name
 from pauseable_testing.harness import BackendHarness, Producer
 
-LOOPS = ("naive", "hand-written", "flow")
+LOOPS = ("naive", "hand-written", "flow", "flow-hold")
 #: the sink's time per record, and the batch a poll takes
 SINK_S, BATCH = 0.002, 1500
+#: the clients' default ``max.partition.fetch.bytes``: the most one fetch brings of a partition
+FETCH_BYTES = 1_048_576
 _TIMEOUT_S = 120.0
 
 
 def sample(config: dict[str, Any]) -> dict[str, Any]:
     """Sink the whole topic once with one loop; return its figures."""
     backend, loop, total = config["backend"], config["loop"], config["records"]
+    batch_size = config.get("batch", BATCH)
     tp = TopicPartition(config["topic"], 0)
     harness = BackendHarness(get_backend(backend), KafkaCluster(config["bootstrap"]))
     fetched = {"bytes": -1}
@@ -54,17 +68,20 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
             "statistics.interval.ms": 100,
             "stats_cb": lambda stats: fetched.update(bytes=_rxbytes(json.loads(stats), tp, fetched["bytes"])),
         }
-    interval_ms = max(1000, int(BATCH * SINK_S * 1000 / 3))
+    interval_ms = max(1000, int(batch_size * SINK_S * 1000 / 3))
     view = harness.controller(
         unique_name("slow-sink"), max_poll_interval_ms=interval_ms, session_timeout_ms=interval_ms,
         heartbeat_interval_ms=interval_ms // 4,
     )  # fmt: skip
     ctl = view.target
     revocations: list[list[TopicPartition]] = []
+    sunk: list[tuple[float, float, float]] = []  # per record: when a poll handed it over, its sink began, ended
+    first: list[float] = []  # when the first record was handed over
     delivered = 0
     try:
-        if loop == "flow":
-            flow = Flow(ctl, backpressure=Backpressure(high=BATCH, min_pause_s=1.0))
+        if loop.startswith("flow"):
+            hold = FETCH_BYTES // config["record_size"] if loop == "flow-hold" else 0
+            flow = Flow(ctl, backpressure=Backpressure(high=batch_size, min_pause_s=1.0, hold=hold))
             flow.subscribe(config["topic"], on_revoked=lambda tps: revocations.append(tps) if tps else None)
         else:
             ctl.subscribe(config["topic"], on_revoked=lambda tps: revocations.append(tps) if tps else None)
@@ -72,17 +89,18 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         deadline = began + _TIMEOUT_S
         if loop == "naive":
             while delivered < total and time.monotonic() < deadline:
-                batch = ctl.poll(0.5, BATCH)
-                _sink(batch)
+                batch = ctl.poll(0.5, batch_size)
+                _sink(batch, _handed(batch, first), sunk)
                 delivered += len(batch)
         elif loop == "hand-written":
             while delivered < total and time.monotonic() < deadline:
-                batch = ctl.poll(0.5, BATCH)
+                batch = ctl.poll(0.5, batch_size)
                 if not batch:
                     continue
+                handed = _handed(batch, first)
                 assigned = ctl.assignment()
                 ctl.pause(assigned)
-                worker = threading.Thread(target=_sink, args=(batch,))
+                worker = threading.Thread(target=_sink, args=(batch, handed, sunk))
                 worker.start()
                 while worker.is_alive():
                     ctl.poll(0.1)
@@ -93,19 +111,23 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
             finished = [0]
 
             def worker_loop() -> None:
-                while (record := work.get()) is not None:
-                    _sink([record])
+                while (item := work.get()) is not None:
+                    record, handed = item
+                    _sink([record], handed, sunk)
                     flow.done(record)
                     finished[0] += 1
 
             worker = threading.Thread(target=worker_loop, daemon=True)
             worker.start()
             while finished[0] < total and time.monotonic() < deadline:
-                for record in flow.poll(0.5):
-                    work.put(record)
+                records = flow.poll(0.5)
+                handed = _handed(records, first)
+                for record in records:
+                    work.put((record, handed))
             work.put(None)
             delivered = finished[0]
-        elapsed = time.monotonic() - began
+        elapsed = max(end for _, _, end in sunk) - first[0] if first and sunk else math.inf
+        sinking = sum(end - began for _, began, end in sunk)  # the sink's own time (a sleep overshoots on a busy box)
         settle = time.monotonic() + 0.3  # one more statistics report
         while time.monotonic() < settle:
             ctl.poll(0.1)
@@ -119,15 +141,32 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         "records": total,
         "delivered": delivered,
         "records_per_s": delivered / elapsed,
-        "sink_per_s": 1 / SINK_S,
+        "sink_per_s": len(sunk) / sinking if sinking else 1 / SINK_S,
+        "latency_p99_s": _p99([end - handed for handed, _, end in sunk]),
         "rebalances": rebalances,
         "fetched_per_delivered": fetched["bytes"] / (delivered * size) if fetched["bytes"] >= 0 and delivered else None,
     }
 
 
-def _sink(records: list[Any]) -> None:
+def _handed(records: list[Any], first: list[float]) -> float:
+    now = time.monotonic()
+    if records and not first:
+        first.append(now)
+    return now
+
+
+def _sink(records: list[Any], handed: float, sunk: list[tuple[float, float, float]]) -> None:
     for _ in records:
+        began = time.monotonic()
         time.sleep(SINK_S)
+        sunk.append((handed, began, time.monotonic()))
+
+
+def _p99(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def _rxbytes(stats: dict[str, Any], tp: TopicPartition, before: int) -> int:
@@ -137,35 +176,109 @@ def _rxbytes(stats: dict[str, Any], tp: TopicPartition, before: int) -> int:
     return before if found is None else int(found["rxbytes"])
 
 
+def runs(bootstrap: str, backends: list[str], records: int, record_size: int, batch: int) -> list[Run]:
+    """Every loop on every sync backend of ``backends``, each on a fresh topic of ``records`` records (made and
+    filled when its turn comes)."""
+    chosen = [b for b in backends if get_backend(b).sync_adapter is not None]
+    return [
+        Run(backend, f"slow sink ({loop})", _filled(bootstrap, backend, loop, records, record_size, batch))
+        for backend in chosen
+        for loop in LOOPS
+    ]
+
+
+def _filled(
+    bootstrap: str, backend: str, loop: str, records: int, size: int, batch: int
+) -> Callable[[], dict[str, Any]]:
+    def make() -> dict[str, Any]:
+        topic = unique_name(f"slow-sink-{backend}-{loop}")
+        create_topic(bootstrap, topic, partitions=1)
+        producer = Producer(bootstrap)
+        try:
+            producer.produce_bulk(topic, records, size, b"", 0)
+        finally:
+            producer.close()
+        return {"bootstrap": bootstrap, "backend": backend, "loop": loop, "topic": topic, "records": records,
+                "record_size": size, "batch": batch}  # fmt: skip
+
+    return make
+
+
 def run(bootstrap: str, backends: list[str], records: int = 4500, record_size: int = 1000) -> list[dict[str, Any]]:
-    """Every loop on every backend, each on a fresh topic of ``records`` records, in a process of its own."""
+    """Every loop on every backend, each in a process of its own, printed as it ends."""
     samples = []
-    producer = Producer(bootstrap)
-    try:
-        for backend in backends:
-            for loop in LOOPS:
-                topic = unique_name(f"slow-sink-{backend}-{loop}")
-                create_topic(bootstrap, topic, partitions=1)
-                producer.produce_bulk(topic, records, record_size, b"", 0)
-                config = {"bootstrap": bootstrap, "backend": backend, "loop": loop, "topic": topic,
-                          "records": records, "record_size": record_size}  # fmt: skip
-                samples.append(run_worker("pauseable_bench.slow_sink", config))
-                print(json.dumps(samples[-1]), flush=True)
-    finally:
-        producer.close()
+    for one in runs(bootstrap, backends, records, record_size, BATCH):
+        assert callable(one.config)
+        samples.append(run_worker("pauseable_bench.slow_sink", one.config()))
+        print(json.dumps(samples[-1]), flush=True)
     return samples
 
 
-def markdown(samples: list[dict[str, Any]]) -> str:
-    """The samples as a markdown table."""
+def summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per backend and loop, each figure beside the hand-written loop's on the same backend."""
+    hand = {s["backend"]: s for s in samples if s["loop"] == "hand-written"}
+    rows = []
+    for s in sorted(samples, key=lambda s: (s["backend"], LOOPS.index(s["loop"]))):
+        base = hand.get(s["backend"])
+        row = {k: s[k] for k in ("backend", "loop", "records", "delivered", "records_per_s", "sink_per_s",
+                                 "latency_p99_s", "rebalances", "fetched_per_delivered")}  # fmt: skip
+        row["of_sink"] = s["records_per_s"] / s["sink_per_s"]
+        for key in ("records_per_s", "latency_p99_s", "rebalances", "fetched_per_delivered"):
+            row[f"hand_{key}"] = None if base is None else base[key]
+        rows.append(row)
+    return rows
+
+
+def markdown(rows: list[dict[str, Any]], config: dict[str, Any] | None = None) -> str:
+    """The rows as a markdown table, the hand-written loop's figure in brackets beside each."""
+    if not rows:
+        return ""
+    config = config or {}
     lines = [
-        f"| backend | loop | records/s (sink: {1 / SINK_S:.0f}/s) | rebalances | bytes fetched / delivered |",
-        "|---|---|---|---|---|",
+        "",
+        f"Slow sink: {config.get('slow_sink_records', rows[0]['records']):,} records of "
+        f"{config.get('slow_sink_record_size', 1000):,} B on one partition, a sink sleeping {SINK_S * 1000:.0f} ms "
+        f"per record ({1 / SINK_S:.0f}/s) in a worker thread, batches of {config.get('slow_sink_batch', BATCH):,} "
+        "(3x `max.poll.interval.ms` of work, at least 1 s); one sample each. Each figure, and in brackets the "
+        "hand-written pause/resume loop's on the same backend. Records/s from the first record handed over; "
+        "(of sink): against the sink's measured rate (its sleeps overshoot on a busy machine). Latency: from the "
+        "poll that handed a record over to the end of its sink. Bytes fetched per byte delivered: librdkafka's "
+        "`rxbytes` (confluent-kafka only). flow-hold: `hold` = one fetch's worth of records.",
+        "",
+        "| backend | loop | records/s (of sink) | p99 latency | rebalances | bytes fetched / delivered |",
+        "|---|---|---:|---:|---:|---:|",
     ]
-    for s in samples:
-        ratio = "-" if s["fetched_per_delivered"] is None else f"{s['fetched_per_delivered']:.2f}"
-        lines.append(f"| {s['backend']} | {s['loop']} | {s['records_per_s']:.0f} | {s['rebalances']} | {ratio} |")
-    return "\n".join(lines)
+    for r in rows:
+        lines.append(
+            f"| {r['backend']} | {r['loop']} | {r['records_per_s']:.0f} ({r['of_sink']:.0%}) "
+            f"[{_num(r['hand_records_per_s'], '{:.0f}')}] | {_ms(r['latency_p99_s'])} [{_ms(r['hand_latency_p99_s'])}] "
+            f"| {r['rebalances']} [{_num(r['hand_rebalances'], '{}')}] | {_num(r['fetched_per_delivered'], '{:.2f}')} "
+            f"[{_num(r['hand_fetched_per_delivered'], '{:.2f}')}] |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def table(rows: list[dict[str, Any]]) -> Table:
+    """The rows for the terminal."""
+    out = Table(title="slow sink: records/s, p99 latency, rebalances, bytes fetched / delivered [hand-written]")
+    for column in ("backend", "loop", "records/s", "of sink", "p99 latency", "rebalances", "fetched / delivered"):
+        out.add_column(column, justify="left" if column in ("backend", "loop") else "right", no_wrap=True)
+    for r in rows:
+        out.add_row(
+            r["backend"], r["loop"], f"{r['records_per_s']:.0f} [{_num(r['hand_records_per_s'], '{:.0f}')}]",
+            f"{r['of_sink']:.0%}", f"{_ms(r['latency_p99_s'])} [{_ms(r['hand_latency_p99_s'])}]",
+            f"{r['rebalances']} [{_num(r['hand_rebalances'], '{}')}]",
+            f"{_num(r['fetched_per_delivered'], '{:.2f}')} [{_num(r['hand_fetched_per_delivered'], '{:.2f}')}]",
+        )  # fmt: skip
+    return out
+
+
+def _num(value: float | None, form: str) -> str:
+    return "-" if value is None else form.format(value)
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f} ms"
 
 
 def main() -> int:
@@ -173,7 +286,7 @@ def main() -> int:
         print(json.dumps(sample(json.loads(sys.argv[1]))))
         return 0
     with running_cluster() as bootstrap:
-        print(markdown(run(bootstrap, sys.argv[1:] or ["confluent-kafka", "kafka-python"])))
+        print(markdown(summary(run(bootstrap, sys.argv[1:] or ["confluent-kafka", "kafka-python"]))))
     return 0
 
 

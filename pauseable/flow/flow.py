@@ -98,7 +98,13 @@ class Flow:
             plan = self._core.plan(self._ctl.assignment(), max_records)
             self._carry_out(plan)
             wait = min(self._core.wait_s(max(0.0, deadline - time.monotonic())), self._ctl._adapter.poll_slice_s)
-            records, seeks = self._core.hand_out(self._ctl.poll(wait, plan.room))
+            if plan.pace:  # holding records instead of pausing natively: one record a slice keeps the member polling
+                time.sleep(wait)
+                polled = self._ctl.poll(0.0, 1)
+            else:
+                polled = self._ctl.poll(0.0 if plan.ready else wait, plan.room)
+            paused = (self._ctl.paused()) if self._core.held() else frozenset()
+            records, seeks = self._core.hand_out(polled, paused)
             if seeks:  # back to the first record left for lack of room (of a partition still assigned)
                 assigned = self._ctl.assignment()
                 for tp, offset in seeks.items():
@@ -239,7 +245,13 @@ class AsyncFlow:
             plan = self._core.plan(await self._ctl.assignment(), max_records)
             await self._carry_out(plan)
             wait = min(self._core.wait_s(max(0.0, deadline - time.monotonic())), self._ctl._adapter.poll_slice_s)
-            records, seeks = self._core.hand_out(await self._ctl.poll(wait, plan.room))
+            if plan.pace:  # holding records instead of pausing natively: one record a slice keeps the member polling
+                await asyncio.sleep(wait)
+                polled = await self._ctl.poll(0.0, 1)
+            else:
+                polled = await self._ctl.poll(0.0 if plan.ready else wait, plan.room)
+            paused = (await self._ctl.paused()) if self._core.held() else frozenset()
+            records, seeks = self._core.hand_out(polled, paused)
             if seeks:  # back to the first record left for lack of room (of a partition still assigned)
                 assigned = await self._ctl.assignment()
                 for tp, offset in seeks.items():

@@ -37,6 +37,11 @@ class Backpressure:
     Consumer-wide (the default), ``high`` is a hard bound: a poll takes no more than the room left, and every
     assigned partition is paused while there is none. With ``per_partition=True`` each partition counts its own
     work and only busy partitions pause.
+
+    ``hold`` (consumer-wide only) cuts re-fetching: while the workers are full the flow does not pause natively;
+    it keeps polling, one record per poll slice, into a buffer of at most ``hold`` records, and pauses natively
+    only when that is full. The buffer is handed out first when there is room again; a seek back, a revocation
+    or a pause of a partition drops or keeps its held records so none is lost or handed out twice.
     """
 
     high: int
@@ -44,6 +49,8 @@ class Backpressure:
     low: int | None = None
     min_pause_s: float = 1.0
     per_partition: bool = False
+    #: records held in the flow before it pauses natively (0: pause natively as soon as the workers are full)
+    hold: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.high, bool) or not isinstance(self.high, int) or self.high < 1:
@@ -53,6 +60,10 @@ class Backpressure:
             raise InvalidArgumentError(f"Backpressure low must be an int with 0 <= low < high={self.high}, got {low!r}")
         object.__setattr__(self, "low", low)
         _check_seconds("Backpressure min_pause_s", self.min_pause_s)
+        if isinstance(self.hold, bool) or not isinstance(self.hold, int) or self.hold < 0:
+            raise InvalidArgumentError(f"Backpressure hold must be an int >= 0 (records), got {self.hold!r}")
+        if self.hold and self.per_partition:
+            raise InvalidArgumentError("Backpressure hold works consumer-wide: it takes per_partition=False")
 
 
 @dataclass(frozen=True)
@@ -95,12 +106,16 @@ class Plan:
     commit: dict[TopicPartition, int] = field(default_factory=dict)
     #: the most records the next poll may take
     room: int = 500
+    #: holding records instead of pausing natively: the next poll waits its time, then takes one record
+    pace: bool = False
+    #: held records can be handed out now: the next poll does not wait
+    ready: bool = False
 
 
 class _Partition:
     """One assigned partition's work."""
 
-    __slots__ = ("attempts", "committed", "high", "inflight", "retry_at", "rewind", "waiting")
+    __slots__ = ("attempts", "committed", "held", "high", "inflight", "retry_at", "rewind", "waiting")
 
     def __init__(self) -> None:
         #: the highest offset handed out (-1: none yet)
@@ -117,6 +132,8 @@ class _Partition:
         self.rewind: int | None = None
         #: when (the core's clock) the partition's back-off ends
         self.retry_at = -math.inf
+        #: fetched (the client's position is past them) and not handed out yet, in offset order
+        self.held: list[Any] = []
 
     def position(self) -> int | None:
         """Where the finished prefix ends (what to commit), or None when nothing was handed out."""
@@ -180,10 +197,16 @@ class FlowCore:
         assigned = set(assignment)
         with self.lock:
             wanted = self._backpressure(assigned, now)
+            held = self._held()
+            pace = bool(wanted) and held < (self.backpressure.hold if self.backpressure is not None else 0)
+            if pace:  # still room to hold records: no native pause yet
+                wanted = {}
             for tp, part in self.parts.items():
                 if tp in assigned and part.retry_at > now:
                     wanted.setdefault(tp, "backoff")
-            plan = Plan(room=self._room(max_records))
+            room = self._room(max_records)
+            free = self.backpressure is None or self.backpressure.per_partition or self._busy() < self.backpressure.high
+            plan = Plan(room=max(1, room - held), pace=pace, ready=bool(held) and free)
             plan.pause = {tp: why for tp, why in sorted(wanted.items()) if tp not in self.paused}
             plan.resume = {tp: why for tp, why in sorted(self.paused.items()) if tp in assigned and tp not in wanted}
             self.paused = {tp: why for tp, why in self.paused.items() if tp in assigned and tp in wanted}
@@ -191,6 +214,7 @@ class FlowCore:
             for tp, part in sorted(self.parts.items()):
                 if part.rewind is not None and tp in assigned:
                     plan.seeks[tp], part.rewind = part.rewind, None
+                    part.held.clear()  # fetched again after the seek
             if now >= self.next_commit:
                 self.next_commit = now + self.commit_every_s
                 plan.commit = self._to_commit(self.parts)
@@ -214,6 +238,17 @@ class FlowCore:
         elif since is not None and busy <= (bp.low or 0) and now - since >= bp.min_pause_s:
             del self.bp_since[key]
 
+    def _busy(self) -> int:
+        return sum(len(p.inflight) for p in self.parts.values())
+
+    def _held(self) -> int:
+        return sum(len(p.held) for p in self.parts.values())
+
+    def held(self) -> int:
+        """How many records the flow holds (fetched, not handed out yet)."""
+        with self.lock:
+            return self._held()
+
     def _room(self, max_records: int) -> int:
         bp = self.backpressure
         if bp is None or bp.per_partition:
@@ -221,8 +256,11 @@ class FlowCore:
         busy = sum(len(p.inflight) for p in self.parts.values())
         return max(1, min(max_records, bp.high - busy))  # none left: every partition is paused
 
-    def hand_out(self, records: list[Any]) -> tuple[list[Any], dict[TopicPartition, int]]:
-        """The records to hand to workers, and the seeks back for those left for lack of room.
+    def hand_out(
+        self, records: list[Any], paused: frozenset[TopicPartition] = frozenset()
+    ) -> tuple[list[Any], dict[TopicPartition, int]]:
+        """The records to hand to workers (the held ones first, none of a ``paused`` partition), and the seeks back
+        for those left for lack of room that the flow cannot hold.
 
         A record is handed out when it is new (past the highest offset handed out) or a failed one due again;
         a finished or in-flight record fetched again after a seek back is not.
@@ -230,9 +268,15 @@ class FlowCore:
         handed: list[Any] = []
         seeks: dict[TopicPartition, int] = {}
         bp = self.backpressure
+        hold = bp.hold if bp is not None else 0
         with self.lock:
             busy = sum(len(p.inflight) for p in self.parts.values())
-            for record in records:
+            held = [r for tp, p in sorted(self.parts.items()) if tp not in paused for r in p.held]
+            for tp, p in self.parts.items():
+                if tp not in paused:
+                    p.held = []
+            kept = self._held()
+            for record in held + records:
                 topic, partition, offset = self.locate(record)
                 tp = TopicPartition(topic, partition)
                 if tp in seeks:
@@ -240,8 +284,14 @@ class FlowCore:
                 part = self.parts.setdefault(tp, _Partition())
                 if not (offset > part.high or (offset in part.waiting and offset not in part.inflight)):
                     continue
-                if bp is not None and (len(part.inflight) if bp.per_partition else busy) >= bp.high:
-                    seeks[tp] = offset
+                if tp in paused or (bp is not None and (len(part.inflight) if bp.per_partition else busy) >= bp.high):
+                    if part.held and offset <= self.locate(part.held[-1])[2]:
+                        continue  # held already
+                    if kept < hold:
+                        part.held.append(record)
+                        kept += 1
+                    else:
+                        seeks[tp] = offset
                     continue
                 part.inflight[offset] = id(record)
                 part.waiting.discard(offset)
