@@ -35,6 +35,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 ONE_BACKEND_BY_DEFAULT = {
     # librdkafka does not retry a lookup of a leaderless partition; the others' retries are the same core's
     "test_a_lookup_the_user_makes_while_a_partition_has_no_leader_answers_once_it_has_one": "confluent-kafka",
+    # fault and fresh-cluster runs (a cluster started, nodes killed and restarted: 30-90 s each under load): the
+    # ledger and the retries are the core's; one backend in make test, every backend in make test-slow
+    "test_random_schedule_with_broker_faults_holds_the_ledger": "confluent-kafka",
+    "test_random_schedule_holds_the_ledger": "confluent-kafka",
+    "test_the_leader_killed_during_a_seek_to_end_resume_gives_a_typed_error_or_a_retry": "kafka-python",
+    "test_consumers_assigned_while_the_group_coordinators_load_seek_and_consume": "confluent-kafka",
+    "test_a_member_crashing_while_the_survivor_is_paused_keeps_the_topic_pause_and_the_ledger": "confluent-kafka",
     # group pauses: the applier's rebalance handling is the core's, the same on every backend
     "test_a_group_pause_follows_partitions_through_a_rebalance_and_a_restart": "confluent-kafka",
     # the metrics plugins read the core's hooks, the same on every backend: one sync and one async client
@@ -60,7 +67,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         keep = ONE_BACKEND_BY_DEFAULT.get(getattr(item, "originalname", item.name))
         callspec = getattr(item, "callspec", None)
         params = callspec.params if callspec is not None else {}
-        if keep and callspec is not None and params.get("pauseable_backend", params.get("faststream_backend")) != keep:
+        if (
+            keep
+            and callspec is not None
+            and next((params[k] for k in ("pauseable_backend", "faststream_backend", "backend") if k in params), None)
+            != keep
+        ):
             item.add_marker(pytest.mark.slow)
 
 

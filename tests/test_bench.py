@@ -30,6 +30,8 @@ FIRST_PARTY = ["aiokafka", "confluent-kafka", "confluent-kafka-aio", "kafka-pyth
 #: the sections a run writes whatever it measures (a section not measured is there, empty)
 DOCUMENT = {"machine", "versions", "config", "samples", "summary", "took_s", "broker", "overhead", "throughput",
             "poll_latency", "scale", "fetching", "slow_sink"}  # fmt: skip
+#: sections whose tiny run takes 20-40 s on a loaded machine: in make test-slow
+SLOW_SECTIONS = {"scale", "overhead", "poll-latency"}
 #: the bench process may take this long; below pytest-timeout's 300 s, so a stuck sample fails with its output
 RUN_TIMEOUT_S = 280
 
@@ -38,7 +40,16 @@ RUN_TIMEOUT_S = 280
     ("section", "backends"),
     # One run per section, and for the latency section per backend (five sample processes each): every run a
     # few processes, not the ~50 of all sections at once, which took 200-300 s on a loaded 2-core machine.
-    [("latency", [name]) for name in FIRST_PARTY] + [(s, FIRST_PARTY) for s in SECTIONS if s != "latency"],
+    # make test keeps the latency section on one backend and the sections that are cheap; the rest in test-slow.
+    [
+        pytest.param("latency", [name], marks=[] if name == "confluent-kafka" else [pytest.mark.slow])
+        for name in FIRST_PARTY
+    ]
+    + [
+        pytest.param(s, FIRST_PARTY, marks=[pytest.mark.slow] if s in SLOW_SECTIONS else [])
+        for s in SECTIONS
+        if s != "latency"
+    ],
     ids=lambda v: v if isinstance(v, str) else "+".join(v) if len(v) == 1 else "all",
 )
 def test_a_tiny_benchmark_section_writes_every_sample_and_skipping_strategies_deliver_nothing_stale(

@@ -326,6 +326,7 @@ def test_external_bootstrap_starts_nothing(kafka_cluster: KafkaCluster, run_dir:
     assert status.returncode == 0 and "answering, 1 broker(s)" in status.stdout
 
 
+@pytest.mark.slow  # 60-130 s: three nodes started and one restarted; the fault tests start the same cluster
 @needs_local
 def test_three_node_cluster_stops_and_restarts_one_node_from_the_cli(run_dir: Path) -> None:
     env = _cli_env(run_dir)
