@@ -31,7 +31,7 @@ FIRST_PARTY = ["aiokafka", "confluent-kafka", "confluent-kafka-aio", "kafka-pyth
 DOCUMENT = {"machine", "versions", "config", "samples", "summary", "took_s", "broker", "overhead", "throughput",
             "poll_latency", "scale", "fetching", "slow_sink"}  # fmt: skip
 #: sections whose tiny run takes 20-40 s on a loaded machine: in make test-slow
-SLOW_SECTIONS = {"scale", "overhead", "poll-latency"}
+SLOW_SECTIONS = {"scale", "overhead", "poll-latency", "slow-sink"}
 #: the bench process may take this long; below pytest-timeout's 300 s, so a stuck sample fails with its output
 RUN_TIMEOUT_S = 280
 
