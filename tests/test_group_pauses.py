@@ -136,6 +136,61 @@ def test_a_missing_control_topic_is_an_error_at_start(confluent: BackendHarness,
         member(confluent, group_id, unique_name("no-control"))
 
 
+def test_a_control_topic_without_its_marks_topic_is_an_error_at_start_that_control_topic_create_cures(
+    kafka_cluster: KafkaCluster, confluent: BackendHarness, group_id: str
+) -> None:
+    """A control topic made by hand (or by a release before the marks topic): members say which topic is missing
+    and how to make it; ``control-topic create`` then makes only the marks topic, keeping the pauses."""
+    control = kafka_cluster.create_topic()
+    with pytest.raises(
+        ControlTopicMissingError, match=f"marks topic of the control topic '{control}', '{control}-marks'"
+    ):
+        member(confluent, group_id, control)
+    with Operator({"bootstrap.servers": kafka_cluster.bootstrap_servers}, control_topic=control, by="t") as made:
+        assert made.create_control_topic() == 1
+    member(confluent, group_id, control).close()
+
+
+def test_members_write_their_marks_to_the_marks_topic_and_never_to_the_control_topic(
+    kafka_cluster: KafkaCluster, confluent: BackendHarness, topic: str, group_id: str, operator: Operator
+) -> None:
+    """So a member's principal needs no WRITE on the control topic (the ACLs: tests/test_group_security.py)."""
+    ctl = member(confluent, group_id, operator.control_topic)
+    tp = TopicPartition(topic, 0)
+    ctl.assign([tp])
+    confluent.produce(topic, 3)
+    confluent.consume(ctl, lambda got: len(got.get(tp, [])) == 3)
+    operator.pause(group_id, topic, then="seek-to-end")
+    confluent.consume(ctl, lambda _: tp in ctl.paused(), what="the group pause")
+    confluent.produce(topic, 2)
+    operator.resume(group_id, topic)
+    confluent.consume(ctl, lambda _: ctl.last_report is not None, what="the resume")
+    kinds = {name: [json.loads(key)[0] for key in _keys(kafka_cluster, name) if json.loads(key)[1] == group_id]
+             for name in (operator.control_topic, operator.marks_topic)}  # fmt: skip
+    assert kinds == {operator.control_topic: ["pause", "pause"], operator.marks_topic: ["applied", "applied"]}
+    # the pause and its end; the mark before seeking, and once committed
+
+
+def _keys(cluster: KafkaCluster, topic: str) -> list[bytes]:
+    """Every key in ``topic``, read from its beginning by a plain confluent-kafka consumer in no group."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer
+    from confluent_kafka import TopicPartition as NativeTP
+
+    reader = Consumer({"bootstrap.servers": cluster.bootstrap_servers, "group.id": unique_name("keys"),
+                       "enable.auto.commit": False})  # fmt: skip
+    try:
+        reader.assign([NativeTP(topic, 0, OFFSET_BEGINNING)])
+        _, end = reader.get_watermark_offsets(NativeTP(topic, 0), timeout=10)
+        keys: list[bytes] = []
+        while len(keys) < end:
+            message = reader.poll(10)
+            assert message is not None and message.error() is None, f"read {len(keys)} of {end} records of {topic}"
+            keys.append(message.key())
+        return keys
+    finally:
+        reader.close()
+
+
 def test_an_operator_refuses_bad_input(kafka_cluster: KafkaCluster, topic: str, operator: Operator) -> None:
     for call, error in [
         (lambda: operator.pause("", topic), InvalidArgumentError),

@@ -4,9 +4,11 @@ the control topic.
 One secure local cluster for the module (SASL/PLAIN on every listener, ``StandardAuthorizer``, the harness's
 ``admin`` the only super user), ACLs created with confluent-kafka's AdminClient, as ``kafka-acls`` would:
 
-- ``ops``: the documented operator ACLs (control topic WRITE, READ, DESCRIBE; data topics DESCRIBE; groups DESCRIBE)
-- ``rogue``: an operator without WRITE on the control topic
-- ``member``: the documented member ACLs (control topic READ, DESCRIBE, WRITE; its data topics and groups READ)
+- ``ops``: the documented operator ACLs (control topic WRITE, READ, DESCRIBE; marks topic READ, DESCRIBE; data
+  topics DESCRIBE; groups DESCRIBE)
+- ``rogue``: an operator without WRITE on the control topic, and a member without READ on the marks topic
+- ``member``: the documented member ACLs (control topic READ, DESCRIBE; marks topic READ, DESCRIBE, WRITE; its data
+  topics and groups READ): it follows group pauses and records its marks, and may not pause
 - ``blind``: a member without READ on the control topic (DESCRIBE only)
 
 confluent-kafka by default: the refusals are the broker's, the same for every client (the library turns each
@@ -28,6 +30,7 @@ import pauseable
 from pauseable import AuthorizationError, GroupPauses, Operator, TopicPartition
 from pauseable.cli import main
 from pauseable.errors import ControlTopicAccessError
+from pauseable.group.records import marks_topic_of
 from pauseable_testing.broker import LocalCluster, Security, create_topic, external_bootstrap
 from pauseable_testing.cluster import unique_name
 
@@ -90,13 +93,17 @@ def _acls(control: str) -> list[Any]:
 
     topic, group, prefixed = ResourceType.TOPIC, ResourceType.GROUP, ResourcePatternType.PREFIXED
     read, write, describe = AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE
+    marks = marks_topic_of(control)
     return [
         *(allow(topic, control, "ops", op) for op in (write, read, describe)),
+        *(allow(topic, marks, "ops", op) for op in (read, describe)),
         allow(topic, PREFIX, "ops", describe, prefixed),
         allow(group, PREFIX, "ops", describe, prefixed),
         *(allow(topic, control, "rogue", op) for op in (read, describe)),
+        allow(topic, marks, "rogue", describe),
         allow(topic, PREFIX, "rogue", describe, prefixed),
-        *(allow(topic, control, "member", op) for op in (read, describe, write)),
+        *(allow(topic, control, "member", op) for op in (read, describe)),
+        *(allow(topic, marks, "member", op) for op in (read, describe, write)),
         *(allow(topic, PREFIX, name, op, prefixed) for name in ("member", "blind") for op in (read, describe)),
         *(allow(group, PREFIX, name, read, prefixed) for name in ("member", "blind")),
         allow(topic, control, "blind", describe),
@@ -179,6 +186,23 @@ def test_a_member_without_read_on_the_control_topic_fails_at_start(secure: Secur
     with pytest.raises(ControlTopicAccessError, match=f"grant READ on Topic:{secure.control_topic} to it") as refused:
         member(secure, "blind", unique_name(PREFIX))
     assert "User:blind reading the control topic" in str(refused.value)
+
+
+def test_a_member_without_read_on_the_marks_topic_fails_at_start_naming_it(secure: SecureCluster) -> None:
+    marks = marks_topic_of(secure.control_topic)
+    with pytest.raises(ControlTopicAccessError, match=f"grant READ on Topic:{marks} to it") as refused:
+        member(secure, "rogue", unique_name(PREFIX))
+    assert f"User:rogue reading the marks topic '{marks}'" in str(refused.value)
+
+
+def test_a_member_with_the_documented_acls_may_not_pause(secure: SecureCluster) -> None:
+    """Its marks go to the marks topic, so it needs no WRITE on the control topic: who may pause stays the
+    operators' ACL alone."""
+    with (
+        Operator(secure.config("member"), control_topic=secure.control_topic) as sneaky,
+        pytest.raises(ControlTopicAccessError, match=f"grant WRITE on Topic:{secure.control_topic} to it"),
+    ):
+        sneaky.pause(unique_name(PREFIX), secure.topic())
 
 
 def test_with_the_documented_acls_a_pause_stops_a_member_and_its_resume_is_applied_once(

@@ -136,16 +136,14 @@ TWINS = [
                 "the control client blocks: the async twin runs its calls in a thread",
                 sync_only=(
                     "self.decisions.follower.sync()",
-                    "self._writer.send(self._topic, self.decisions.mark_records(ended, decided, False, "
-                    "self._partitions))",
-                    "self._writer.send(self._topic, self.decisions.mark_records(ended, done, True, self._partitions))",
+                    "self._mark(self.decisions.mark_records(ended, decided, False, self._partitions))",
+                    "self._mark(self.decisions.mark_records(ended, done, True, self._partitions))",
                 ),
                 async_only=(
                     "asyncio.to_thread(self.decisions.follower.sync)",
-                    "records = self.decisions.mark_records(ended, decided, False, self._partitions)",
-                    "asyncio.to_thread(self._writer.send, self._topic, records)",
-                    "records = self.decisions.mark_records(ended, done, True, self._partitions)",
-                    "asyncio.to_thread(self._writer.send, self._topic, records)",
+                    "asyncio.to_thread(self._mark, self.decisions.mark_records(ended, decided, False, "
+                    "self._partitions))",
+                    "asyncio.to_thread(self._mark, self.decisions.mark_records(ended, done, True, self._partitions))",
                 ),
             ),
             "close": Lines("the follower's join and the writer's close run in a thread", whole=True),

@@ -1,7 +1,8 @@
 """Who may do what with the control topic: the cluster's refusals, turned into errors that name the ACL to grant.
 
 Who may pause is who may write the control topic. An operator's principal needs WRITE and DESCRIBE on it to pause
-(READ too to resume and for ``status``); a member's needs READ and DESCRIBE to follow it and WRITE for its marks.
+(READ too to resume, and READ on the marks topic for ``status``); a member's needs READ and DESCRIBE on the control
+topic to follow it, and READ, DESCRIBE and WRITE on its marks topic (``<control topic>-marks``) for its marks.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from pauseable.adapter import ControlClient
 from pauseable.errors import ControlTopicAccessError, PauseableError
+from pauseable.group.records import MARKS_SUFFIX
 
 #: where each client's configuration names the SASL user: confluent-kafka, then kafka-python and aiokafka
 _USER_KEYS = ("sasl.username", "sasl_plain_username")
@@ -29,8 +31,9 @@ def principal_of(config: Mapping[str, Any] | None) -> str:
 def refusal(exc: BaseException, principal: str, topic: str, operation: str, doing: str) -> ControlTopicAccessError:
     """The error for the cluster refusing ``principal`` ``doing`` something with ``topic``; one line."""
     user = principal if principal.startswith("User:") else "<principal>"
+    what = "marks topic" if topic.endswith(MARKS_SUFFIX) else "control topic"
     return ControlTopicAccessError(
-        f"the cluster refused {principal} {doing} the control topic {topic!r} ({exc}): grant {operation.upper()} "
+        f"the cluster refused {principal} {doing} the {what} {topic!r} ({exc}): grant {operation.upper()} "
         f"on Topic:{topic} to it (kafka-acls --add --allow-principal {user} --operation {operation} --topic "
         f"{topic}), or check its credentials (security.protocol, sasl.*)"
     )

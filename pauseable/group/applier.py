@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 
 from pauseable.adapter import ControlClient
 from pauseable.errors import ConsumerClosedError, PauseableError
-from pauseable.group.follower import Follower
+from pauseable.group.access import guarded
+from pauseable.group.follower import Followers
 from pauseable.group.records import AppliedMark, GroupPause, applied_key, control_partition, encode, now_ms
 from pauseable.report import SkipReport
 from pauseable.strategies import STRATEGIES, ResumeFacts, SkipStrategy, Step
@@ -64,7 +65,7 @@ class Decisions:
 
     __slots__ = ("_applied", "_held", "_lock", "_paused", "follower", "group", "member", "retry_after")
 
-    def __init__(self, follower: Follower, group: str, member: str) -> None:
+    def __init__(self, follower: Followers, group: str, member: str) -> None:
         self.follower = follower
         self.group = group
         self.member = member
@@ -205,13 +206,17 @@ class Decisions:
 class Applier:
     """Group pauses for a synchronous controller: what to do between two polls."""
 
-    __slots__ = ("_partitions", "_topic", "_writer", "decisions")
+    __slots__ = ("_partitions", "_principal", "_topic", "_writer", "decisions")
 
-    def __init__(self, decisions: Decisions, writer: ControlClient, topic: str, partitions: int) -> None:
+    def __init__(
+        self, decisions: Decisions, writer: ControlClient, topic: str, partitions: int, principal: str
+    ) -> None:
         self.decisions = decisions
         self._writer = writer
+        #: the marks topic, and its partition count
         self._topic = topic
         self._partitions = partitions
+        self._principal = principal
 
     def hold(self, partition: TopicPartition) -> int | None:
         """:meth:`Decisions.hold` (the attachment interface of :class:`~pauseable.core.ControllerCore`)."""
@@ -233,7 +238,7 @@ class Applier:
 
     def apply(self, controller: Any, ended: Ended) -> None:
         """Resume ``ended``'s partitions. With a strategy, once per partition and pause, mark first: read up to
-        the control topic's end, take the range an earlier owner marked, else decide it and mark it *before*
+        the control and marks topics' ends, take the range an earlier owner marked, else decide it and mark it *before*
         seeking; then seek and commit, and mark it committed."""
         tps = ended.partitions
         if ended.pause is None or ended.strategy == "continue":
@@ -245,12 +250,16 @@ class Applier:
         ranges = {tp: (m.start, m.end) for tp, m in marks.items()}
         if fresh := [tp for tp in tps if tp not in marks]:
             decided = self.decisions.ranges(ended.strategy, self._facts(controller, fresh, ended))
-            self._writer.send(self._topic, self.decisions.mark_records(ended, decided, False, self._partitions))
+            self._mark(self.decisions.mark_records(ended, decided, False, self._partitions))
             ranges.update(decided)
         report = controller.resume(tps, Recorded(ranges))
         done = self.decisions.settled(report, ranges, marks)
-        self._writer.send(self._topic, self.decisions.mark_records(ended, done, True, self._partitions))
+        self._mark(self.decisions.mark_records(ended, done, True, self._partitions))
         self.decisions.resumed(tps, ended.pause)
+
+    def _mark(self, records: list[tuple[int, bytes, bytes | None]]) -> None:
+        with guarded(self._writer, self._principal, self._topic, "Write", "writing its applied marks to"):
+            self._writer.send(self._topic, records)
 
     def _facts(self, controller: Any, tps: list[TopicPartition], ended: Ended) -> list[ResumeFacts]:
         assert ended.pause is not None
@@ -274,13 +283,17 @@ class Applier:
 class AsyncApplier:
     """Group pauses for an asyncio controller: the twin of :class:`Applier` (control I/O runs in a thread)."""
 
-    __slots__ = ("_partitions", "_topic", "_writer", "decisions")
+    __slots__ = ("_partitions", "_principal", "_topic", "_writer", "decisions")
 
-    def __init__(self, decisions: Decisions, writer: ControlClient, topic: str, partitions: int) -> None:
+    def __init__(
+        self, decisions: Decisions, writer: ControlClient, topic: str, partitions: int, principal: str
+    ) -> None:
         self.decisions = decisions
         self._writer = writer
+        #: the marks topic, and its partition count
         self._topic = topic
         self._partitions = partitions
+        self._principal = principal
 
     def hold(self, partition: TopicPartition) -> int | None:
         """:meth:`Decisions.hold` (the attachment interface of :class:`~pauseable.core.ControllerCore`)."""
@@ -312,14 +325,17 @@ class AsyncApplier:
         ranges = {tp: (m.start, m.end) for tp, m in marks.items()}
         if fresh := [tp for tp in tps if tp not in marks]:
             decided = self.decisions.ranges(ended.strategy, await self._facts(controller, fresh, ended))
-            records = self.decisions.mark_records(ended, decided, False, self._partitions)
-            await asyncio.to_thread(self._writer.send, self._topic, records)
+            await asyncio.to_thread(self._mark, self.decisions.mark_records(ended, decided, False, self._partitions))
             ranges.update(decided)
         report = await controller.resume(tps, Recorded(ranges))
         done = self.decisions.settled(report, ranges, marks)
-        records = self.decisions.mark_records(ended, done, True, self._partitions)
-        await asyncio.to_thread(self._writer.send, self._topic, records)
+        await asyncio.to_thread(self._mark, self.decisions.mark_records(ended, done, True, self._partitions))
         self.decisions.resumed(tps, ended.pause)
+
+    def _mark(self, records: list[tuple[int, bytes, bytes | None]]) -> None:
+        """Runs in a thread: the control client's calls block."""
+        with guarded(self._writer, self._principal, self._topic, "Write", "writing its applied marks to"):
+            self._writer.send(self._topic, records)
 
     async def _facts(self, controller: Any, tps: list[TopicPartition], ended: Ended) -> list[ResumeFacts]:
         assert ended.pause is not None

@@ -130,7 +130,8 @@ def _table(found: list[PartitionStatus]) -> str:
 def _create(args: argparse.Namespace) -> int:
     with _operator(args) as operator:
         replication = operator.create_control_topic(args.partitions, args.replication)
-    print(f"created the control topic {args.control_topic} (compacted, replication {replication})")
+    print(f"created the control topic {args.control_topic} and its marks topic {operator.marks_topic} (compacted, "
+          f"replication {replication})")  # fmt: skip
     return 0
 
 

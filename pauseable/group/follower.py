@@ -1,8 +1,9 @@
-"""The follower: a daemon thread that reads the control topic from its beginning and keeps its state.
+"""The followers: daemon threads that read the control topic and its marks topic from their beginnings into
+one state.
 
-It reads in no group (every member reads every control partition), with its own client
-(:class:`~pauseable.adapter.ControlClient`), never the consumer's. :meth:`Follower.sync` is the catch-up
-barrier: it returns once the follower has read everything written before the call.
+Each reads in no group (every member reads every partition), with its own client
+(:class:`~pauseable.adapter.ControlClient`), never the consumer's. :meth:`Followers.sync` is the catch-up
+barrier: it returns once everything written to either topic before the call has been read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from pauseable.adapter import ControlClient
 from pauseable.errors import BackendError, ControlTopicAccessError, ControlTopicMissingError
 from pauseable.group.access import refusal
-from pauseable.group.records import GroupState
+from pauseable.group.records import GroupState, marks_topic_of
 
 _log = logging.getLogger("pauseable.group")
 
@@ -22,22 +23,27 @@ _log = logging.getLogger("pauseable.group")
 SYNC_TIMEOUT_S = 30.0
 
 
-def require_topic(client: ControlClient, topic: str) -> int:
-    """The control topic's partition count; ControlTopicMissingError when the cluster has no such topic."""
+def require_topic(client: ControlClient, topic: str, control: str | None = None) -> int:
+    """The partition count of the control topic ``topic`` (or of ``control``'s marks topic ``topic``);
+    ControlTopicMissingError when the cluster has no such topic."""
     partitions = client.partitions(topic)
     if partitions == 0:
+        what = "control topic" if control is None else f"marks topic of the control topic {control!r},"
         raise ControlTopicMissingError(
-            f"group pauses need the control topic {topic!r}, which the cluster does not have (or this client "
-            f"may not describe it): create it with `pauseable control-topic create --control-topic {topic}`, "
+            f"group pauses need the {what} {topic!r}, which the cluster does not have (or this client may not "
+            f"describe it): create it with `pauseable control-topic create --control-topic {control or topic}`, "
             "or grant this principal READ and DESCRIBE on it"
         )
     return partitions
 
 
-def read_state(client: ControlClient, topic: str, timeout: float = SYNC_TIMEOUT_S) -> tuple[GroupState, int]:
-    """The control topic's whole state, read once up to its end (for operators), and its partition count."""
+def read_state(
+    client: ControlClient, topic: str, timeout: float = SYNC_TIMEOUT_S, state: GroupState | None = None
+) -> tuple[GroupState, int]:
+    """A control (or marks) topic's whole state, read once up to its end (for operators), added to ``state``,
+    and its partition count."""
     partitions = require_topic(client, topic)
-    state = GroupState()
+    state = GroupState() if state is None else state
     client.read(topic, partitions)
     ends = client.end_offsets(topic, range(partitions))
     deadline = time.monotonic() + timeout
@@ -60,22 +66,30 @@ class _Sync:
 
 
 class Follower:
-    """Follows the control topic in a daemon thread; :attr:`state` is what it has read.
+    """Follows one topic in a daemon thread, into :attr:`state` (a new one unless given).
 
     A start (and any :meth:`sync`) fails at once with :class:`~pauseable.errors.ControlTopicAccessError` when the
-    cluster refuses to let ``principal`` read the control topic, instead of following nothing."""
+    cluster refuses to let ``principal`` read the topic, instead of following nothing."""
 
     __slots__ = (
         "_client", "_error", "_lock", "_partitions", "_principal", "_stop", "_syncs", "_thread", "_topic", "state",
     )  # fmt: skip
 
-    def __init__(self, client: ControlClient, topic: str, principal: str = "this client's principal") -> None:
+    def __init__(
+        self,
+        client: ControlClient,
+        topic: str,
+        principal: str = "this client's principal",
+        *,
+        state: GroupState | None = None,
+        control: str | None = None,
+    ) -> None:
         self._client = client
         self._topic = topic
         self._principal = principal
-        self._partitions = require_topic(client, topic)
+        self._partitions = require_topic(client, topic, control)
         client.read(topic, self._partitions)
-        self.state = GroupState()
+        self.state = GroupState() if state is None else state
         self._lock = threading.Lock()
         self._syncs: list[_Sync] = []
         self._stop = threading.Event()
@@ -144,3 +158,33 @@ class Follower:
         self._stop.set()
         if self._thread is not threading.current_thread():
             self._thread.join(10)
+
+
+class Followers:
+    """The control topic and its marks topic followed into one :attr:`state`.
+
+    Members write their applied marks to the marks topic, so a member's principal needs WRITE there only: who may
+    pause is who may write the control topic. A start fails as :class:`Follower`'s does, for either topic."""
+
+    __slots__ = ("control", "marks", "state")
+
+    def __init__(
+        self, clients: tuple[ControlClient, ControlClient], topic: str, principal: str = "this client's principal"
+    ) -> None:
+        self.state = GroupState()
+        self.control = Follower(clients[0], topic, principal, state=self.state)
+        try:
+            self.marks = Follower(clients[1], marks_topic_of(topic), principal, state=self.state, control=topic)
+        except BaseException:
+            self.control.close()
+            raise
+
+    def sync(self, timeout: float = SYNC_TIMEOUT_S) -> None:
+        """Return once everything written to either topic before this call has been read."""
+        self.control.sync(timeout)
+        self.marks.sync(timeout)
+
+    def close(self) -> None:
+        """Stop both threads (their clients close with them)."""
+        self.control.close()
+        self.marks.close()

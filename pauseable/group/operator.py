@@ -1,8 +1,8 @@
 """The operator's side: pause, resume and inspect group pauses by writing and reading the control topic.
 
 Who may pause is who may write the control topic (Kafka ACLs): an operator's principal needs WRITE and
-DESCRIBE on it (and CREATE on the cluster to create it); members need READ and DESCRIBE, and WRITE to record
-their applied marks.
+DESCRIBE on it (and CREATE on the cluster to create it); members need READ and DESCRIBE on it, and WRITE on its
+marks topic (``<control topic>-marks``) to record their applied marks.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pauseable.group.records import (
     control_partition,
     created_record,
     encode,
+    marks_topic_of,
     now_ms,
     pause_key,
 )
@@ -96,13 +97,22 @@ class Operator:
             self._writer = self._client()
         return self._writer
 
-    def _state(self) -> tuple[GroupState, int]:
-        reader = self._client()
-        try:
-            with guarded(reader, principal_of(self._config), self.control_topic, "Read", "reading"):
-                return read_state(reader, self.control_topic)
-        finally:
-            reader.close()
+    @property
+    def marks_topic(self) -> str:
+        """The control topic's companion, where members record the resume strategies they applied."""
+        return marks_topic_of(self.control_topic)
+
+    def _state(self, marks: bool = False) -> GroupState:
+        """The control topic's state, with the marks topic's too when ``marks``."""
+        state = GroupState()
+        for topic in (self.control_topic, self.marks_topic) if marks else (self.control_topic,):
+            reader = self._client()
+            try:
+                with guarded(reader, principal_of(self._config), topic, "Read", "reading"):
+                    read_state(reader, topic, state=state)
+            finally:
+                reader.close()
+        return state
 
     def _send(self, records: list[tuple[int, bytes, bytes | None]]) -> None:
         writer = self._write()
@@ -159,7 +169,7 @@ class Operator:
         goes on for the others); ``then`` overrides the pause's own strategy. Returns the pauses ended."""
         strategy = None if then is None else _strategy(then)
         controls = self._check(group, topic, partition)
-        state, _ = self._state()
+        state = self._state()
         at = now_ms()
         records: list[tuple[int, bytes, bytes | None]] = []
         ended: list[GroupPause] = []
@@ -187,7 +197,7 @@ class Operator:
         """Each partition of ``topic`` for ``group``: paused or not, by whom, since when, what was applied, the
         group's committed offset, the end and the lag."""
         self._check(group, topic, None)
-        state, _ = self._state()
+        state = self._state(marks=True)
         writer = self._write()
         partitions = range(writer.partitions(topic))
         committed = writer.committed(group, topic, partitions)
@@ -214,9 +224,10 @@ class Operator:
         return found
 
     def create_control_topic(self, partitions: int = 1, replication: int | None = None) -> int:
-        """Create the control topic: compacted, replicated min(3, brokers) times unless ``replication`` says,
-        ``min.insync.replicas`` 2 where replicated 3 times or more, a first record in each partition (no partition is
-        empty: a member without READ on it fails at start). Returns the replication."""
+        """Create the control topic and its marks topic (whichever is missing): compacted, replicated min(3, brokers)
+        times unless ``replication`` says, ``min.insync.replicas`` 2 where replicated 3 times or more, a first
+        record in each partition (no partition is empty: a member without READ fails at start). Returns the
+        replication."""
         if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
             raise InvalidArgumentError(f"partitions must be an int >= 1, got {partitions!r}")
         writer = self._write()
@@ -224,14 +235,18 @@ class Operator:
         if isinstance(chosen, bool) or not isinstance(chosen, int) or chosen < 1:
             raise InvalidArgumentError(f"replication must be an int >= 1, got {replication!r}")
         configs = {"cleanup.policy": "compact", "min.insync.replicas": "2" if chosen >= 3 else "1"}
-        writer.create(self.control_topic, partitions, chosen, configs)
-        deadline = time.monotonic() + 30.0
-        while writer.partitions(self.control_topic) == 0:  # created, and in the brokers' metadata: usable now
-            if time.monotonic() > deadline:
-                raise BackendError(f"the control topic {self.control_topic!r} was created but is not listed 30 s on")
-            time.sleep(0.1)
-        # Every partition starts with a record: a member must fetch to catch up, so one without READ says so at start
-        self._send([created_record(p, self.by) for p in range(partitions)])
+        for topic in (self.control_topic, self.marks_topic):
+            if writer.partitions(topic) > 0:  # made earlier (a release before the marks topic made only one)
+                continue
+            writer.create(topic, partitions, chosen, configs)
+            deadline = time.monotonic() + 30.0
+            while writer.partitions(topic) == 0:  # created, and in the brokers' metadata: usable now
+                if time.monotonic() > deadline:
+                    raise BackendError(f"the topic {topic!r} was created but is not listed 30 s on")
+                time.sleep(0.1)
+            # Every partition starts with a record: a member must fetch to catch up, so one without READ says so
+            with guarded(writer, principal_of(self._config), topic, "Write", "writing to"):
+                writer.send(topic, [created_record(p, self.by) for p in range(partitions)])
         return chosen
 
     def close(self) -> None:

@@ -1,13 +1,14 @@
 """The control topic's records, and the state they add up to: no I/O.
 
-Keys are JSON arrays: ``["pause", group, topic, partition]`` (``partition`` null for the whole topic),
-``["applied", group, topic, partition]``, and ``["created", "", "", control partition]``: the first record of
-each control partition, written when the topic is created, so no partition is ever empty and a reader must
-fetch (the broker checks its READ access) before it counts as caught up. Values are JSON objects carrying
-``"format"``: a record of an unknown format, or one that does not parse, is skipped (logged once), never
-fatal, so a newer writer cannot stop an older member. A tombstone (no value) deletes its key. Every record of one group
-and topic goes to one control partition (:func:`control_partition`), so the log orders them; for a
-partition, the latest-written of its topic key and its partition key decides.
+Keys are JSON arrays: ``["pause", group, topic, partition]`` (``partition`` null for the whole topic), in the
+control topic; ``["applied", group, topic, partition]``, in its marks topic (:func:`marks_topic_of`); and
+``["created", "", "", partition]``: the first record of each partition of both, written when they are created,
+so no partition is ever empty and a reader must fetch (the broker checks its READ access) before it counts as
+caught up. Values are JSON objects carrying ``"format"``: a record of an unknown format, or one that does not
+parse, is skipped (logged once), never fatal, so a newer writer cannot stop an older member. A tombstone (no
+value) deletes its key. Every record of one group and topic goes to one partition (:func:`control_partition`),
+so the log orders them; for a partition, the latest-written of its topic key and its partition key decides. A
+mark names its pause's id, so its order against the pause records does not matter.
 """
 
 from __future__ import annotations
@@ -103,9 +104,19 @@ def encode(value: GroupPause | AppliedMark) -> bytes:
 
 
 def created_record(partition: int, by: str) -> tuple[int, bytes, bytes]:
-    """The first record of control partition ``partition``: who created the topic, and when."""
+    """The first record of partition ``partition`` of a control or marks topic: who created it, and when."""
     value = json.dumps({"format": FORMAT, "by": by, "at": now_ms()}, separators=(",", ":")).encode()
     return partition, _key(CREATED, "", "", partition), value
+
+
+#: the marks topic's name is the control topic's and this
+MARKS_SUFFIX = "-marks"
+
+
+def marks_topic_of(control_topic: str) -> str:
+    """The companion topic of ``control_topic`` that members write their applied marks to (so they need no WRITE
+    on the control topic itself, and cannot pause)."""
+    return control_topic + MARKS_SUFFIX
 
 
 def control_partition(group: str, topic: str, partitions: int) -> int:

@@ -12,7 +12,8 @@ from pauseable.adapter import Backend
 from pauseable.errors import InvalidArgumentError
 from pauseable.group.access import principal_of
 from pauseable.group.applier import Applier, AsyncApplier, Decisions
-from pauseable.group.follower import Follower
+from pauseable.group.follower import Followers
+from pauseable.group.records import marks_topic_of
 
 #: the control topic's name unless given
 DEFAULT_TOPIC = "pauseable-control"
@@ -22,7 +23,8 @@ DEFAULT_TOPIC = "pauseable-control"
 class GroupPauses:
     """How a controller follows group pauses (``group_pauses=GroupPauses(...)``; ``True`` takes the defaults)."""
 
-    #: the control topic (created by an operator: ``pauseable control-topic create``)
+    #: the control topic (created by an operator: ``pauseable control-topic create``, with its marks topic
+    #: ``<topic>-marks``, where members record the resume strategies they applied)
     topic: str = DEFAULT_TOPIC
     #: the consumer's group id; needed only where the client does not expose it and ``config`` lacks
     #: ``group.id`` (confluent-kafka)
@@ -57,10 +59,11 @@ def attach(
     if backend.control is None:
         raise InvalidArgumentError(f"the backend {backend.name!r} does not support group pauses (no control client)")
     config = settings.config if settings.config is not None else lookup_config
-    reader = backend.control(consumer, config)
-    group = settings.group or reader.group or (config or {}).get("group.id")
+    readers = (backend.control(consumer, config), backend.control(consumer, config))
+    group = settings.group or readers[0].group or (config or {}).get("group.id")
     if not isinstance(group, str) or not group:
-        reader.close()
+        for reader in readers:
+            reader.close()
         raise InvalidArgumentError(
             f"group pauses follow a consumer group, and this {backend.name} consumer's group id is unknown: pass "
             "GroupPauses(group=...), or the consumer's configuration (with group.id) as lookup_config="
@@ -69,11 +72,12 @@ def attach(
         # a consumer exposing its configuration as a ``config`` mapping (kafka-python) names its own login
         exposed = getattr(consumer, "config", None)
         login = config if config is not None or not isinstance(exposed, Mapping) else exposed
-        follower = Follower(reader, settings.topic, principal_of(login))
+        followers = Followers(readers, settings.topic, principal_of(login))
     except BaseException:
-        reader.close()
+        for reader in readers:
+            reader.close()
         raise
-    decisions = Decisions(follower, group, settings.member or f"{socket.gethostname()}:{os.getpid()}")
+    decisions = Decisions(followers, group, settings.member or f"{socket.gethostname()}:{os.getpid()}")
     writer = backend.control(consumer, config)
     build = AsyncApplier if backend.is_async else Applier
-    return build(decisions, writer, settings.topic, follower.partitions)
+    return build(decisions, writer, marks_topic_of(settings.topic), followers.marks.partitions, principal_of(login))
