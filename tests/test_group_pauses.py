@@ -283,6 +283,31 @@ def test_a_partition_resumed_under_a_topic_pause_runs_while_the_others_stay_paus
     assert [s.state for s in operator.status(group_id, topic)] == ["running", "paused"]
 
 
+def test_a_partition_the_user_resumes_while_the_group_holds_it_is_paused_natively_again(
+    kafka_cluster: KafkaCluster, topic: str, group_id: str, operator: Operator
+) -> None:
+    """A group pause outranks local calls: a local resume of a partition the group holds is undone at the next
+    poll slice, natively (kafka-python's own ``paused()`` shows it), instead of fetching and rewinding the
+    partition at every slice. Nothing of it is delivered."""
+    harness = BackendHarness(pauseable.get_backend("kafka-python"), kafka_cluster)
+    try:
+        consumer = harness.native_consumer(group_id)
+        ctl = Blocking(pauseable.controller(consumer, group_pauses=GroupPauses(topic=operator.control_topic)),
+                       harness.run)  # fmt: skip
+        harness._controllers.append(ctl)
+        tp = TopicPartition(topic, 0)
+        ctl.assign([tp])
+        operator.pause(group_id, topic)
+        harness.consume(ctl, lambda _: tp in ctl.paused(), what="the group pause")
+        harness.produce(topic, 3)
+        ctl.resume([tp])
+        delivered = harness.poll_for(ctl, 1.0)
+        assert tp not in delivered and tp in ctl.paused()
+        assert [(p.topic, p.partition) for p in consumer.paused()] == [(topic, 0)], "not paused natively again"
+    finally:
+        harness.close()
+
+
 @pytest.mark.slow
 def test_a_group_pause_follows_partitions_with_the_consumer_group_protocol(
     confluent: BackendHarness, new_topic: NewTopic, group_id: str, operator: Operator

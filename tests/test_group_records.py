@@ -129,22 +129,23 @@ def test_a_member_holds_what_the_group_pauses_and_pauses_it_natively_once() -> N
     assert decisions.hold(TP0) is None
     followed.write(pause_key("g", "orders", None), _pause())
     assert decisions.hold(TP0) == 1_000  # the group pause's own instant, for SkipPauseWindow
-    assert decisions.plan({TP0, tp1}) == ([TP0, tp1], [])
-    assert decisions.plan({TP0, tp1}) == ([], [])  # paused natively already
-    assert decisions.plan({TP0}) == ([], [])  # orders[1] revoked: its next owner holds it
+    assert decisions.plan({TP0, tp1}, set()) == ([TP0, tp1], [])
+    assert decisions.plan({TP0, tp1}, {TP0, tp1}) == ([], [])  # paused natively already
+    assert decisions.plan({TP0}, {TP0}) == ([], [])  # orders[1] revoked: its next owner holds it
+    assert decisions.plan({TP0}, set()) == ([TP0], [])  # resumed by a local call: the group's pause outranks it
 
 
 def test_a_member_resumes_what_the_group_no_longer_pauses_with_the_pause_strategy() -> None:
     followed, decisions = _decisions()
     followed.write(pause_key("g", "orders", None), _pause(then="seek-to-end"))
-    decisions.plan({TP0})
+    decisions.plan({TP0}, set())
     followed.write(pause_key("g", "orders", None), _pause(state="resumed", then="seek-to-end"))
-    _, (ended,) = decisions.plan({TP0})
+    _, (ended,) = decisions.plan({TP0}, {TP0})
     assert (ended.strategy, ended.partitions, ended.pause and ended.pause.id) == ("seek-to-end", [TP0], "p1")
     decisions.resumed([TP0], ended.pause)
-    assert decisions.plan({TP0}) == ([], [])  # applied here: not held again before the mark is read back
+    assert decisions.plan({TP0}, set()) == ([], [])  # applied here: not held again before the mark is read back
     followed.write(pause_key("g", "orders", None), None)
-    assert decisions.plan({TP0}) == ([], [])
+    assert decisions.plan({TP0}, set()) == ([], [])
 
 
 def test_a_late_owner_holds_a_partition_whose_strategy_no_owner_applied() -> None:

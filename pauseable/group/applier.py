@@ -97,12 +97,16 @@ class Decisions:
         mark = self.follower.state.mark_of(self.group, partition)
         return not (mark is not None and mark.pause_id == pause.id and mark.committed)
 
-    def plan(self, assignment: set[TopicPartition]) -> tuple[list[TopicPartition], list[Ended]]:
-        """Partitions to pause natively now, and the held ones whose pause ended, by strategy."""
+    def plan(
+        self, assignment: set[TopicPartition], paused: set[TopicPartition]
+    ) -> tuple[list[TopicPartition], list[Ended]]:
+        """Partitions to pause natively now, and the held ones whose pause ended, by strategy. ``paused``: the
+        controller's paused partitions, so one resumed by a local call (the user's, a flow's, a timed pause's end)
+        while the group holds it is paused natively again, not fetched and rewound at every slice."""
         with self._lock:
             for tp in set(self._held) - assignment:  # revoked: the next owner holds it
                 del self._held[tp]
-            self._paused &= assignment
+            self._paused &= assignment & paused
         now = now_ms()
         holding = [tp for tp in sorted(assignment) if self.hold(tp) is not None and self._holds(tp, now)]
         to_pause = [tp for tp in holding if tp not in self._paused]
@@ -224,7 +228,7 @@ class Applier:
 
     def between_polls(self, controller: Any) -> None:
         """Pause natively what the group pauses; resume what it no longer does, applying strategies once."""
-        to_pause, ended = self.decisions.plan(set(controller.assignment()))
+        to_pause, ended = self.decisions.plan(set(controller.assignment()), set(controller.paused()))
         if to_pause:
             controller.pause(to_pause)
         for entry in ended:
@@ -301,7 +305,7 @@ class AsyncApplier:
 
     async def between_polls(self, controller: Any) -> None:
         """Pause natively what the group pauses; resume what it no longer does, applying strategies once."""
-        to_pause, ended = self.decisions.plan(set(await controller.assignment()))
+        to_pause, ended = self.decisions.plan(set(await controller.assignment()), set(await controller.paused()))
         if to_pause:
             await controller.pause(to_pause)
         for entry in ended:
