@@ -38,14 +38,28 @@ def located(raw: Any) -> tuple[int, int]:
 class App:
     """A FastStream broker of one subscriber whose handler notes the offsets it is handed."""
 
-    def __init__(self, backend: str, bootstrap: str, topic: str, group_id: str, *, batch: bool = False) -> None:
+    def __init__(
+        self,
+        backend: str,
+        bootstrap: str,
+        topic: str,
+        group_id: str,
+        *,
+        batch: bool = False,
+        attach: bool = True,
+        gate: asyncio.Event | None = None,
+        **options: Any,
+    ) -> None:
         if backend == "aiokafka":
             from faststream.kafka import KafkaBroker
         else:
             from faststream.confluent import KafkaBroker  # type: ignore[assignment]
         self.broker = KafkaBroker(bootstrap, logger=None)
-        self.subscriber = self.broker.subscriber(topic, group_id=group_id, auto_offset_reset="earliest", batch=batch)
-        pauseable_faststream.attach(self.subscriber)
+        self.subscriber = self.broker.subscriber(
+            topic, group_id=group_id, auto_offset_reset="earliest", batch=batch, **options
+        )
+        if attach:
+            pauseable_faststream.attach(self.subscriber)
         #: (partition, offset) of each record handed to the handler, in order
         self.delivered: list[tuple[int, int]] = []
 
@@ -53,6 +67,8 @@ class App:
         async def handle(body: Any, message: Any = Context("message")) -> None:  # noqa: B008 (FastStream's DI)
             raw = message.raw_message
             self.delivered.extend(map(located, raw) if isinstance(raw, tuple) else [located(raw)])
+            if gate is not None:  # a long-running handler: it holds its worker until the gate opens
+                await gate.wait()
 
     async def until(self, done: Callable[[list[tuple[int, int]]], bool]) -> None:
         """Wait until the handler was handed what ``done`` wants (a bound far above any wait, to name what came)."""
@@ -126,6 +142,80 @@ async def test_a_timed_pause_ends_by_itself_at_the_subscribers_next_poll(
     finally:
         producer.close()
     assert app.delivered == [(0, 0), *((0, offset) for offset in produced)]
+
+
+#: the subscriber's max.poll.interval.ms in the concurrent cases, and how long their handlers hold every worker
+POLL_INTERVAL_MS, BLOCKED_S = 6000, 10.0
+
+
+async def _members_while_blocked(cluster: KafkaCluster, group_id: str, seconds: float) -> list[int]:
+    """How many members the broker counts in ``group_id``, sampled while the subscriber's workers are held."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap_servers})
+
+    def members() -> int:
+        return len(admin.describe_consumer_groups([group_id])[group_id].result(timeout=10).members)
+
+    counts = []
+    for _ in range(int(seconds / 0.5)):
+        counts.append(await asyncio.to_thread(members))
+        await asyncio.sleep(0.5)
+    return counts
+
+
+@pytest.mark.parametrize("faststream_backend", BACKENDS)
+@pytest.mark.asyncio
+async def test_a_concurrent_subscriber_whose_workers_are_all_busy_pauses_and_stays_in_its_group(
+    faststream_backend: str, kafka_cluster: KafkaCluster, topic: str, group_id: str
+) -> None:
+    """``max_workers=2``, two handlers held longer than ``max.poll.interval.ms``: the partition is paused for
+    backpressure and the loop keeps polling, so the member stays in its group (FastStream's own loop waits to
+    hand over the third record and stops polling: ag2ai/faststream#2143, pinned below). Once the workers are
+    free, the partition is resumed and every record is handled once."""
+    tp = TopicPartition(topic, 0)
+    gate = asyncio.Event()
+    producer = Producer(kafka_cluster.bootstrap_servers)
+    app = App(faststream_backend, kafka_cluster.bootstrap_servers, topic, group_id, gate=gate, max_workers=2,
+              max_poll_interval_ms=POLL_INTERVAL_MS, session_timeout_ms=6000, heartbeat_interval_ms=1000)  # fmt: skip
+    try:
+        produced = producer.produce(topic, 5, partition=0)
+        async with running(app) as ctl:
+            await app.until(lambda got: len(got) >= 2)  # both workers busy
+            members = await _members_while_blocked(kafka_cluster, group_id, BLOCKED_S)
+            assert await ctl.paused() == {tp}, "the partition was not paused while every worker was busy"
+            assert len(app.delivered) <= 3, app.delivered  # at most the record in hand when they filled up
+            gate.set()
+            await app.until(lambda got: len(got) >= 5)
+            assert await ctl.paused() == frozenset()
+    finally:
+        producer.close()
+    assert min(members) == 1, f"the member left its group while its workers were busy: {members}"
+    assert sorted(app.delivered) == [(0, offset) for offset in produced]  # each once
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+async def test_native_faststream_concurrent_subscriber_leaves_its_group_while_every_worker_is_busy(
+    kafka_cluster: KafkaCluster, topic: str, group_id: str
+) -> None:
+    """The failure the case above cures, on faststream.kafka without pauseable: the loop stops polling while the
+    workers are busy and aiokafka leaves the group after ``max.poll.interval.ms`` (ag2ai/faststream#2143).
+    Fails when a FastStream release keeps polling: then the cure can go."""
+    gate = asyncio.Event()
+    producer = Producer(kafka_cluster.bootstrap_servers)
+    app = App("aiokafka", kafka_cluster.bootstrap_servers, topic, group_id, attach=False, gate=gate, max_workers=2,
+              max_poll_interval_ms=POLL_INTERVAL_MS, session_timeout_ms=6000, heartbeat_interval_ms=1000)  # fmt: skip
+    try:
+        producer.produce(topic, 5, partition=0)
+        async with app.broker:
+            await app.broker.start()
+            await app.until(lambda got: len(got) >= 2)
+            members = await _members_while_blocked(kafka_cluster, group_id, BLOCKED_S)
+            gate.set()
+    finally:
+        producer.close()
+    assert min(members) == 0, f"the member stayed in its group: {members}"
 
 
 def test_a_controller_needs_a_started_subscriber_and_a_kafka_subscriber() -> None:

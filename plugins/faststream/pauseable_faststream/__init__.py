@@ -18,8 +18,14 @@ partition never reaches a handler, and a timed pause ends at the loop's next pol
   executor, so the consumer keeps being called from one thread only; a call waits for the poll in progress
   (``polling_interval``, 0.1 s by default).
 
-Not served: the concurrent-between-partitions subscriber (``max_workers`` with one consumer each; pass a
-single-consumer subscriber) and FastStream's own ``get_one``/async iteration (no handler loop to route).
+A concurrent subscriber (``max_workers`` with the default ``AckPolicy.ACK_FIRST``: one consumer, handlers run
+concurrently) back-pressures: while every worker is busy its partitions are paused and its loop keeps polling
+(FastStream's own loop stops polling then, and the member is put out of its group after
+``max.poll.interval.ms``: ag2ai/faststream#2143); they are resumed once half the workers are free.
+
+Not served: the concurrent-between-partitions subscriber (``max_workers`` with another ``ack_policy``: one
+consumer per worker; pass a single-consumer subscriber) and FastStream's own ``get_one``/async iteration (no
+handler loop to route).
 """
 
 from __future__ import annotations

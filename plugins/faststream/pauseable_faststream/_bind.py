@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pauseable
-from pauseable import InvalidArgumentError
+from pauseable import InvalidArgumentError, TopicPartition
 from pauseable.protocol import AsyncPauseController
 from pauseable_faststream._executor import ExecutorController
 
@@ -17,16 +17,39 @@ AIOKAFKA_POLL_S = 0.5
 class _Binding:
     """The subscriber's consumer and the controller bound to it (a new one when FastStream restarts)."""
 
-    __slots__ = ("consumer", "controller")
+    __slots__ = ("consumer", "controller", "finished", "handed", "pressed")
 
     def __init__(self) -> None:
         self.consumer: Any = None
         self.controller: AsyncPauseController[Any] | None = None
+        #: partitions paused because every worker of a concurrent subscriber was busy
+        self.pressed: set[TopicPartition] = set()
+        #: records a concurrent subscriber's getter handed over, and those its workers finished
+        self.handed = self.finished = 0
+
+    async def pace(self, ctl: AsyncPauseController[Any], workers: int) -> None:
+        """A concurrent subscriber (``max_workers``): while every worker is busy, FastStream's loop would wait to
+        hand over the next record and stop polling, and the member would be put out of its group after
+        ``max.poll.interval.ms`` (ag2ai/faststream#2143). Pause the assigned partitions instead, so the loop keeps
+        polling (nothing of them is handed over), and resume them once half the workers are free."""
+        busy = self.handed - self.finished  # counted here: a record on its way to a worker shows nowhere else
+        if busy >= workers:
+            fresh = set(await ctl.assignment()) - set(await ctl.paused())
+            if fresh:
+                await ctl.pause(sorted(fresh), reason="backpressure")
+                self.pressed |= fresh
+        elif self.pressed and busy <= workers // 2:
+            still = self.pressed & set(await ctl.assignment())
+            self.pressed = set()
+            if still:
+                await ctl.resume(sorted(still), reason="backpressure")
 
     async def release(self) -> None:
         """After FastStream stopped the consumer: end the controller (its pauses end as at a close, its
         lookup client is closed)."""
         ctl, self.controller, self.consumer = self.controller, None, None
+        self.pressed = set()
+        self.handed = self.finished = 0
         if isinstance(ctl, ExecutorController):
             ctl.controller.close()  # the consumer is closed already and its executor shut down: lookups only
         elif ctl is not None:
@@ -41,14 +64,17 @@ class _Binding:
 
 
 def _kind(subscriber: Any) -> str:
-    """``"kafka"`` or ``"confluent"`` (and ``"-batch"``); InvalidArgumentError for anything else."""
+    """``"kafka"`` or ``"confluent"`` (and ``"-batch"`` or ``"-concurrent"``); InvalidArgumentError for anything
+    else."""
     module = type(subscriber).__module__
     for kind in ("kafka", "confluent"):
-        if _is(subscriber, f"faststream.{kind}.subscriber.usecase", "ConcurrentBetweenPartitionsSubscriber"):
+        usecase = f"faststream.{kind}.subscriber.usecase"
+        if _is(subscriber, usecase, "ConcurrentBetweenPartitionsSubscriber"):
             break
-        if _is(subscriber, f"faststream.{kind}.subscriber.usecase", "LogicSubscriber"):
-            batch = _is(subscriber, f"faststream.{kind}.subscriber.usecase", "BatchSubscriber")
-            return kind + ("-batch" if batch else "")
+        if _is(subscriber, usecase, "LogicSubscriber"):
+            if _is(subscriber, usecase, "BatchSubscriber"):
+                return kind + "-batch"
+            return kind + ("-concurrent" if _is(subscriber, usecase, "ConcurrentDefaultSubscriber") else "")
     raise InvalidArgumentError(
         f"pauseable_faststream serves the Kafka subscribers of faststream.kafka and faststream.confluent with one "
         f"consumer each, not a {module}.{type(subscriber).__qualname__}"
@@ -95,11 +121,29 @@ def attach(subscriber: Any) -> Any:
             await binding.release()
 
     subscriber.stop = stopped
-    if kind == "kafka":
+    concurrent = kind.endswith("-concurrent")
+    if concurrent:  # its workers run each record through this method: count what they finish
+        work = subscriber._consume_msg
+
+        async def counted(msg: Any) -> None:
+            try:
+                await work(msg)
+            finally:
+                binding.finished += 1
+
+        subscriber._consume_msg = counted
+
+    async def one(ctl: AsyncPauseController[Any], timeout: float) -> Any:
+        if concurrent:
+            await binding.pace(ctl, subscriber.max_workers)
+        records = await ctl.poll(timeout, max_records=1)
+        binding.handed += len(records)
+        return records[0] if records else None
+
+    if kind.startswith("kafka") and not kind.endswith("-batch"):
 
         async def get_one(consumer: Any) -> Any:
-            records = await binding.bound(subscriber, consumer).poll(AIOKAFKA_POLL_S, max_records=1)
-            return records[0] if records else None
+            return await one(binding.bound(subscriber, consumer), AIOKAFKA_POLL_S)
 
         subscriber.get_msg = get_one
     elif kind == "kafka-batch":
@@ -109,12 +153,10 @@ def attach(subscriber: Any) -> Any:
             return tuple(await ctl.poll(subscriber.batch_timeout_ms / 1000, max_records=subscriber.max_records or 500))
 
         subscriber.get_msg = get_batch
-    elif kind == "confluent":
+    elif not kind.endswith("-batch"):
 
         async def get_confluent() -> Any:
-            ctl = binding.bound(subscriber, subscriber.consumer)
-            records = await ctl.poll(subscriber.polling_interval, max_records=1)
-            return records[0] if records else None
+            return await one(binding.bound(subscriber, subscriber.consumer), subscriber.polling_interval)
 
         subscriber.get_msg = get_confluent
     else:
