@@ -83,6 +83,7 @@ refuses ``group_pauses=`` and operators cannot pick it as ``--client``.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import math
 import time
@@ -563,6 +564,16 @@ class ConsumerSettings:
         return config
 
 
+@functools.cache
+def _installed_version(distribution: str) -> str | None:
+    """The installed version of ``distribution``, None when it is not installed. Read once per process: reading a
+    distribution's metadata takes ~20 ms, and every lookup of a backend asks for every client's version."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 @dataclass(frozen=True)
 class Backend:
     """One backend, as an adapter plugin registers it."""
@@ -607,10 +618,7 @@ class Backend:
     @property
     def client_version(self) -> str | None:
         """The installed version of the client, or None when it is not installed."""
-        try:
-            return importlib.metadata.version(self.client)
-        except importlib.metadata.PackageNotFoundError:
-            return None
+        return _installed_version(self.client)
 
 
 @dataclass(frozen=True)
