@@ -12,13 +12,18 @@ SOURCES := pauseable testing benchmarks/pauseable_bench tests examples scripts d
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test test-slow bench matrix readme-bad-input docs lint typecheck pytest venv clean
+.PHONY: test test-slow test-extra bench matrix readme-bad-input docs lint typecheck pytest venv clean
 
 test: lint typecheck pytest
 
-# The long randomized schedules (issue 7): 50+ seeded fault + pause/resume schedules per run.
+# The long randomized schedules (issue 7): 50+ seeded fault + pause/resume schedules per run, and the fault runs.
 test-slow: $(STAMP)
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+# The other long cases make test leaves out: other backends' cases of one-client checks, whole-suite reruns,
+# benchmark sections.
+test-extra: $(STAMP)
+	$(BIN)/pytest -m extra $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/pauseable bench

@@ -32,6 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 #: tests whose cause lies in one client: that backend's case runs in ``make test``, the others' in ``make test-slow``
+#: when they are fault or randomized runs (:data:`RELIABILITY`), else in ``make test-extra``
 ONE_BACKEND_BY_DEFAULT = {
     # librdkafka does not retry a lookup of a leaderless partition; the others' retries are the same core's
     "test_a_lookup_the_user_makes_while_a_partition_has_no_leader_answers_once_it_has_one": "confluent-kafka",
@@ -62,6 +63,21 @@ ONE_BACKEND_BY_DEFAULT = {
 }
 
 
+#: the fault and randomized runs the reliability claim rests on (docs/reliability.md): their other backends' cases
+#: are ``slow``; every other test's are ``extra``
+RELIABILITY = {
+    "test_a_lookup_the_user_makes_while_a_partition_has_no_leader_answers_once_it_has_one",
+    "test_random_schedule_with_broker_faults_holds_the_ledger",
+    "test_random_schedule_holds_the_ledger",
+    "test_the_leader_killed_during_a_seek_to_end_resume_gives_a_typed_error_or_a_retry",
+    "test_consumers_assigned_while_the_group_coordinators_load_seek_and_consume",
+    "test_a_member_crashing_while_the_survivor_is_paused_keeps_the_topic_pause_and_the_ledger",
+    "test_a_group_pause_follows_partitions_through_a_rebalance_and_a_restart",
+    "test_a_revocation_commits_only_the_finished_prefix_and_the_unfinished_work_comes_again",
+    "test_a_member_crashing_mid_work_loses_nothing_and_the_ledger_holds",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         keep = ONE_BACKEND_BY_DEFAULT.get(getattr(item, "originalname", item.name))
@@ -73,7 +89,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             and next((params[k] for k in ("pauseable_backend", "faststream_backend", "backend") if k in params), None)
             != keep
         ):
-            item.add_marker(pytest.mark.slow)
+            name = getattr(item, "originalname", item.name)
+            item.add_marker(pytest.mark.slow if name in RELIABILITY else pytest.mark.extra)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -42,11 +42,11 @@ RUN_TIMEOUT_S = 280
     # few processes, not the ~50 of all sections at once, which took 200-300 s on a loaded 2-core machine.
     # make test keeps the latency section on one backend and the sections that are cheap; the rest in test-slow.
     [
-        pytest.param("latency", [name], marks=[] if name == "confluent-kafka" else [pytest.mark.slow])
+        pytest.param("latency", [name], marks=[] if name == "confluent-kafka" else [pytest.mark.extra])
         for name in FIRST_PARTY
     ]
     + [
-        pytest.param(s, FIRST_PARTY, marks=[pytest.mark.slow] if s in SLOW_SECTIONS else [])
+        pytest.param(s, FIRST_PARTY, marks=[pytest.mark.extra] if s in SLOW_SECTIONS else [])
         for s in SECTIONS
         if s != "latency"
     ],

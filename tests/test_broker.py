@@ -225,7 +225,7 @@ def test_a_pinned_jar_comes_from_maven_central_over_https(tmp_path: Path, monkey
     assert hashlib.sha256(fetched.read_bytes()).hexdigest() == smallest.sha256
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 def test_every_pinned_jar_comes_from_maven_central(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAUSEABLE_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("PAUSEABLE_MAVEN_REPOSITORY", raising=False)
@@ -326,7 +326,7 @@ def test_external_bootstrap_starts_nothing(kafka_cluster: KafkaCluster, run_dir:
     assert status.returncode == 0 and "answering, 1 broker(s)" in status.stdout
 
 
-@pytest.mark.slow  # 60-130 s: three nodes started and one restarted; the fault tests start the same cluster
+@pytest.mark.extra  # 60-130 s: three nodes started and one restarted; the fault tests start the same cluster
 @needs_local
 def test_three_node_cluster_stops_and_restarts_one_node_from_the_cli(run_dir: Path) -> None:
     env = _cli_env(run_dir)

@@ -94,7 +94,7 @@ def test_group_behaviours_pass_on_confluent_kafka_under(author: pytest.Pytester,
     result.assert_outcomes(passed=3)
 
 
-@pytest.mark.slow  # a pytest run of its own; make test keeps the two protocols' runs
+@pytest.mark.extra  # a pytest run of its own; make test keeps the two protocols' runs
 def test_kip_848_is_skipped_with_the_reason_on_clients_without_it(author: pytest.Pytester) -> None:
     result = author.runpytest_subprocess(
         "-p", "no:cacheprovider", "-rs", "-k", "resume_continues_at_exactly_the_next_offset",
@@ -105,7 +105,7 @@ def test_kip_848_is_skipped_with_the_reason_on_clients_without_it(author: pytest
     result.stdout.fnmatch_lines(["*kafka-python: its client has no group.protocol=consumer (KIP-848)*"])
 
 
-@pytest.mark.slow  # a pytest run of its own; make test keeps the two protocols' runs
+@pytest.mark.extra  # a pytest run of its own; make test keeps the two protocols' runs
 def test_a_setting_the_client_refuses_fails_every_behaviour_with_its_error(author: pytest.Pytester) -> None:
     result = author.runpytest_subprocess(
         "-p", "no:cacheprovider", "-k", "resume_continues_at_exactly_the_next_offset or pausing_is_idempotent",
@@ -115,7 +115,7 @@ def test_a_setting_the_client_refuses_fails_every_behaviour_with_its_error(autho
     result.stdout.fnmatch_lines(["*confluent-kafka refuses the consumer configuration no.such.setting=1*"])
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 @pytest.mark.parametrize("setting", PROTOCOLS)
 def test_the_whole_suite_passes_on_confluent_kafka_under(author: pytest.Pytester, setting: str) -> None:
     result = author.runpytest_subprocess(

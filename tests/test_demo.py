@@ -59,7 +59,7 @@ def test_a_demo_that_cannot_finish_says_why_without_a_traceback(
     assert "timed out after 30 s waiting for records" in err and "Traceback" not in err
 
 
-@pytest.mark.slow  # a broker of its own; tests/test_fresh_broker.py keeps the young-cluster cure in make test
+@pytest.mark.extra  # a broker of its own; tests/test_fresh_broker.py keeps the young-cluster cure in make test
 @pytest.mark.skipif(bool(os.environ.get("PAUSEABLE_BOOTSTRAP_SERVERS")), reason="the demo must start its own broker")
 def test_the_demo_with_confluent_kafka_works_on_a_broker_it_starts(tmp_path: Path) -> None:
     """Issue 14: on a freshly started broker the confluent-kafka demo timed out 1 in 2 to 3 in 4 tries."""

@@ -167,7 +167,7 @@ def test_the_conformance_example_is_the_class_the_projects_own_conformance_test_
     assert _classes(EXAMPLES / "test_conformance.py") == _classes(ROOT / "tests" / "test_conformance.py")
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 def test_the_conformance_example_is_a_test_file_the_suite_runs(
     pytester: pytest.Pytester, kafka_cluster: KafkaCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -179,7 +179,7 @@ def test_the_conformance_example_is_a_test_file_the_suite_runs(
     result.assert_outcomes(passed=1)
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 def test_the_local_broker_example_starts_a_cluster_of_its_own(tmp_path: Path) -> None:
     """Slow: a cluster of its own, beside the session's (a few seconds, and a JVM)."""
     assert shown("local_broker.py", "docs/getting-started.md")
@@ -213,7 +213,7 @@ def test_the_metrics_example_runs_and_its_output_is_in_the_readme(
 
 
 #: the async flow's example runs in make test-slow: AbstractFlowTests cover AsyncFlow on aiokafka by default
-@pytest.mark.parametrize("example", ["flow_sync.py", pytest.param("flow_async.py", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("example", ["flow_sync.py", pytest.param("flow_async.py", marks=pytest.mark.extra)])
 def test_the_flow_examples_run_and_are_on_their_page(
     example: str, kafka_cluster: KafkaCluster, new_topic: Callable[..., str]
 ) -> None:

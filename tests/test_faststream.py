@@ -194,7 +194,7 @@ async def test_a_concurrent_subscriber_whose_workers_are_all_busy_pauses_and_sta
     assert sorted(app.delivered) == [(0, offset) for offset in produced]  # each once
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 @pytest.mark.asyncio
 async def test_native_faststream_concurrent_subscriber_leaves_its_group_while_every_worker_is_busy(
     kafka_cluster: KafkaCluster, topic: str, group_id: str

@@ -221,7 +221,7 @@ def test_every_public_call_works_or_raises_a_pauseable_error_and_changes_nothing
     _fuzz_live(live, EXAMPLES)
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 def test_every_public_call_works_or_raises_a_pauseable_error_long_run(live: Live) -> None:
     _fuzz_live(live, SLOW_EXAMPLES)
 

@@ -236,7 +236,7 @@ def test_the_cli_pauses_shows_and_resumes(
     assert "pauseable control-topic create" in capsys.readouterr().err
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 def test_a_late_owner_applies_a_pending_strategy_only_up_to_the_resume(
     confluent: BackendHarness, topic: str, group_id: str, operator: Operator
 ) -> None:
@@ -264,7 +264,7 @@ def test_a_late_owner_applies_a_pending_strategy_only_up_to_the_resume(
     assert operator.status(group_id, topic)[0].applied == "seek-to-end [5, 10) committed"
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 def test_a_partition_resumed_under_a_topic_pause_runs_while_the_others_stay_paused(
     confluent: BackendHarness, new_topic: NewTopic, group_id: str, operator: Operator
 ) -> None:
@@ -308,7 +308,7 @@ def test_a_partition_the_user_resumes_while_the_group_holds_it_is_paused_nativel
         harness.close()
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 def test_a_group_pause_follows_partitions_with_the_consumer_group_protocol(
     confluent: BackendHarness, new_topic: NewTopic, group_id: str, operator: Operator
 ) -> None:

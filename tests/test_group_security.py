@@ -238,7 +238,7 @@ def test_with_the_documented_acls_a_pause_stops_a_member_and_its_resume_is_appli
         ctl.close()
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 @pytest.mark.parametrize("client", ["kafka-python", "aiokafka"])
 def test_through_the_java_style_clients_an_operator_without_write_is_refused(
     secure: SecureCluster, client: str
@@ -253,7 +253,7 @@ def test_through_the_java_style_clients_an_operator_without_write_is_refused(
     assert f"grant WRITE on Topic:{secure.control_topic} to it" in str(refused.value)
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 def test_on_kafka_python_a_member_without_read_on_the_control_topic_fails_at_start(secure: SecureCluster) -> None:
     kafka = pytest.importorskip("kafka")
     consumer = kafka.KafkaConsumer(

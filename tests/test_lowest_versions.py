@@ -97,7 +97,7 @@ def test_the_lowest_declared_versions_pass_a_smoke_run_of_the_suite(
     _check(lowest_env, result, tmp_path / "matrix.json", len(SMOKE))
 
 
-@pytest.mark.slow
+@pytest.mark.extra
 def test_the_lowest_declared_versions_pass_the_whole_suite(
     lowest_env: Path, kafka_cluster: KafkaCluster, tmp_path: Path
 ) -> None:

@@ -59,7 +59,7 @@ def _run_suite(
 #: among them, and neighbours that must pass); make test-slow the whole suite, where nothing else may fail
 SUBSETS = [
     pytest.param(("-k", "committed or seek_to_end or commit_without or pausing"), id="commit-seek-pause"),
-    pytest.param((), id="whole-suite", marks=pytest.mark.slow),
+    pytest.param((), id="whole-suite", marks=pytest.mark.extra),
 ]
 
 
