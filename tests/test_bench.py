@@ -30,7 +30,7 @@ FIRST_PARTY = ["aiokafka", "confluent-kafka", "confluent-kafka-aio", "kafka-pyth
 #: the sections a run writes whatever it measures (a section not measured is there, empty)
 DOCUMENT = {"machine", "versions", "config", "samples", "summary", "took_s", "broker", "overhead", "throughput",
             "poll_latency", "scale", "fetching", "slow_sink"}  # fmt: skip
-#: sections whose tiny run takes 20-40 s on a loaded machine: in make test-slow
+#: sections whose tiny run takes 20-40 s on a loaded machine: in make test-extra
 SLOW_SECTIONS = {"scale", "overhead", "poll-latency", "slow-sink"}
 #: the bench process may take this long; below pytest-timeout's 300 s, so a stuck sample fails with its output
 RUN_TIMEOUT_S = 280
@@ -40,7 +40,7 @@ RUN_TIMEOUT_S = 280
     ("section", "backends"),
     # One run per section, and for the latency section per backend (five sample processes each): every run a
     # few processes, not the ~50 of all sections at once, which took 200-300 s on a loaded 2-core machine.
-    # make test keeps the latency section on one backend and the sections that are cheap; the rest in test-slow.
+    # make test keeps the latency section on one backend and the sections that are cheap; the rest in test-extra.
     [
         pytest.param("latency", [name], marks=[] if name == "confluent-kafka" else [pytest.mark.extra])
         for name in FIRST_PARTY

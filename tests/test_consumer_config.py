@@ -1,7 +1,7 @@
 """The suite under the user's own consumer configuration (``--pauseable-consumer-config``, issue 14).
 
 confluent-kafka runs a few group behaviours under KIP-848 (``group.protocol=consumer``) and under
-``cooperative-sticky`` in ``make test``, the whole suite under each in ``make test-slow``.
+``cooperative-sticky`` in ``make test``, the whole suite under each in ``make test-extra``.
 """
 
 from __future__ import annotations

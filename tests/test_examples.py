@@ -212,7 +212,7 @@ def test_the_metrics_example_runs_and_its_output_is_in_the_readme(
     assert printed in readme, f"docs/metrics.md must show what examples/metrics.py printed:\n{printed}"
 
 
-#: the async flow's example runs in make test-slow: AbstractFlowTests cover AsyncFlow on aiokafka by default
+#: the async flow's example runs in make test-extra: AbstractFlowTests cover AsyncFlow on aiokafka by default
 @pytest.mark.parametrize("example", ["flow_sync.py", pytest.param("flow_async.py", marks=pytest.mark.extra)])
 def test_the_flow_examples_run_and_are_on_their_page(
     example: str, kafka_cluster: KafkaCluster, new_topic: Callable[..., str]

@@ -5,7 +5,7 @@ a timed pause ends by itself.
 
 ``faststream_backend`` is the pauseable backend that serves the FastStream broker: ``aiokafka`` for
 ``faststream.kafka``, ``confluent-kafka`` for ``faststream.confluent``. One per case by default
-(ONE_BACKEND_BY_DEFAULT in tests/conftest.py), the other's in ``make test-slow``.
+(ONE_BACKEND_BY_DEFAULT in tests/conftest.py), the other's in ``make test-extra``.
 """
 
 from __future__ import annotations

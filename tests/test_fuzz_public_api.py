@@ -1,7 +1,7 @@
 """Fuzzing the public API: arbitrary arguments either work or raise a PauseableError, and change nothing.
 
 One live controller per backend (two partitions assigned, records in them) takes 100 seeded hypothesis
-examples (2,000 under ``make test-slow``): each picks a public method and arguments drawn from arbitrary Python values
+examples (2,000 under ``make test-extra``): each picks a public method and arguments drawn from arbitrary Python values
 mixed with plausible ones (assigned, unassigned and non-existent partitions, offsets and timestamps
 around Kafka's limits, NaN and infinities, strategy objects and classes). The property: the call
 returns, leaving the controller consistent (the same assignment, paused ⊆ assigned), or raises a
@@ -38,7 +38,7 @@ from pauseable_testing import KafkaCluster
 from pauseable_testing.cluster import unique_name
 from pauseable_testing.harness import BackendHarness, Blocking
 
-#: Examples per backend: about 10 s for each in CI; `make test-slow` runs SLOW_EXAMPLES.
+#: Examples per backend: about 10 s for each in CI; `make test-extra` runs SLOW_EXAMPLES.
 EXAMPLES = 100
 SLOW_EXAMPLES = 2000
 #: The longest poll a drawn timeout may make (longer valid ones are drawn as invalid ones instead).

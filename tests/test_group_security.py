@@ -13,7 +13,7 @@ One secure local cluster for the module (SASL/PLAIN on every listener, ``Standar
 
 confluent-kafka by default: the refusals are the broker's, the same for every client (the library turns each
 client's authorization errors into :class:`~pauseable.errors.ControlTopicAccessError` through
-``ControlClient.denied``); the refusals through kafka-python and aiokafka in ``make test-slow``.
+``ControlClient.denied``); the refusals through kafka-python and aiokafka in ``make test-extra``.
 """
 
 from __future__ import annotations

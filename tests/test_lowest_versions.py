@@ -1,7 +1,7 @@
 """The lower bounds the distributions declare are true: the lowest version of every dependency, installed
 from the package index into a side environment with the wheels, passes the conformance suite.
 
-``make test`` runs a smoke subset (one behaviour of each kind); ``make test-slow`` the whole suite. The
+``make test`` runs a smoke subset (one behaviour of each kind); ``make test-extra`` the whole suite. The
 environment is kept under ``build/side-envs/`` while the wheels and the bounds stay the same.
 """
 

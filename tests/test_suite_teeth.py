@@ -56,7 +56,7 @@ def _run_suite(
 
 
 #: make test runs the behaviours of committed offsets, seeks to the end and pausing (the six its bugs break
-#: among them, and neighbours that must pass); make test-slow the whole suite, where nothing else may fail
+#: among them, and neighbours that must pass); make test-extra the whole suite, where nothing else may fail
 SUBSETS = [
     pytest.param(("-k", "committed or seek_to_end or commit_without or pausing"), id="commit-seek-pause"),
     pytest.param((), id="whole-suite", marks=pytest.mark.extra),
