@@ -50,7 +50,8 @@ ONE_BACKEND_BY_DEFAULT = {
     "test_close_and_a_rebalance_end_pauses_and_opentelemetry_sees_it": "confluent-kafka",
     "test_the_lag_of_a_paused_partition_grows_while_paused_and_too_long_is_flagged_once": "aiokafka",
     # flow control (pauseable.flow): one rule set (FlowCore) over the controller's calls, which the rest of the
-    # suite already checks on every backend; the others' cases run in make test-extra (the crash and revocation ledgers in make test-slow)
+    # suite already checks on every backend; the others' cases run in make test-extra (the crash and revocation
+    # ledgers in make test-slow)
     "test_backpressure_bounds_the_records_in_flight_and_the_finished_prefix_is_committed": "confluent-kafka",
     "test_long_running_work_keeps_the_member_in_its_group_and_delivers_nothing_meanwhile": "confluent-kafka",
     "test_a_failed_record_is_retried_from_its_offset_then_dead_lettered": "aiokafka",
