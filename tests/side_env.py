@@ -27,12 +27,18 @@ DISTRIBUTIONS = {
     "pauseable-aiokafka": "adapters/aiokafka",
     "pauseable-kafka-python": "adapters/kafka-python",
 }
+#: the plugin distributions -> their folders
+PLUGINS = {
+    "pauseable-prometheus": "plugins/prometheus",
+    "pauseable-opentelemetry": "plugins/opentelemetry",
+    "pauseable-faststream": "plugins/faststream",
+}
 
 
 def build_wheels(out: Path, names: Iterable[str] = DISTRIBUTIONS) -> list[Path]:
     """Build the wheels of ``names`` into ``out`` and return them."""
     out.mkdir(parents=True, exist_ok=True)
-    folders = [str(ROOT / DISTRIBUTIONS[name]) for name in names]
+    folders = [str(ROOT / {**DISTRIBUTIONS, **PLUGINS}[name]) for name in names]
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(out),
          *folders],
@@ -66,7 +72,8 @@ def side_env(name: str, requirements: Sequence[str], wheels: Sequence[Path], ins
         shutil.rmtree(old, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
     pip = [str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    quiet = {**os.environ, "PIP_NO_WARN_SCRIPT_LOCATION": "1"}
+    # the side environment sees only what it installed: no PYTHONPATH into a checkout
+    quiet = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "PIP_NO_WARN_SCRIPT_LOCATION": "1"}
     if requirements:
         _run([*pip, *requirements], quiet)
     links = sorted({str(wheel.parent) for wheel in wheels})
@@ -76,7 +83,9 @@ def side_env(name: str, requirements: Sequence[str], wheels: Sequence[Path], ins
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    # Not from the checkout: `python -m pip` puts the working directory on sys.path, where the editable install's
+    # pauseable.egg-info would read as "pauseable already installed" and the wheel would be left out.
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=ENVS)
     if result.returncode != 0:
         raise RuntimeError(
             f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-3000:]}"

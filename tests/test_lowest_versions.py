@@ -1,8 +1,9 @@
 """The lower bounds the distributions declare are true: the lowest version of every dependency, installed
-from the package index into a side environment with the wheels, passes the conformance suite.
+from the package index into a side environment with the wheels, passes the conformance suite; the plugins'
+lowest ones run their examples.
 
-``make test`` runs a smoke subset (one behaviour of each kind); ``make test-extra`` the whole suite. The
-environment is kept under ``build/side-envs/`` while the wheels and the bounds stay the same.
+``make test`` runs a smoke subset (one behaviour of each kind); ``make test-extra`` the whole suite and the
+plugins. The environments are kept under ``build/side-envs/`` while the wheels and the bounds stay the same.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import subprocess
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
-from side_env import DISTRIBUTIONS, build_wheels, installed, side_env
+from side_env import DISTRIBUTIONS, PLUGINS, ROOT, build_wheels, installed, side_env
 
 from pauseable_testing import KafkaCluster
+from pauseable_testing.harness import Producer
 
 #: one behaviour of each kind (pause, resume, topic pause in a group, seek, offsets, commits), and the
 #: ones that failed on the releases just below the bounds
@@ -34,14 +37,14 @@ SMOKE = [
 BACKENDS = {"aiokafka": "aiokafka", "confluent-kafka": "confluent-kafka", "kafka-python": "kafka-python"}
 
 
-def lowest_requirements() -> dict[str, str]:
-    """Every third-party dependency of the five distributions, at the lowest version it declares
+def lowest_requirements(distributions: Iterable[str] = DISTRIBUTIONS) -> dict[str, str]:
+    """Every third-party dependency of ``distributions`` (the five by default), at the lowest version it declares
     (read from the installed metadata, which `make venv` refreshes whenever a pyproject.toml changes)."""
     lowest: dict[str, str] = {}
-    for dist in DISTRIBUTIONS:
+    for dist in distributions:
         for line in importlib.metadata.requires(dist) or []:
             requirement = Requirement(line)
-            if requirement.marker is not None or requirement.name in DISTRIBUTIONS:
+            if requirement.marker is not None or requirement.name in {*DISTRIBUTIONS, *PLUGINS}:
                 continue  # an extra's adapter, or one of ours
             bounds = [spec.version for spec in requirement.specifier if spec.operator == ">="]
             assert len(bounds) == 1, f"{dist}: {line!r} declares no lower bound"
@@ -106,3 +109,55 @@ def test_the_lowest_declared_versions_pass_the_whole_suite(
     result = _conformance(lowest_env, kafka_cluster, tmp_path)
     behaviours = len([name for name in dir(ConformanceSuite) if name.startswith("test_")])
     _check(lowest_env, result, tmp_path / "matrix.json", behaviours)
+
+
+def test_every_plugin_bound_is_the_one_the_plugin_run_installs() -> None:
+    assert lowest_requirements(PLUGINS) == {
+        "prometheus-client": "0.20",
+        "opentelemetry-api": "1.20",
+        "faststream": "0.7",
+    }
+
+
+@pytest.mark.extra
+def test_the_plugins_at_their_lowest_declared_versions_run_their_examples(
+    kafka_cluster: KafkaCluster, tmp_path: Path, new_topic: Callable[..., str]
+) -> None:
+    """examples/metrics.py (both metrics plugins; the OpenTelemetry SDK at the API's lowest release) and
+    examples/faststream_app.py, with the clients at their pinned releases, print what they print in the main
+    environment."""
+    lowest = lowest_requirements(PLUGINS)
+    pins = [f"{name}=={version}" for name, version in sorted(lowest.items())]
+    pins.append(f"opentelemetry-sdk=={lowest['opentelemetry-api']}")
+    pins += [f"{dist}=={importlib.metadata.version(dist)}" for dist in ("pluggy", "confluent-kafka", "aiokafka")]
+    wheels = build_wheels(tmp_path / "wheels", ["pauseable", "pauseable-confluent-kafka", "pauseable-aiokafka",
+                                                *PLUGINS])  # fmt: skip
+    env = side_env("plugins-lowest", pins, wheels, ["pauseable", "pauseable-confluent-kafka", "pauseable-aiokafka",
+                                                    *PLUGINS])  # fmt: skip
+    versions = {name.lower().replace("_", "-"): version for name, version in installed(env).items()}
+    assert {name: versions.get(name) for name in lowest} == {name: f"{v}.0" for name, v in lowest.items()}
+    for example, expect in [("metrics.py", _metrics_printed), ("faststream_app.py", _faststream_printed)]:
+        topic = new_topic()
+        producer = Producer(kafka_cluster.bootstrap_servers)
+        producer.produce(topic, 5, partition=0)
+        producer.close()
+        result = subprocess.run(
+            [str(env / "bin" / "python"), str(ROOT / "examples" / example)], capture_output=True, text=True,
+            env={"PATH": "/usr/bin:/bin", "PAUSEABLE_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap_servers,
+                 "TOPIC": topic}, timeout=180,
+        )  # fmt: skip
+        assert result.returncode == 0, f"{example}: {result.stderr[-3000:]}"
+        expect(result.stdout.splitlines())
+
+
+def _metrics_printed(lines: list[str]) -> None:
+    """The same scrape and the same OpenTelemetry points as the Metrics page shows (the main environment's)."""
+    assert "\n".join(lines) in (ROOT / "docs" / "metrics.md").read_text(), "\n".join(lines)
+
+
+def _faststream_printed(lines: list[str]) -> None:
+    assert lines == [
+        "backend: aiokafka",
+        "seek-to-end: resumed 1 partition(s), skipped 4 offset(s): orders[0] [5, 9)",
+        "delivered: [0, 1, 2, 3, 4, 9]",
+    ]
