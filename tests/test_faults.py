@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flow_member import fails
 
-from pauseable import ResumeError, SeekToEnd, SkipReport, TopicPartition
+from pauseable import Backoff, ResumeError, Retry, SeekToEnd, SkipReport, TopicPartition
 from pauseable.core import LookupRetry
 from pauseable.registry import get_backend
 from pauseable_testing.broker import metadata
@@ -377,6 +378,62 @@ def _answer_or_error(call: Callable[[], Any]) -> Any:
         return call()
     except Exception as exc:  # shown by the assertion in the test's own thread
         return exc
+
+
+@pytest.mark.cluster
+def test_the_leader_killed_during_a_retry_back_off_loses_nothing_and_the_ledger_holds(
+    fault_harness: BackendHarness, cluster3: KafkaCluster, replicated_topic: Callable[[int], str], group_id: str
+) -> None:
+    """A flow's record fails and its partition waits out the back-off, paused; meanwhile the partition's leader
+    is killed, records go to the new leader, and the node starts again. Every produced offset ends done or
+    dead-lettered (after its attempts), none twice, the failed one retried from its own offset."""
+    assert cluster3.local is not None
+    topic = replicated_topic(1)
+    tp = TopicPartition(topic, 0)
+    ledger = Ledger()
+    ledger.produce(tp, fault_harness.produce(topic, 12))  # offsets 3 and 10 always fail (flow_member.fails)
+    ctl = fault_harness.controller(group_id, session_timeout_ms=6000, heartbeat_interval_ms=1000)
+
+    def dead(record: Any, error: BaseException) -> None:
+        ledger.dead_letter(tp, [ctl.locate(record)[2]])
+
+    flow = fault_harness.flow(ctl, retry=Retry(Backoff(first=2.0, longest=2.0), attempts=2, dead_letter=dead),
+                              commit_every_s=0.2)  # fmt: skip
+    revocations: list[int] = []
+
+    def revoked(partitions: list[TopicPartition]) -> None:
+        """The coordinator's death may rebalance: the flow committed the finished prefix, and what ended after it
+        comes again (at-least-once, as for a new consumer)."""
+        ended = ledger.covered(tp)
+        prefix = next(offset for offset in range(len(ended) + 1) if offset not in ended)
+        revocations.append(prefix)
+        ledger.handover({tp: prefix})
+
+    flow.subscribe(topic, on_revoked=revoked)
+
+    def work(until: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 90
+        while not until():
+            assert time.monotonic() < deadline, f"{fault_harness.name}: waited 90 s for {what}: {ledger.violations()}"
+            for record in flow.poll(0.2):
+                offset = ctl.locate(record)[2]
+                if fails(offset):
+                    ledger.attempt(tp, offset)
+                    flow.failed(record, RuntimeError("the work failed"))
+                else:
+                    ledger.deliver_offsets(tp, [offset])
+                    flow.done(record)
+
+    work(lambda: tp in ctl.paused(), "the first failure's back-off")
+    leader = _leader(cluster3, tp)
+    cluster3.local.stop_node(leader, kill=True)  # during the 2 s back-off
+    more = fault_harness.produce(topic, 5)  # to the new leader, once elected
+    ledger.produce(tp, more)
+    cluster3.local.start_node(leader)
+    work(ledger.complete, "every offset done or dead-lettered")
+    ledger.check(f"{fault_harness.name}, revoked at {revocations}")
+    assert ledger.figures().dead_lettered == sum(1 for offset in ledger.produced[tp] if fails(offset))
+    flow.close()
 
 
 class _Member:

@@ -22,8 +22,9 @@ _PRODUCE_VERSION = 7  # non-flexible, record batches v2, idempotence; every Kafk
 _INIT_PRODUCER_ID = 22
 _INIT_PRODUCER_ID_VERSION = 1
 #: errors after which the batch is sent again (to the leader asked for anew): the leader moved or is being
-#: elected, too few replicas are in sync for now, the request timed out, a coordinator is loading
-_RETRIABLE = frozenset({5, 6, 7, 14, 15, 19, 20, 56, 74, 75})
+#: elected (3: a node just restarted answers for a partition it does not lead yet), too few replicas are in sync
+#: for now, the request timed out, a coordinator is loading
+_RETRIABLE = frozenset({3, 5, 6, 7, 14, 15, 19, 20, 56, 74, 75})
 #: a bulk batch: well below the broker's message.max.bytes (1 MiB by default), and checksummed quickly
 _BATCH_BYTES = 256_000
 _RETRY_S = 60.0
