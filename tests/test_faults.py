@@ -27,7 +27,7 @@ from pauseable import Backoff, ResumeError, Retry, SeekToEnd, SkipReport, TopicP
 from pauseable.core import LookupRetry
 from pauseable.registry import get_backend
 from pauseable_testing.broker import metadata
-from pauseable_testing.cluster import KafkaCluster
+from pauseable_testing.cluster import KafkaCluster, unique_name
 from pauseable_testing.harness import BackendHarness, Blocking, NewTopic
 from pauseable_testing.ledger import Ledger
 
@@ -434,6 +434,72 @@ def test_the_leader_killed_during_a_retry_back_off_loses_nothing_and_the_ledger_
     ledger.check(f"{fault_harness.name}, revoked at {revocations}")
     assert ledger.figures().dead_lettered == sum(1 for offset in ledger.produced[tp] if fails(offset))
     flow.close()
+
+
+@pytest.mark.cluster
+def test_the_control_leader_killed_in_a_group_pause_keeps_it_and_its_resume_applies_once(
+    fault_harness: BackendHarness, cluster3: KafkaCluster, replicated_topic: Callable[[int], str], group_id: str
+) -> None:
+    """Group pauses on the three-node cluster (control and marks topics replicated 3 times): two members hold a
+    group pause; the control topic's leader is killed; the operator resumes with seek-to-end while that node is
+    down; each member applies the strategy once (its range marked and committed), skips exactly what was produced
+    during the pause, and nothing is delivered twice. The node then comes back."""
+    import pauseable
+    from pauseable import GroupPauses, Operator
+
+    assert cluster3.local is not None
+    harness = fault_harness
+    operator = Operator({"bootstrap.servers": cluster3.bootstrap_servers}, control_topic=unique_name("control"),
+                        by="faults")  # fmt: skip
+    members: list[Blocking] = []
+    try:
+        assert operator.create_control_topic() == 3
+        topic = replicated_topic(2)
+        tps = [TopicPartition(topic, p) for p in (0, 1)]
+        ledger = Ledger()
+        config = harness.backend.lookup_config
+        for _ in range(2):
+            consumer = harness.native_consumer(group_id)
+            settings = GroupPauses(topic=operator.control_topic)
+            lookup = config(harness.settings(group_id)) if config is not None else None
+            build: Any = pauseable.async_controller if harness.backend.is_async else pauseable.controller
+            members.append(Blocking(build(consumer, lookup_config=lookup, group_pauses=settings), harness.run))
+            members[-1].subscribe([topic])
+        delivered = {ctl: ledger.delivered for ctl in members}  # one ledger: a partition moves between them
+        pairs = list(delivered.items())
+        harness.consume_all(pairs, lambda: all(len(m.assignment()) == 1 for m in members), what="one partition each",
+                            timeout=90)  # fmt: skip
+        for tp in tps:  # produced once the partitions are settled: nothing moves uncommitted
+            ledger.produce(tp, harness.produce(topic, 5, tp.partition))
+        harness.consume_all(pairs, ledger.complete, what="the first records")
+        operator.pause(group_id, topic, then="seek-to-end", reason="faults")
+        harness.consume_all(pairs, lambda: all(len(m.paused()) == 1 for m in members), what="both paused")
+        control_leader = _leader(cluster3, TopicPartition(operator.control_topic, 0))
+        cluster3.local.stop_node(control_leader, kill=True)
+        for tp in tps:
+            ledger.produce(tp, harness.produce(topic, 5, tp.partition))
+        harness.poll_for(members[0], 0.5, into=ledger.delivered)
+        harness.poll_for(members[1], 0.5, into=ledger.delivered)
+        operator.resume(group_id, topic)  # written to the control topic's new leader
+        harness.consume_all(pairs, lambda: not any(m.paused() for m in members), what="both resumed", timeout=90)
+        for ctl in members:
+            assert ctl.last_report is not None, "a member resumed without its strategy"
+            ledger.report(ctl.last_report)
+        after = {tp: harness.produce(topic, 3, tp.partition) for tp in tps}
+        for tp, offsets in after.items():
+            ledger.produce(tp, offsets)
+        harness.consume_all(pairs, ledger.complete, what="every offset delivered or skipped", timeout=90)
+        harness.poll_for(members[0], 0.5, into=ledger.delivered)
+        ledger.check(harness.name)
+        for tp in tps:
+            assert sorted(ledger.skipped[tp]) == list(range(5, 10)), ledger.skipped
+        statuses = operator.status(group_id, topic)
+        assert [(s.state, s.applied) for s in statuses] == [("running", "seek-to-end [5, 10) committed")] * 2
+        cluster3.local.start_node(control_leader)
+    finally:
+        for ctl in members:
+            ctl.close()
+        operator.close()
 
 
 class _Member:
