@@ -279,15 +279,25 @@ class ControllerCore:
         self.hooks.pauseable_resume_failed(controller=controller, strategy=strategy, error=error)
         return error
 
-    @staticmethod
     def handover_offsets(
-        positions: Mapping[TopicPartition, int | None], seeks: Mapping[TopicPartition, int]
+        self, positions: Mapping[TopicPartition, int | None], seeks: Mapping[TopicPartition, int]
     ) -> dict[TopicPartition, int]:
         """What a Rebuild commits before it closes the consumer: the resumed partitions' new offsets, and the
         position of every other assigned partition. A position is unknown only for a partition nothing was
-        delivered from nor sought (the adapter contract): its committed offset is already where it stands."""
+        delivered from nor sought (the adapter contract): its committed offset is already where it stands.
+
+        A skipped range still ahead (a discard not yet past it) is handed over as its end: its offsets were
+        reported skipped, and the new consumer has no rule to drop them (a slow run delivered a discard-until's
+        whole range again after a Rebuild: seed 210, confluent-kafka-aio, a node killed mid-discard)."""
         offsets = {tp: p for tp, p in positions.items() if p is not None}
         offsets.update(seeks)
+        for (topic, partition), rule in self.skips.items():
+            tp = TopicPartition(topic, partition)
+            if (tp in positions or tp in seeks) and offsets.get(tp, rule.skipped.start) < rule.skipped.end:
+                offsets[tp] = rule.skipped.end
+                if not rule.skipped.done:  # past it now, by the commit: the skipped hook hears of it
+                    rule.skipped.done = True
+                    self.finished.append(rule.skipped)
         return offsets
 
     @staticmethod
@@ -379,6 +389,7 @@ class ControllerCore:
         if isinstance(strategy, Rebuild):  # the new consumer starts past every range
             for skipped in report.ranges.values():
                 skipped.done = True
+            self.announce_finished(controller)  # earlier discards the hand-over got past (handover_offsets)
         self.end(controller, partitions, "timed" if op == TIMED_RESUME else "resumed")
         self.mark_resumed(partitions)
         self.paused_topics.difference_update(topics)
