@@ -57,8 +57,6 @@ ONE_BACKEND_BY_DEFAULT = {
     "test_a_failed_record_is_retried_from_its_offset_then_dead_lettered": "aiokafka",
     "test_a_revocation_commits_only_the_finished_prefix_and_the_unfinished_work_comes_again": "confluent-kafka",
     "test_a_member_crashing_mid_work_loses_nothing_and_the_ledger_holds": "confluent-kafka",
-    "test_the_leader_killed_during_a_retry_back_off_loses_nothing_and_the_ledger_holds": "aiokafka",
-    "test_the_control_leader_killed_in_a_group_pause_keeps_it_and_its_resume_applies_once": "kafka-python",
     # FastStream (tests/test_faststream.py, parametrized by faststream_backend): the getter is routed the same way
     # on both brokers; the confluent broker's executor front by default for the ledger, aiokafka for the timed end
     "test_a_paused_partition_reaches_no_handler_and_seek_to_end_skips_exactly_what_it_reports": "confluent-kafka",
@@ -78,8 +76,6 @@ RELIABILITY = {
     "test_a_group_pause_follows_partitions_through_a_rebalance_and_a_restart",
     "test_a_revocation_commits_only_the_finished_prefix_and_the_unfinished_work_comes_again",
     "test_a_member_crashing_mid_work_loses_nothing_and_the_ledger_holds",
-    "test_the_leader_killed_during_a_retry_back_off_loses_nothing_and_the_ledger_holds",
-    "test_the_control_leader_killed_in_a_group_pause_keeps_it_and_its_resume_applies_once",
 }
 
 

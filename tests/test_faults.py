@@ -381,6 +381,7 @@ def _answer_or_error(call: Callable[[], Any]) -> Any:
 
 
 @pytest.mark.cluster
+@pytest.mark.slow  # a fault run of its own (~60 s each): every backend in make test-slow
 def test_the_leader_killed_during_a_retry_back_off_loses_nothing_and_the_ledger_holds(
     fault_harness: BackendHarness, cluster3: KafkaCluster, replicated_topic: Callable[[int], str], group_id: str
 ) -> None:
@@ -437,6 +438,7 @@ def test_the_leader_killed_during_a_retry_back_off_loses_nothing_and_the_ledger_
 
 
 @pytest.mark.cluster
+@pytest.mark.slow  # a fault run of its own (~60 s each): every backend in make test-slow
 def test_the_control_leader_killed_in_a_group_pause_keeps_it_and_its_resume_applies_once(
     fault_harness: BackendHarness, cluster3: KafkaCluster, replicated_topic: Callable[[int], str], group_id: str
 ) -> None:
