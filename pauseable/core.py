@@ -294,10 +294,7 @@ class ControllerCore:
         for (topic, partition), rule in self.skips.items():
             tp = TopicPartition(topic, partition)
             if (tp in positions or tp in seeks) and offsets.get(tp, rule.skipped.start) < rule.skipped.end:
-                offsets[tp] = rule.skipped.end
-                if not rule.skipped.done:  # past it now, by the commit: the skipped hook hears of it
-                    rule.skipped.done = True
-                    self.finished.append(rule.skipped)
+                offsets[tp] = rule.skipped.end  # past it once committed: rebuilt() marks it done
         return offsets
 
     @staticmethod
@@ -512,6 +509,10 @@ class ControllerCore:
         check_adapter(self.backend, adapter)
         self.adapter = adapter
         self.locate, self.size = adapter.locate, adapter.size
+        for rule in self.skips.values():  # the hand-over went past them (handover_offsets): the hook hears of it
+            if not rule.skipped.done:
+                rule.skipped.done = True
+                self.finished.append(rule.skipped)
         self.skips.clear()
         self.mark_resumed(resumed)
         self.closed = False
