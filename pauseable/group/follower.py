@@ -38,11 +38,15 @@ def require_topic(client: ControlClient, topic: str, control: str | None = None)
 
 
 def read_state(
-    client: ControlClient, topic: str, timeout: float = SYNC_TIMEOUT_S, state: GroupState | None = None
+    client: ControlClient,
+    topic: str,
+    timeout: float = SYNC_TIMEOUT_S,
+    state: GroupState | None = None,
+    control: str | None = None,
 ) -> tuple[GroupState, int]:
-    """A control (or marks) topic's whole state, read once up to its end (for operators), added to ``state``,
-    and its partition count."""
-    partitions = require_topic(client, topic)
+    """A control topic's (or ``control``'s marks topic's) whole state, read once up to its end (for operators),
+    added to ``state``, and its partition count."""
+    partitions = require_topic(client, topic, control)
     state = GroupState() if state is None else state
     client.read(topic, partitions)
     ends = client.end_offsets(topic, range(partitions))

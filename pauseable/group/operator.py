@@ -109,7 +109,9 @@ class Operator:
             reader = self._client()
             try:
                 with guarded(reader, principal_of(self._config), topic, "Read", "reading"):
-                    read_state(reader, topic, state=state)
+                    read_state(
+                        reader, topic, state=state, control=None if topic == self.control_topic else self.control_topic
+                    )
             finally:
                 reader.close()
         return state
