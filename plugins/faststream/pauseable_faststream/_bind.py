@@ -17,15 +17,16 @@ AIOKAFKA_POLL_S = 0.5
 class _Binding:
     """The subscriber's consumer and the controller bound to it (a new one when FastStream restarts)."""
 
-    __slots__ = ("consumer", "controller", "finished", "handed", "pressed")
+    __slots__ = ("consumer", "controller", "finished", "generation", "handed", "pressed")
 
     def __init__(self) -> None:
         self.consumer: Any = None
         self.controller: AsyncPauseController[Any] | None = None
         #: partitions paused because every worker of a concurrent subscriber was busy
         self.pressed: set[TopicPartition] = set()
-        #: records a concurrent subscriber's getter handed over, and those its workers finished
-        self.handed = self.finished = 0
+        #: records a concurrent subscriber's getter handed over, and those its workers finished, since the
+        #: consumer of this generation (a restart begins a new one) started
+        self.handed = self.finished = self.generation = 0
 
     async def pace(self, ctl: AsyncPauseController[Any], workers: int) -> None:
         """A concurrent subscriber (``max_workers``): while every worker is busy, FastStream's loop would wait to
@@ -50,6 +51,7 @@ class _Binding:
         ctl, self.controller, self.consumer = self.controller, None, None
         self.pressed = set()
         self.handed = self.finished = 0
+        self.generation += 1  # work cancelled by the stop is not counted against the next consumer
         if isinstance(ctl, ExecutorController):
             ctl.controller.close()  # the consumer is closed already and its executor shut down: lookups only
         elif ctl is not None:
@@ -126,10 +128,12 @@ def attach(subscriber: Any) -> Any:
         work = subscriber._consume_msg
 
         async def counted(msg: Any) -> None:
+            generation = binding.generation
             try:
                 await work(msg)
             finally:
-                binding.finished += 1
+                if binding.generation == generation:
+                    binding.finished += 1
 
         subscriber._consume_msg = counted
 
