@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-from pauseable import Backoff, Backpressure, Retry
+from pauseable import Backoff, Backpressure, Retry, TopicPartition
 from pauseable.registry import get_backend
 from pauseable_testing.cluster import KafkaCluster
 from pauseable_testing.harness import BackendHarness
@@ -21,6 +21,18 @@ from pauseable_testing.harness import BackendHarness
 def fails(offset: int) -> bool:
     """The records whose work always fails (each ends dead-lettered after its attempts)."""
     return offset % 7 == 3
+
+
+def end(flow: Any, ctl: Any, ledger: Any, record: Any) -> None:
+    """End one record as the ledger tests do: its work fails by the rule of :func:`fails`, else succeeds."""
+    topic, partition, offset = ctl.locate(record)
+    tp = TopicPartition(topic, partition)
+    if fails(offset):
+        ledger.attempt(tp, offset)
+        flow.failed(record, RuntimeError("the work failed"))
+    else:
+        ledger.deliver_offsets(tp, [offset])
+        flow.done(record)
 
 
 #: the takeover's backpressure: workers full at 3 records, up to 4 more held before a native pause

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_member import fails
+from flow_member import end, fails
 
 from pauseable import Backoff, ResumeError, Retry, SeekToEnd, SkipReport, TopicPartition
 from pauseable.core import LookupRetry
@@ -417,13 +417,7 @@ def test_the_leader_killed_during_a_retry_back_off_loses_nothing_and_the_ledger_
         while not until():
             assert time.monotonic() < deadline, f"{fault_harness.name}: waited 90 s for {what}: {ledger.violations()}"
             for record in flow.poll(0.2):
-                offset = ctl.locate(record)[2]
-                if fails(offset):
-                    ledger.attempt(tp, offset)
-                    flow.failed(record, RuntimeError("the work failed"))
-                else:
-                    ledger.deliver_offsets(tp, [offset])
-                    flow.done(record)
+                end(flow, ctl, ledger, record)
 
     work(lambda: tp in ctl.paused(), "the first failure's back-off")
     leader = _leader(cluster3, tp)

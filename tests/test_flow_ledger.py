@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_member import HOLDING, fails, retry
+from flow_member import HOLDING, end, fails, retry
 
 from pauseable import TopicPartition
 from pauseable_testing.harness import BackendHarness, NewTopic
@@ -116,14 +116,7 @@ def _work(flow: Any, ctl: Any, topic: str, ledger: Ledger, pending: list[Any], l
     polled = flow.poll(0.1 if late else 0.3)
     ended, pending[:] = (list(pending), polled) if late else (polled, [])
     for record in ended:
-        _, partition, offset = ctl.locate(record)
-        tp = TopicPartition(topic, partition)
-        if fails(offset):
-            ledger.attempt(tp, offset)
-            flow.failed(record, RuntimeError("the work failed"))
-        else:
-            ledger.deliver_offsets(tp, [offset])
-            flow.done(record)
+        end(flow, ctl, ledger, record)
 
 
 def test_the_ledger_counts_dead_letters_as_a_way_to_end_and_attempts_apart() -> None:
