@@ -61,6 +61,7 @@ ONE_BACKEND_BY_DEFAULT = {
     # on both brokers; the confluent broker's executor front by default for the ledger, aiokafka for the timed end
     "test_a_paused_partition_reaches_no_handler_and_seek_to_end_skips_exactly_what_it_reports": "confluent-kafka",
     "test_a_timed_pause_ends_by_itself_at_the_subscribers_next_poll": "aiokafka",
+    "test_a_concurrent_subscriber_whose_workers_are_all_busy_pauses_and_stays_in_its_group": "aiokafka",
 }
 
 
