@@ -173,7 +173,9 @@ def add_commands(commands: Any) -> None:
 
     control = commands.add_parser("control-topic", help="manage the group pauses' control topic")
     actions = control.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="create it: compacted, replicated min(3, brokers) times")
+    create = actions.add_parser(
+        "create", help="create it and its marks topic (<name>-marks): compacted, replicated min(3, brokers) times"
+    )
     create.add_argument("--partitions", type=int, default=1)
     create.add_argument("--replication", type=int, help="default: min(3, brokers)")
     _common(create)
