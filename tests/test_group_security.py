@@ -50,6 +50,16 @@ USERS = {"ops": "ops-secret", "rogue": "rogue-secret", "member": "member-secret"
 Delivered = dict[TopicPartition, list[int]]
 
 
+#: confluent-kafka's setting names -> kafka-python's and aiokafka's
+_JAVA_KEYS = {
+    "bootstrap.servers": "bootstrap_servers",
+    "security.protocol": "security_protocol",
+    "sasl.mechanism": "sasl_mechanism",
+    "sasl.username": "sasl_plain_username",
+    "sasl.password": "sasl_plain_password",
+}
+
+
 @dataclass
 class SecureCluster:
     """The module's secure cluster, its control topic and the client settings of each user."""
@@ -71,15 +81,7 @@ class SecureCluster:
 
     def java_config(self, user: str) -> dict[str, Any]:
         """The same login in the key names of kafka-python and aiokafka."""
-        assert self.local.security is not None
-        name, password = self.local.security.login(user)
-        return {
-            "bootstrap_servers": self.local.bootstrap_servers,
-            "security_protocol": "SASL_PLAINTEXT",
-            "sasl_mechanism": "PLAIN",
-            "sasl_plain_username": name,
-            "sasl_plain_password": password,
-        }
+        return {_JAVA_KEYS[key]: value for key, value in self.config(user).items()}
 
     def topic(self) -> str:
         name = unique_name(f"{PREFIX}data")
