@@ -325,6 +325,12 @@ class ControllerCore:
             if skipped.done:  # sought past at once
                 self.hooks.pauseable_skipped(controller=controller, skipped=skipped)
 
+    def got_past(self, skipped: SkippedRange) -> None:
+        """The consumer is past ``skipped``: done, and the skipped hook hears of it at the next announcement."""
+        if not skipped.done:
+            skipped.done = True
+            self.finished.append(skipped)
+
     def announce_finished(self, controller: Any) -> None:
         finished, self.finished = self.finished, []
         for skipped in finished:
@@ -510,9 +516,7 @@ class ControllerCore:
         self.adapter = adapter
         self.locate, self.size = adapter.locate, adapter.size
         for rule in self.skips.values():  # the hand-over went past them (handover_offsets): the hook hears of it
-            if not rule.skipped.done:
-                rule.skipped.done = True
-                self.finished.append(rule.skipped)
+            self.got_past(rule.skipped)
         self.skips.clear()
         self.mark_resumed(resumed)
         self.closed = False
@@ -701,9 +705,7 @@ class ControllerCore:
                     if offset == rule.skipped.end - 1:
                         del self.skips[key]
                     continue
-                if not rule.skipped.done:
-                    rule.skipped.done = True
-                    self.finished.append(rule.skipped)
+                self.got_past(rule.skipped)
                 del self.skips[key]
             if key in jumped:  # the batch already went past the range: no seek back to its end
                 seeks.pop(TopicPartition(topic, partition), None)

@@ -207,6 +207,13 @@ class Decisions:
         return {tp: r for tp, r in ranges.items() if tp not in pending and not (tp in marks and marks[tp].committed)}
 
 
+def _send_marks(
+    writer: ControlClient, principal: str, topic: str, records: list[tuple[int, bytes, bytes | None]]
+) -> None:
+    with guarded(writer, principal, topic, "Write", "writing its applied marks to"):
+        writer.send(topic, records)
+
+
 class Applier:
     """Group pauses for a synchronous controller: what to do between two polls."""
 
@@ -262,8 +269,8 @@ class Applier:
         self.decisions.resumed(tps, ended.pause)
 
     def _mark(self, records: list[tuple[int, bytes, bytes | None]]) -> None:
-        with guarded(self._writer, self._principal, self._topic, "Write", "writing its applied marks to"):
-            self._writer.send(self._topic, records)
+        """Write applied marks (blocking: the async twin runs it in a thread)."""
+        _send_marks(self._writer, self._principal, self._topic, records)
 
     def _facts(self, controller: Any, tps: list[TopicPartition], ended: Ended) -> list[ResumeFacts]:
         assert ended.pause is not None
@@ -337,9 +344,8 @@ class AsyncApplier:
         self.decisions.resumed(tps, ended.pause)
 
     def _mark(self, records: list[tuple[int, bytes, bytes | None]]) -> None:
-        """Runs in a thread: the control client's calls block."""
-        with guarded(self._writer, self._principal, self._topic, "Write", "writing its applied marks to"):
-            self._writer.send(self._topic, records)
+        """Write applied marks (blocking: the async twin runs it in a thread)."""
+        _send_marks(self._writer, self._principal, self._topic, records)
 
     async def _facts(self, controller: Any, tps: list[TopicPartition], ended: Ended) -> list[ResumeFacts]:
         assert ended.pause is not None

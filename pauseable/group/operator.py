@@ -105,21 +105,25 @@ class Operator:
     def _state(self, marks: bool = False) -> GroupState:
         """The control topic's state, with the marks topic's too when ``marks``."""
         state = GroupState()
-        for topic in (self.control_topic, self.marks_topic) if marks else (self.control_topic,):
+        # each topic, and the control topic it belongs to (None: it is the control topic)
+        topics: list[tuple[str, str | None]] = [(self.control_topic, None)]
+        if marks:
+            topics.append((self.marks_topic, self.control_topic))
+        for topic, control in topics:
             reader = self._client()
             try:
                 with guarded(reader, principal_of(self._config), topic, "Read", "reading"):
-                    read_state(
-                        reader, topic, state=state, control=None if topic == self.control_topic else self.control_topic
-                    )
+                    read_state(reader, topic, state=state, control=control)
             finally:
                 reader.close()
         return state
 
-    def _send(self, records: list[tuple[int, bytes, bytes | None]]) -> None:
+    def _send(self, records: list[tuple[int, bytes, bytes | None]], topic: str | None = None) -> None:
+        """Write ``records`` to ``topic`` (the control topic unless given)."""
+        topic = topic or self.control_topic
         writer = self._write()
-        with guarded(writer, principal_of(self._config), self.control_topic, "Write", "writing to"):
-            writer.send(self.control_topic, records)
+        with guarded(writer, principal_of(self._config), topic, "Write", "writing to"):
+            writer.send(topic, records)
 
     def _check(self, group: str, topic: str, partition: int | None) -> int:
         """The control topic's partition count, once ``group``, ``topic`` and ``partition`` are checked."""
@@ -247,8 +251,7 @@ class Operator:
                     raise BackendError(f"the topic {topic!r} was created but is not listed 30 s on")
                 time.sleep(0.1)
             # Every partition starts with a record: a member must fetch to catch up, so one without READ says so
-            with guarded(writer, principal_of(self._config), topic, "Write", "writing to"):
-                writer.send(topic, [created_record(p, self.by) for p in range(partitions)])
+            self._send([created_record(p, self.by) for p in range(partitions)], topic)
         return chosen
 
     def close(self) -> None:
