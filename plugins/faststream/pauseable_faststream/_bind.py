@@ -65,18 +65,18 @@ class _Binding:
         return self.controller
 
 
-def _kind(subscriber: Any) -> str:
-    """``"kafka"`` or ``"confluent"`` (and ``"-batch"`` or ``"-concurrent"``); InvalidArgumentError for anything
-    else."""
+def _shape(subscriber: Any) -> tuple[str, str]:
+    """Which broker serves ``subscriber`` (``"kafka"`` or ``"confluent"``) and how it takes records (``"one"``,
+    ``"batch"`` or ``"concurrent"``); InvalidArgumentError for anything else."""
     module = type(subscriber).__module__
-    for kind in ("kafka", "confluent"):
-        usecase = f"faststream.{kind}.subscriber.usecase"
+    for broker in ("kafka", "confluent"):
+        usecase = f"faststream.{broker}.subscriber.usecase"
         if _is(subscriber, usecase, "ConcurrentBetweenPartitionsSubscriber"):
             break
         if _is(subscriber, usecase, "LogicSubscriber"):
             if _is(subscriber, usecase, "BatchSubscriber"):
-                return kind + "-batch"
-            return kind + ("-concurrent" if _is(subscriber, usecase, "ConcurrentDefaultSubscriber") else "")
+                return broker, "batch"
+            return broker, "concurrent" if _is(subscriber, usecase, "ConcurrentDefaultSubscriber") else "one"
     raise InvalidArgumentError(
         f"pauseable_faststream serves the Kafka subscribers of faststream.kafka and faststream.confluent with one "
         f"consumer each, not a {module}.{type(subscriber).__qualname__}"
@@ -94,7 +94,7 @@ def _is(subscriber: Any, module: str, name: str) -> bool:
 
 
 def _build(subscriber: Any, consumer: Any) -> AsyncPauseController[Any]:
-    if _kind(subscriber).startswith("kafka"):
+    if _shape(subscriber)[0] == "kafka":
         return pauseable.async_controller(consumer, backend="aiokafka")
     config = {key: value for key, value in consumer.config.items() if value is not None}
     sync = pauseable.controller(consumer.consumer, backend="confluent-kafka", lookup_config=config)
@@ -109,7 +109,7 @@ def attach(subscriber: Any) -> Any:
     unfiltered (at most one record, or one batch). Idempotent; InvalidArgumentError for a subscriber it does
     not serve (see the module's docstring).
     """
-    kind = _kind(subscriber)
+    broker, shape = _shape(subscriber)
     if getattr(subscriber, _BINDING, None) is not None:
         return subscriber
     binding = _Binding()
@@ -123,7 +123,7 @@ def attach(subscriber: Any) -> Any:
             await binding.release()
 
     subscriber.stop = stopped
-    concurrent = kind.endswith("-concurrent")
+    concurrent = shape == "concurrent"
     if concurrent:  # its workers run each record through this method: count what they finish
         work = subscriber._consume_msg
 
@@ -144,20 +144,20 @@ def attach(subscriber: Any) -> Any:
         binding.handed += len(records)
         return records[0] if records else None
 
-    if kind.startswith("kafka") and not kind.endswith("-batch"):
+    if broker == "kafka" and shape != "batch":
 
         async def get_one(consumer: Any) -> Any:
             return await one(binding.bound(subscriber, consumer), AIOKAFKA_POLL_S)
 
         subscriber.get_msg = get_one
-    elif kind == "kafka-batch":
+    elif broker == "kafka":
 
         async def get_batch(consumer: Any) -> Any:
             ctl = binding.bound(subscriber, consumer)
             return tuple(await ctl.poll(subscriber.batch_timeout_ms / 1000, max_records=subscriber.max_records or 500))
 
         subscriber.get_msg = get_batch
-    elif not kind.endswith("-batch"):
+    elif shape != "batch":
 
         async def get_confluent() -> Any:
             return await one(binding.bound(subscriber, subscriber.consumer), subscriber.polling_interval)
