@@ -143,13 +143,16 @@ class KafkaPythonAdapter(ConsumerAdapter):
         """Free the fetcher's in-line slot so records parked while paused are handed over again.
 
         kafka-python 3.0 parks the parsed records of a paused partition (KAFKA-7548) and restores
-        them only when the slot is ``None``; a fully drained slot is falsy but not ``None``, and the
-        parked partition is also left out of fetch requests, so a resumed partition never delivers
-        again. A drained slot holds nothing, so emptying it loses nothing.
+        them only when the slot is ``None``, one partition per call; a fully drained slot is falsy but
+        not ``None``, and a parked partition is also left out of fetch requests, so a resumed partition
+        never delivers again. Called at resume and before each poll (two partitions parked at once need
+        two restores). A drained slot holds nothing, so emptying it loses nothing.
         """
         fetcher = getattr(self._consumer, "_fetcher", None)
+        if not getattr(fetcher, "_paused_partition_records", None):
+            return
         current = getattr(fetcher, "_next_partition_records", None)
-        if current is not None and not current and getattr(fetcher, "_paused_partition_records", None):
+        if current is not None and not current:
             fetcher._next_partition_records = None  # type: ignore[union-attr]
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
@@ -260,6 +263,7 @@ class KafkaPythonAdapter(ConsumerAdapter):
     poll_slice_s = 0.3
 
     def poll(self, timeout: float, max_records: int) -> list[Any]:
+        self._unpark()
         batches = self._consumer.poll(timeout_ms=int(timeout * 1000), max_records=max_records)
         if len(batches) == 1:  # one partition's records: the client's own list, not a copy (the hot path)
             records: list[Any] = next(iter(batches.values()))

@@ -65,6 +65,26 @@ class AbstractResumeTests(SuiteFixtures):
         harness.consume(ctl, lambda d: count(d, p0) >= 200, into=got, what="p0's buffered records after resume")
         assert got == {p0: list(range(200)), p1: list(range(10))}
 
+    def test_resuming_several_partitions_paused_mid_fetch_delivers_all_of_them(
+        self, harness: BackendHarness, new_topic: NewTopic, group_id: str
+    ) -> None:
+        topic = new_topic(partitions=2)
+        p0, p1 = TopicPartition(topic, 0), TopicPartition(topic, 1)
+        for tp in (p0, p1):
+            harness.produce(topic, 200, partition=tp.partition)
+        ctl = harness.controller(group_id)
+        ctl.assign([p0, p1])
+        got = harness.consume(ctl, lambda d: count(d) >= 1, max_records=3)
+        first = next(iter(got))
+        ctl.pause(first)  # the rest of its fetch is still buffered in the client
+        other = p1 if first == p0 else p0
+        harness.consume(ctl, lambda d: count(d, other) >= 1, into=got, max_records=3)
+        ctl.pause(other)  # both partitions now hold buffered records, paused
+        harness.poll_for(ctl, 0.3, into=got)
+        ctl.resume([p0, p1])
+        harness.consume(ctl, lambda d: count(d) >= 400, into=got, what="both partitions' buffered records")
+        assert got == {p0: list(range(200)), p1: list(range(200))}
+
     def test_resuming_is_idempotent(self, harness: BackendHarness, topic: str, group_id: str) -> None:
         tp = TopicPartition(topic, 0)
         ctl = harness.controller(group_id)
