@@ -4,10 +4,12 @@
 dead-letters (the rule of :func:`fails`), commits every 0.2 s, and prints a line per record as it ends:
 ``done P O`` (then reports it done), ``failed P O`` (a failed attempt), ``dead P O`` (dead-lettered). Runs until
 killed.
+Every 2 s it writes its state to stderr (the test keeps it and shows its tail when the member stalls).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from typing import Any
@@ -45,6 +47,9 @@ def retry(dead: Any) -> Retry:
 
 
 def main(backend: str, bootstrap: str, group: str, topic: str) -> None:
+    logging.basicConfig(  # the clients' own account of a stall, for the test's message
+        level=logging.INFO, stream=sys.stderr, format="%(relativeCreated)d %(threadName)s %(name)s %(message)s"
+    )
     harness = BackendHarness(get_backend(backend), KafkaCluster(bootstrap))
     ctl = harness.controller(group, session_timeout_ms=1500, heartbeat_interval_ms=500, max_poll_interval_ms=10000)
 
@@ -54,7 +59,11 @@ def main(backend: str, bootstrap: str, group: str, topic: str) -> None:
 
     flow = harness.flow(ctl, retry=retry(dead), backpressure=Backpressure(high=5, min_pause_s=0.0), commit_every_s=0.2)
     flow.subscribe(topic)
+    shown = time.monotonic()
     while True:
+        if time.monotonic() - shown > 2.0:
+            shown = time.monotonic()
+            _show(ctl, flow)
         for record in flow.poll(0.3):
             _, partition, offset = ctl.locate(record)
             time.sleep(0.01)  # the work
@@ -64,6 +73,17 @@ def main(backend: str, bootstrap: str, group: str, topic: str) -> None:
             else:
                 print(f"done {partition} {offset}", flush=True)
                 flow.done(record)
+
+
+def _show(ctl: Any, flow: Any) -> None:
+    """The member's state, for the test's failure message."""
+    assigned = sorted(ctl.assignment())
+    core = flow._core
+    parts = {str(tp): {k: getattr(part, k) for k in ("high", "inflight", "waiting", "rewind", "retry_at")}
+             for tp, part in core.parts.items()}  # fmt: skip
+    print(f"{time.monotonic():.1f} assigned={[str(tp) for tp in assigned]} paused={sorted(map(str, ctl.paused()))} "
+          f"positions={[ctl.position(tp) for tp in assigned]} flow paused={core.paused} parts={parts}",
+          file=sys.stderr, flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
