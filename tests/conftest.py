@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pauseable_testing.cluster import REPLICATED, KafkaCluster, unique_name
+from pauseable_testing.cluster import REPLICATED, KafkaCluster
 from pauseable_testing.harness import BackendHarness, NewTopic
 from pauseable_testing.ledger import LedgerFigures
 from pauseable_testing.schedule import Outcome
@@ -167,8 +167,9 @@ def replicated_topic(kafka_cluster3: KafkaCluster, request: pytest.FixtureReques
     """A factory of topics on the three-node cluster, replicated three times, min.insync.replicas=2."""
 
     def make(partitions: int = 1) -> str:
-        name = unique_name(request.node.name)
-        return kafka_cluster3.create_topic(name, partitions, replication_factor=3, configs=REPLICATED)
+        return kafka_cluster3.create_topic(
+            partitions=partitions, replication_factor=3, configs=REPLICATED, hint=request.node.name
+        )
 
     return make
 

@@ -23,7 +23,7 @@ PAGE = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 def ctx(backend_name: str, kafka_cluster: KafkaCluster) -> Iterator[Ctx]:
     """One backend's live controller (``t[0]`` assigned, of two partitions) and a closed one, for every row."""
     harness = BackendHarness(get_backend(backend_name), kafka_cluster)
-    topic = kafka_cluster.create_topic(unique_name("bad-input"), partitions=2)
+    topic = kafka_cluster.create_topic(partitions=2, hint="bad-input")
     try:
         ctl = harness.controller(unique_name("g-bad-input"))
         ctl.assign([TopicPartition(topic, 0)])

@@ -54,7 +54,7 @@ def fresh_cluster() -> Iterator[KafkaCluster]:
 def _first_consumer_seeks_and_consumes(backend: str, cluster: KafkaCluster) -> None:
     """Report (issue 11): assign, poll 0.5 s, pause, resume, pause, resume(SeekToEnd), committed,
     seek_to_end; then records produced afterwards arrive."""
-    topic = cluster.create_topic(unique_name("fresh"), partitions=PARTITIONS)
+    topic = cluster.create_topic(partitions=PARTITIONS, hint="fresh")
     tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
     harness = BackendHarness(get_backend(backend), cluster, timeout=15)
     try:

@@ -78,10 +78,16 @@ class KafkaCluster:
         partitions: int = 1,
         replication_factor: int = 1,
         configs: Mapping[str, str] | None = None,
+        hint: str = "t",
     ) -> str:
-        """Create a topic (a fresh unique name unless ``name`` is given) and return its name."""
-        name = name or unique_name()
-        create_topic(self.bootstrap_servers, name, partitions, replication_factor, configs)
+        """Create a topic and return its name: ``name``, or a fresh unique one made from ``hint``.
+
+        A fresh name is nobody else's, so "already exists" means the broker carried out this very request
+        twice (a loaded controller's retried forward) and counts as created.
+        """
+        fresh = name is None
+        name = name or unique_name(hint)
+        create_topic(self.bootstrap_servers, name, partitions, replication_factor, configs, exist_ok=fresh)
         return name
 
     def add_partitions(self, topic: str, total: int) -> None:

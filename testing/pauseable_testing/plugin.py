@@ -238,7 +238,7 @@ def pauseable_new_topic(pauseable_kafka_cluster: KafkaCluster, request: pytest.F
     """A factory of fresh topics named after the test: ``new_topic(partitions=3)`` returns the name."""
 
     def make(partitions: int = 1, configs: Mapping[str, str] | None = None) -> str:
-        return pauseable_kafka_cluster.create_topic(unique_name(request.node.name), partitions, configs=configs)
+        return pauseable_kafka_cluster.create_topic(partitions=partitions, configs=configs, hint=request.node.name)
 
     return make
 

@@ -215,11 +215,12 @@ def create_topic(
     configs: Mapping[str, str] | None = None,
     timeout: float = 30.0,
     login: Login = None,
+    exist_ok: bool = False,
 ) -> None:
     """Create one topic and wait until the controller has created it (CreateTopics v4).
 
     Raises :class:`BrokerError` with the broker's message when the topic cannot be created,
-    including when it already exists.
+    including when it already exists (unless ``exist_ok``).
     """
     configs = dict(configs or {})
     body = struct.pack(">i", 1) + _string(name) + struct.pack(">ih", partitions, replication_factor)
@@ -232,6 +233,8 @@ def create_topic(
     r.int32()  # throttle time
     for _ in r.array():
         topic, error, message = r.string(), r.int16(), r.string()
+        if error == _TOPIC_ALREADY_EXISTS and exist_ok:
+            continue
         if error:
             hint = " (pick a new name)" if error == _TOPIC_ALREADY_EXISTS else ""
             raise BrokerError(f"cannot create topic {topic!r}: error {error}: {message}{hint}")
