@@ -21,6 +21,7 @@ from pauseable_bench.costs import POLL_LATENCY_TARGET_MS, THROUGHPUT_TARGET
 from pauseable_bench.fetching import CONDITIONS as FETCHING_CONDITIONS
 from pauseable_bench.fetching import TARGET as FETCHING_TARGET
 from pauseable_bench.overhead import OPERATIONS
+from pauseable_bench.plugin_cost import VARIANTS as PLUGIN_VARIANTS
 from pauseable_bench.runner import SCHEMA, SECTIONS
 from pauseable_bench.scale import OPERATIONS as SCALE_OPERATIONS
 from pauseable_bench.slow_sink import LOOPS as SLOW_SINK_LOOPS
@@ -29,10 +30,10 @@ from pauseable_testing import KafkaCluster
 FIRST_PARTY = ["aiokafka", "confluent-kafka", "confluent-kafka-aio", "kafka-python"]
 #: the sections a run writes whatever it measures (a section not measured is there, empty)
 DOCUMENT = {"machine", "versions", "config", "samples", "summary", "took_s", "broker", "overhead", "throughput",
-            "poll_latency", "scale", "fetching", "slow_sink"}  # fmt: skip
+            "poll_latency", "scale", "fetching", "slow_sink", "plugins"}  # fmt: skip
 #: sections whose tiny run takes 15-40 s on a loaded machine: in make test-extra (make test keeps latency and
 #: fetching, the scenario users live in)
-SLOW_SECTIONS = {"scale", "overhead", "poll-latency", "slow-sink", "throughput"}
+SLOW_SECTIONS = {"scale", "overhead", "poll-latency", "slow-sink", "throughput", "plugins"}
 #: the bench process may take this long; below pytest-timeout's 300 s, so a stuck sample fails with its output
 RUN_TIMEOUT_S = 280
 
@@ -265,6 +266,20 @@ def check_slow_sink(document: dict[str, Any], stdout: str, out: Path, backends: 
             assert r["fetched_per_delivered"] is None, r  # librdkafka's statistic only
 
 
+def check_plugins(document: dict[str, Any], stdout: str, out: Path, backends: list[str]) -> None:
+    """The metrics plugins: every backend measured with no plugin and with each, every repeat of each."""
+    assert "metrics plugins" in stdout
+    assert "Metrics plugins:" in (out / "bench.md").read_text()
+    config = document["config"]
+    rows = document["plugins"]["summary"]
+    assert [(r["backend"], r["plugin"]) for r in rows] == [(b, v) for b in backends for v in PLUGIN_VARIANTS]
+    for r in rows:
+        assert r["repeats"] == config["plugins_repeats"] and r["call_us_p50"] > 0, r
+        assert r["cpu_us_per_record_p50"] > 0, r
+        if r["plugin"] == "none":
+            assert (r["added_us_p50"], r["cpu_ratio_p50"]) == (0, 1), r
+
+
 CHECKS = {
     "latency": check_latency,
     "overhead": check_overhead,
@@ -273,4 +288,5 @@ CHECKS = {
     "scale": check_scale,
     "fetching": check_fetching,
     "slow-sink": check_slow_sink,
+    "plugins": check_plugins,
 }

@@ -30,16 +30,16 @@ from rich.table import Table
 from pauseable import __version__
 from pauseable.registry import backends
 from pauseable.strategies import ALL_STRATEGIES
-from pauseable_bench import anchor, costs, fetching, plots, scale, slow_sink
+from pauseable_bench import anchor, costs, fetching, plots, plugin_cost, scale, slow_sink
 from pauseable_bench.cpu import broker_pids
 from pauseable_bench.samples import FRANZ_GO, Run, on_fresh_topic, runners, take
 from pauseable_testing.broker import KAFKA_VERSION, create_topic, running_cluster
 from pauseable_testing.cluster import unique_name
 from pauseable_testing.harness import Producer
 
-SCHEMA = 6
+SCHEMA = 7
 #: what a run can measure (``pauseable bench --section``)
-SECTIONS = ("latency", "overhead", "throughput", "poll-latency", "scale", "fetching", "slow-sink")
+SECTIONS = ("latency", "overhead", "throughput", "poll-latency", "scale", "fetching", "slow-sink", "plugins")
 #: the strategies that skip, whose resume makes offset lookups
 SKIPPING = tuple(s for s in ALL_STRATEGIES if s != "continue")
 
@@ -82,6 +82,10 @@ class Profile:
     slow_sink_records: int = 4_500
     slow_sink_record_size: int = 1_000
     slow_sink_batch: int = slow_sink.BATCH
+    #: the metrics plugins against none (issue 15): records of the poll loop, pause + resume pairs, repeats
+    plugins_records: int = 100_000
+    plugins_calls: int = 2_000
+    plugins_repeats: int = 5
     #: which parts run (all by default)
     sections: list[str] = field(default_factory=lambda: list(SECTIONS))
 
@@ -105,6 +109,7 @@ class Profile:
             count_windows=3, throughput_records=5_000, throughput_repeats=1, poll_latency_tries=2,
             poll_latency_timeout_s=0.5, scale_partitions=[10], scale_repeats=1, scale_windows=2, scale_settle_s=0.1,
             fetching_strategies=["seek-to-end"], fetching_repeats=1, slow_sink_records=300, slow_sink_batch=100,
+            plugins_records=2_000, plugins_calls=50, plugins_repeats=1,
         )  # fmt: skip
 
 
@@ -193,6 +198,13 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
             if "slow-sink" in profile.sections
             else []
         )  # fmt: skip
+        metered = (
+            take(progress, "metrics plugins", "pauseable_bench.plugin_cost", plugin_cost.runs(
+                bootstrap, profile.backends, profile.plugins_records, profile.plugins_calls, profile.plugins_repeats,
+            ))
+            if "plugins" in profile.sections
+            else []
+        )  # fmt: skip
     summary = summarize(samples)
     document: dict[str, Any] = {
         "schema": SCHEMA,
@@ -210,6 +222,7 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         "scale": scale.section(scaled),
         "fetching": {"samples": during, "summary": fetching.summary(during)},
         "slow_sink": {"samples": sunk, "summary": slow_sink.summary(sunk)},
+        "plugins": {"samples": metered, "summary": plugin_cost.summary(metered)},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
@@ -235,6 +248,8 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         console.print(fetching.table(document["fetching"]["summary"]))
     if sunk:
         console.print(slow_sink.table(document["slow_sink"]["summary"]))
+    if metered:
+        console.print(plugin_cost.table(document["plugins"]["summary"]))
     console.print(f"raw samples and summary: {out_dir / 'bench.json'}")
     return document
 
@@ -324,6 +339,7 @@ def markdown(document: dict[str, Any]) -> str:
             + scale.markdown(document.get("scale", {}), document["config"])
             + fetching.markdown(document)
             + slow_sink.markdown(document.get("slow_sink", {}).get("summary", []), document["config"])
+            + plugin_cost.markdown(document.get("plugins", {}).get("summary", []), document["config"])
         )
     config, summary = document["config"], document["summary"]
     strategies = [s for s in ALL_STRATEGIES if any(r["strategy"] == s for r in summary)]
@@ -363,6 +379,7 @@ def markdown(document: dict[str, Any]) -> str:
         + scale.markdown(document.get("scale", {}), config)
         + fetching.markdown(document)
         + slow_sink.markdown(document.get("slow_sink", {}).get("summary", []), config)
+        + plugin_cost.markdown(document.get("plugins", {}).get("summary", []), config)
     )
 
 

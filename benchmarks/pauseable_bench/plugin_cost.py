@@ -1,0 +1,210 @@
+"""What the metrics plugins cost: control calls and the poll loop with each plugin against none (issue 15).
+
+``python -m pauseable_bench.plugin_cost '{"bootstrap": ..., "backend": ..., "topic": T, "records": N,
+"calls": C, "repeats": R}'`` prints one JSON object; ``python -m pauseable_bench.plugin_cost [BACKEND ...]`` runs
+every backend in a fresh process on the local broker and prints the table (markdown). The ``plugins`` section of
+``pauseable bench`` runs the same samples (:func:`run`).
+
+One process per backend, one warm controller on a one-partition topic holding ``records`` records of 100 B. The
+process loads no plugin but its backend (``PAUSEABLE_PLUGINS``); each variant registers its plugin with the plugin
+manager and takes it out again, so the three are measured on the same consumer, in turn, ``repeats`` times
+(the order rotating): ``none``; ``prometheus`` (``pauseable_prometheus``, the default registry); ``opentelemetry``
+(``pauseable_opentelemetry`` under the SDK's ``MeterProvider`` with an in-memory reader, as a user has it: the
+API alone records nothing). A plugin not installed is left out.
+
+- control calls: ``calls`` pause + resume pairs of the partition (no strategy: no broker request), µs per call;
+  the figure is what the plugin adds to the same call without it (target: at most 10 µs);
+- poll loop: the partition sought back to 0 and every record polled (``max_records`` 500), the process's CPU per
+  record (its own and the client's threads), as a ratio to ``none`` in the same repeat (target: at most 1.05).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+from rich.table import Table
+
+from pauseable_bench.cpu import client_cpu_s
+from pauseable_bench.samples import Run, on_fresh_topic, run_worker
+
+VARIANTS = ("none", "prometheus", "opentelemetry")
+#: the backends' entry-point names (what ``PAUSEABLE_PLUGINS`` names), by backend
+ENTRY_POINT = {"confluent-kafka-aio": "confluent-kafka"}
+RECORD_SIZE, MAX_RECORDS = 100, 500
+_POLL_S, _TIMEOUT_S = 0.5, 120.0
+
+
+def sample(config: dict[str, Any]) -> dict[str, Any]:
+    """Every variant's control-call time and poll-loop CPU per record, ``repeats`` times; the raw figures."""
+    backend = config["backend"]
+    os.environ["PAUSEABLE_PLUGINS"] = ENTRY_POINT.get(backend, backend)  # before the plugins load: none but it
+    from pauseable.plugins import load_plugins
+    from pauseable.registry import get_backend
+    from pauseable.types import TopicPartition
+    from pauseable_testing.cluster import KafkaCluster, unique_name
+    from pauseable_testing.harness import BackendHarness
+
+    plugins = load_plugins()
+    install = _installers(plugins)
+    harness = BackendHarness(get_backend(backend), KafkaCluster(config["bootstrap"]))
+    tp = TopicPartition(config["topic"], 0)
+    harness.produce_bulk(config["topic"], config["records"], RECORD_SIZE)
+    try:
+        view = harness.controller(unique_name("plugin-cost"))
+        view.assign([tp])
+        ctl, run = view.target, harness.run
+        _poll_all(ctl, run, tp, config["records"])  # warm: connections made, the position known
+        variants = list(install)
+        calls: dict[str, list[float]] = {v: [] for v in variants}
+        cpu: dict[str, list[float]] = {v: [] for v in variants}
+        for repeat in range(config["repeats"]):
+            turn = repeat % len(variants)
+            for variant in variants[turn:] + variants[:turn]:
+                remove = install[variant]()
+                try:
+                    calls[variant].append(_calls(ctl, run, tp, config["calls"]))
+                    cpu[variant].append(_poll_all(ctl, run, tp, config["records"]))
+                finally:
+                    remove()
+        return {"backend": backend, "records": config["records"], "calls": config["calls"],
+                "call_us": calls, "cpu_us_per_record": cpu}  # fmt: skip
+    finally:
+        harness.close()
+
+
+def _installers(plugins: Any) -> dict[str, Callable[[], Callable[[], None]]]:
+    """Per installed variant: register its plugin, returning what takes it out again."""
+    found: dict[str, Callable[[], Callable[[], None]]] = {"none": lambda: lambda: None}
+    for variant, module in (("prometheus", "pauseable_prometheus"), ("opentelemetry", "pauseable_opentelemetry")):
+        try:
+            plugin = importlib.import_module(module)
+        except ImportError:
+            continue
+        found[variant] = partial(_register, plugins, plugin, variant)
+    if "opentelemetry" in found:
+        from opentelemetry import metrics
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+        metrics.set_meter_provider(MeterProvider(metric_readers=[InMemoryMetricReader()]))
+    return found
+
+
+def _register(plugins: Any, plugin: object, name: str) -> Callable[[], None]:
+    plugins.register(plugin, name=name)
+    return lambda: plugins.unregister(name=name)
+
+
+def _calls(ctl: Any, run: Callable[[Any], Any], tp: Any, pairs: int) -> float:
+    """µs per call of ``pairs`` pause + resume pairs (the partition left running)."""
+    t0 = time.perf_counter()
+    for _ in range(pairs):
+        run(ctl.pause([tp]))
+        run(ctl.resume([tp]))
+    return (time.perf_counter() - t0) / (2 * pairs) * 1e6
+
+
+def _poll_all(ctl: Any, run: Callable[[Any], Any], tp: Any, records: int) -> float:
+    """Seek back to 0 and poll every record; the process's CPU µs per record."""
+    run(ctl.seek(tp, 0))
+    deadline = time.monotonic() + _TIMEOUT_S
+    got, cpu0 = 0, client_cpu_s()
+    while got < records:
+        got += len(run(ctl.poll(_POLL_S, min(MAX_RECORDS, records - got))))
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{got} of {records} records in {_TIMEOUT_S:.0f} s")
+    return (client_cpu_s() - cpu0) / records * 1e6
+
+
+def runs(bootstrap: str, backends: Sequence[str], records: int, calls: int, repeats: int) -> list[Run]:
+    """One run per backend, each on a fresh topic."""
+    return [
+        Run(backend, "metrics plugins", on_fresh_topic(
+            bootstrap, f"plugins-{backend}", backend=backend, records=records, calls=calls, repeats=repeats,
+        ))
+        for backend in backends
+    ]  # fmt: skip
+
+
+def summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per backend and plugin: µs per control call and added to ``none`` (paired by repeat, median), CPU per
+    record and its ratio to ``none`` (paired, median), each against its target."""
+    rows = []
+    for s in samples:
+        base_calls, base_cpu = s["call_us"]["none"], s["cpu_us_per_record"]["none"]
+        for variant in s["call_us"]:
+            calls, cpu = s["call_us"][variant], s["cpu_us_per_record"][variant]
+            added = statistics.median(c - b for c, b in zip(calls, base_calls, strict=True))
+            ratio = statistics.median(c / b for c, b in zip(cpu, base_cpu, strict=True) if b > 0)
+            rows.append({
+                "backend": s["backend"], "plugin": variant, "repeats": len(calls),
+                "call_us_p50": statistics.median(calls), "added_us_p50": added,
+                "cpu_us_per_record_p50": statistics.median(cpu), "cpu_ratio_p50": ratio,
+                "meets_targets": added <= 10.0 and ratio <= 1.05,
+            })  # fmt: skip
+    return rows
+
+
+def markdown(rows: list[dict[str, Any]], config: dict[str, Any]) -> str:
+    """The section's table with its conditions (empty when the section did not run)."""
+    if not rows:
+        return ""
+    lines = [
+        "",
+        f"Metrics plugins: one warm controller per backend, each plugin registered in turn on the same consumer "
+        f"({config.get('plugins_repeats', 5)} repeats, order rotating); control call = a pause or a resume of one "
+        f"partition ({config.get('plugins_calls', 2000):,} pairs per repeat), µs per call and added to the same call "
+        f"with no plugin (target ≤ 10 µs); poll loop = {config.get('plugins_records', 100_000):,} records of "
+        f"{RECORD_SIZE} B, the process's CPU per record (its own and the client's threads) and its ratio to no "
+        "plugin in the same repeat (target ≤ 1.05). Medians.",
+        "",
+        "| backend | plugin | µs per control call | added | CPU µs per polled record | ratio | targets |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        met = "-" if r["plugin"] == "none" else ("met" if r["meets_targets"] else "missed")
+        lines.append(
+            f"| {r['backend']} | {r['plugin']} | {r['call_us_p50']:.1f} | {r['added_us_p50']:+.1f} "
+            f"| {r['cpu_us_per_record_p50']:.2f} | {r['cpu_ratio_p50']:.3f} | {met} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def table(rows: list[dict[str, Any]]) -> Table:
+    """The rows for the terminal."""
+    out = Table(title="metrics plugins: µs per control call (added), poll-loop CPU per record (ratio to none)")
+    for column in ("backend", "plugin", "µs/call", "added", "CPU µs/record", "ratio"):
+        out.add_column(column, justify="left" if column in ("backend", "plugin") else "right", no_wrap=True)
+    for r in rows:
+        out.add_row(
+            r["backend"], r["plugin"], f"{r['call_us_p50']:.1f}", f"{r['added_us_p50']:+.1f}",
+            f"{r['cpu_us_per_record_p50']:.2f}", f"{r['cpu_ratio_p50']:.3f}",
+        )  # fmt: skip
+    return out
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1].startswith("{"):
+        print(json.dumps(sample(json.loads(sys.argv[1]))))
+        return 0
+    from pauseable.registry import backends
+    from pauseable_testing.broker import running_cluster
+
+    chosen = sys.argv[1:] or list(backends())
+    with running_cluster() as bootstrap:
+        found = [run_worker("pauseable_bench.plugin_cost", r.config() if callable(r.config) else dict(r.config))
+                 for r in runs(bootstrap, chosen, 100_000, 2_000, 5)]  # fmt: skip
+    print(markdown(summary(found), {}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
