@@ -30,10 +30,10 @@ from pauseable_testing import KafkaCluster
 FIRST_PARTY = ["aiokafka", "confluent-kafka", "confluent-kafka-aio", "kafka-python"]
 #: the sections a run writes whatever it measures (a section not measured is there, empty)
 DOCUMENT = {"machine", "versions", "config", "samples", "summary", "took_s", "broker", "overhead", "throughput",
-            "poll_latency", "scale", "fetching", "slow_sink", "plugins"}  # fmt: skip
+            "poll_latency", "scale", "fetching", "slow_sink", "plugins", "group_pauses"}  # fmt: skip
 #: sections whose tiny run takes 15-40 s on a loaded machine: in make test-extra (make test keeps latency and
 #: fetching, the scenario users live in)
-SLOW_SECTIONS = {"scale", "overhead", "poll-latency", "slow-sink", "throughput", "plugins"}
+SLOW_SECTIONS = {"scale", "overhead", "poll-latency", "slow-sink", "throughput", "plugins", "group-pauses"}
 #: the bench process may take this long; below pytest-timeout's 300 s, so a stuck sample fails with its output
 RUN_TIMEOUT_S = 280
 
@@ -280,6 +280,18 @@ def check_plugins(document: dict[str, Any], stdout: str, out: Path, backends: li
             assert (r["added_us_p50"], r["cpu_ratio_p50"]) == (0, 1), r
 
 
+def check_group_pauses(document: dict[str, Any], stdout: str, out: Path, backends: list[str]) -> None:
+    """Group pauses: every try reached every member, nothing delivered while paused, nothing lost."""
+    assert "group pauses" in stdout
+    assert "Group pauses:" in (out / "bench.md").read_text()
+    rows = document["group_pauses"]["summary"]
+    assert [r["backend"] for r in rows] == backends
+    for r in rows:
+        assert r["tries"] == document["config"]["group_pause_tries"] and r["timeouts"] == 0, r
+        assert (r["delivered_while_paused"], r["lost"]) == (0, 0) and r["produced"] > 0, r
+        assert 0 < r["p50_s"] <= r["p99_s"] <= r["max_s"], r
+
+
 CHECKS = {
     "latency": check_latency,
     "overhead": check_overhead,
@@ -289,4 +301,5 @@ CHECKS = {
     "fetching": check_fetching,
     "slow-sink": check_slow_sink,
     "plugins": check_plugins,
+    "group-pauses": check_group_pauses,
 }

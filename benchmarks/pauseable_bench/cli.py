@@ -45,8 +45,8 @@ def add_bench(commands: Any) -> None:
         "broker CPU apart. Then pauseable against each native client: microseconds and broker requests per "
         "control call, poll-loop records per second, how long a poll takes with a record ready, control calls "
         "of 10 to 1,000 partitions at once, a resume while other partitions of the broker keep fetching, "
-        "against the same resume when idle, a slow sink (naive loop, hand-written pause/resume, flow), and what the "
-        "metrics plugins add. Each sample runs in its own process.",
+        "against the same resume when idle, a slow sink (naive loop, hand-written pause/resume, flow), what the "
+        "metrics plugins add, and how fast a group pause reaches every member. Each sample runs in its own process.",
     )
     size = bench.add_mutually_exclusive_group()
     size.add_argument(
@@ -60,10 +60,21 @@ def add_bench(commands: Any) -> None:
     bench.add_argument(
         "--section",
         action="append",
-        choices=("latency", "overhead", "throughput", "poll-latency", "scale", "fetching", "slow-sink", "plugins"),
+        choices=(
+            "latency",
+            "overhead",
+            "throughput",
+            "poll-latency",
+            "scale",
+            "fetching",
+            "slow-sink",
+            "plugins",
+            "group-pauses",
+        ),
         help="run only this part (repeatable; default: all): latency of the strategies, control-call overhead, "
         "poll-loop throughput, a resume while other partitions fetch, a slow sink (naive, hand-written, flow), what "
-        "the metrics plugins add to control calls and the poll loop",
+        "the metrics plugins add to control calls and the poll loop, how fast a group pause reaches three member "
+        "processes (on a three-node cluster of its own)",
     )
     bench.add_argument("--out", default="benchmarks/results", help="where to write bench.json")
     bench.set_defaults(func=_bench)

@@ -30,7 +30,7 @@ from rich.table import Table
 from pauseable import __version__
 from pauseable.registry import backends
 from pauseable.strategies import ALL_STRATEGIES
-from pauseable_bench import anchor, costs, fetching, plots, plugin_cost, scale, slow_sink
+from pauseable_bench import anchor, costs, fetching, plots, plugin_cost, propagation, scale, slow_sink
 from pauseable_bench.cpu import broker_pids
 from pauseable_bench.samples import FRANZ_GO, Run, on_fresh_topic, runners, take
 from pauseable_testing.broker import KAFKA_VERSION, create_topic, running_cluster
@@ -39,7 +39,9 @@ from pauseable_testing.harness import Producer
 
 SCHEMA = 7
 #: what a run can measure (``pauseable bench --section``)
-SECTIONS = ("latency", "overhead", "throughput", "poll-latency", "scale", "fetching", "slow-sink", "plugins")
+SECTIONS = (
+    "latency", "overhead", "throughput", "poll-latency", "scale", "fetching", "slow-sink", "plugins", "group-pauses",
+)  # fmt: skip
 #: the strategies that skip, whose resume makes offset lookups
 SKIPPING = tuple(s for s in ALL_STRATEGIES if s != "continue")
 
@@ -86,6 +88,8 @@ class Profile:
     plugins_records: int = 100_000
     plugins_calls: int = 2_000
     plugins_repeats: int = 5
+    #: group pauses (issue 13): pause/resume tries on a three-node cluster of its own, three member processes
+    group_pause_tries: int = 100
     #: which parts run (all by default)
     sections: list[str] = field(default_factory=lambda: list(SECTIONS))
 
@@ -109,7 +113,7 @@ class Profile:
             count_windows=3, throughput_records=5_000, throughput_repeats=1, poll_latency_tries=2,
             poll_latency_timeout_s=0.5, scale_partitions=[10], scale_repeats=1, scale_windows=2, scale_settle_s=0.1,
             fetching_strategies=["seek-to-end"], fetching_repeats=1, slow_sink_records=300, slow_sink_batch=100,
-            plugins_records=2_000, plugins_calls=50, plugins_repeats=1,
+            plugins_records=2_000, plugins_calls=50, plugins_repeats=1, group_pause_tries=3,
         )  # fmt: skip
 
 
@@ -205,6 +209,11 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
             if "plugins" in profile.sections
             else []
         )  # fmt: skip
+        spread = (
+            propagation.run(profile.backends, profile.group_pause_tries, progress)
+            if "group-pauses" in profile.sections
+            else []
+        )
     summary = summarize(samples)
     document: dict[str, Any] = {
         "schema": SCHEMA,
@@ -223,6 +232,7 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         "fetching": {"samples": during, "summary": fetching.summary(during)},
         "slow_sink": {"samples": sunk, "summary": slow_sink.summary(sunk)},
         "plugins": {"samples": metered, "summary": plugin_cost.summary(metered)},
+        "group_pauses": {"samples": spread, "summary": propagation.summary(spread)},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
@@ -250,6 +260,8 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         console.print(slow_sink.table(document["slow_sink"]["summary"]))
     if metered:
         console.print(plugin_cost.table(document["plugins"]["summary"]))
+    if spread:
+        console.print(propagation.table(document["group_pauses"]["summary"]))
     console.print(f"raw samples and summary: {out_dir / 'bench.json'}")
     return document
 
@@ -340,6 +352,7 @@ def markdown(document: dict[str, Any]) -> str:
             + fetching.markdown(document)
             + slow_sink.markdown(document.get("slow_sink", {}).get("summary", []), document["config"])
             + plugin_cost.markdown(document.get("plugins", {}).get("summary", []), document["config"])
+            + propagation.markdown(document.get("group_pauses", {}).get("summary", []))
         )
     config, summary = document["config"], document["summary"]
     strategies = [s for s in ALL_STRATEGIES if any(r["strategy"] == s for r in summary)]
@@ -380,6 +393,7 @@ def markdown(document: dict[str, Any]) -> str:
         + fetching.markdown(document)
         + slow_sink.markdown(document.get("slow_sink", {}).get("summary", []), config)
         + plugin_cost.markdown(document.get("plugins", {}).get("summary", []), config)
+        + propagation.markdown(document.get("group_pauses", {}).get("summary", []))
     )
 
 
