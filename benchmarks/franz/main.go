@@ -11,6 +11,8 @@
 // consumer gets one record produced, waits -settle so it is fetched, and times one
 // PollRecords(ctx, 500) whose ctx times out after -timeout; -tries times.
 //
+// With -scenario slow-sink, benchmarks/pauseable_bench/slow_sink.py's loops: slowsink.go.
+//
 // With -scenario scale, the same as benchmarks/pauseable_bench/scale.py: a consumer of every one of -partitions
 // partitions of the topic (filled beforehand), caught up, its offsets committed for a group; then,
 // -repeats times after one untimed cycle, each call of all the partitions at once: pause
@@ -71,7 +73,7 @@ func main() {
 	backlog := flag.Int("backlog", 1000, "records produced while paused")
 	size := flag.Int("record-size", 100, "value bytes per record")
 	strategy := flag.String("strategy", "seek-to-end", "continue, seek-to-end or discard-until")
-	scenario := flag.String("scenario", "resume", "resume (the strategy's resume), poll-latency, scale or fetching")
+	scenario := flag.String("scenario", "resume", "resume (the strategy's resume), poll-latency, scale, fetching or slow-sink")
 	tries := flag.Int("tries", 10, "poll-latency: polls timed")
 	timeout := flag.Duration("timeout", time.Second, "poll-latency: each poll's timeout")
 	settle := flag.Duration("settle", 300*time.Millisecond, "poll-latency: wait after producing, before polling")
@@ -79,8 +81,16 @@ func main() {
 	repeats := flag.Int("repeats", 5, "scale: timed cycles; fetching: runs per strategy and condition")
 	windows := flag.Int("windows", 3, "scale: cycles counting requests")
 	strategies := flag.String("strategies", "seek-to-end,discard-until,skip-pause-window", "fetching: strategies")
+	group := flag.String("group", "", "slow-sink: the consumer group")
+	loop := flag.String("loop", "hand-written", "slow-sink: naive or hand-written")
+	records := flag.Int("records", 4500, "slow-sink: records on the topic, all sunk")
+	batch := flag.Int("batch", 1500, "slow-sink: records a poll takes at most")
 	flag.Parse()
 	ctx := context.Background()
+	if *scenario == "slow-sink" {
+		slowSink(ctx, *bootstrap, *topic, *group, *loop, *records, *batch, *size, 120*time.Second)
+		return
+	}
 	if *scenario == "fetching" {
 		fetching(ctx, *bootstrap, *topic, *backlog, *repeats, strings.Split(*strategies, ","))
 		return

@@ -13,6 +13,8 @@ from pauseable_testing.broker.jars import cache_dir
 
 #: the strategies the Go program implements
 STRATEGIES = ("continue", "seek-to-end", "discard-until")
+#: the slow-sink loops it implements (``-scenario slow-sink``)
+SLOW_SINK_LOOPS = ("naive", "hand-written")
 #: ... and in the scenario of a resume while other partitions fetch (``-scenario fetching``)
 FETCHING_STRATEGIES = ("seek-to-end", "discard-until", "skip-pause-window")
 SOURCE = Path(__file__).resolve().parents[2] / "benchmarks" / "franz"
@@ -84,3 +86,13 @@ def scale(binary: Path, config: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError(f"franz-go scale sample {config} failed:\n{result.stderr[-2000:]}")
     loaded: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return loaded
+
+
+def slow_sink(binary: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """franz-go's slow-sink loops, naive and hand-written (the fields of :func:`pauseable_bench.slow_sink.sample`)."""
+    args = [
+        str(binary), "-scenario", "slow-sink", "-bootstrap", config["bootstrap"], "-topic", config["topic"],
+        "-group", config["group"], "-loop", config["loop"], "-records", str(config["records"]),
+        "-batch", str(config["batch"]), "-record-size", str(config["record_size"]),
+    ]  # fmt: skip
+    return _run(args, config)

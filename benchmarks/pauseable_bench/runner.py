@@ -197,8 +197,8 @@ def run(profile: Profile, out_dir: Path, console: Console | None = None) -> dict
         sunk = (
             take(progress, "slow sink", "pauseable_bench.slow_sink", slow_sink.runs(
                 bootstrap, profile.backends, profile.slow_sink_records, profile.slow_sink_record_size,
-                profile.slow_sink_batch,
-            ))
+                profile.slow_sink_batch, franz is not None,
+            ), franz, anchor.slow_sink)
             if "slow-sink" in profile.sections
             else []
         )  # fmt: skip

@@ -18,6 +18,9 @@ so a batch's work outlasts it 3 times. Sync backends only (the loops are threads
 - ``flow-hold``: the same with ``hold=H``, one fetch's worth of records (:data:`FETCH_BYTES` / ``record_size``):
   the flow holds up to that many, polling one record a poll slice, before it pauses natively.
 
+franz-go stands beside them (``benchmarks/franz/slowsink.go``): its naive loop, and a hand-written one pausing with
+``PauseFetchPartitions``; it heartbeats on a goroutine of its own and has no ``max.poll.interval.ms``.
+
 Figures: records/s (from the first record handed over to the end of the last one's sink: the group's join is
 not the sink's) against the sink's rate (records over the time the sink took, measured: a sleep of 2 ms takes
 longer on a busy machine), the p99 latency of a record from the poll that handed it over to the
@@ -43,7 +46,8 @@ from rich.table import Table
 from pauseable.flow import Backpressure, Flow
 from pauseable.registry import get_backend
 from pauseable.types import TopicPartition
-from pauseable_bench.samples import Run, run_worker
+from pauseable_bench import anchor
+from pauseable_bench.samples import FRANZ_GO, Run, run_worker
 from pauseable_testing.broker import create_topic, running_cluster
 from pauseable_testing.cluster import KafkaCluster, unique_name
 from pauseable_testing.harness import BackendHarness, Producer
@@ -176,15 +180,22 @@ def _rxbytes(stats: dict[str, Any], tp: TopicPartition, before: int) -> int:
     return before if found is None else int(found["rxbytes"])
 
 
-def runs(bootstrap: str, backends: list[str], records: int, record_size: int, batch: int) -> list[Run]:
+def runs(
+    bootstrap: str, backends: list[str], records: int, record_size: int, batch: int, franz: bool = False
+) -> list[Run]:
     """Every loop on every sync backend of ``backends``, each on a fresh topic of ``records`` records (made and
-    filled when its turn comes)."""
+    filled when its turn comes); with ``franz``, franz-go's naive and hand-written loops after them."""
     chosen = [b for b in backends if get_backend(b).sync_adapter is not None]
-    return [
+    ours = [
         Run(backend, f"slow sink ({loop})", _filled(bootstrap, backend, loop, records, record_size, batch))
         for backend in chosen
         for loop in LOOPS
     ]
+    theirs = [
+        Run(FRANZ_GO, f"slow sink ({loop})", _filled(bootstrap, FRANZ_GO, loop, records, record_size, batch))
+        for loop in (anchor.SLOW_SINK_LOOPS if franz else ())
+    ]
+    return ours + theirs
 
 
 def _filled(
@@ -199,7 +210,7 @@ def _filled(
         finally:
             producer.close()
         return {"bootstrap": bootstrap, "backend": backend, "loop": loop, "topic": topic, "records": records,
-                "record_size": size, "batch": batch}  # fmt: skip
+                "record_size": size, "batch": batch, "group": unique_name(f"g-{topic}")}  # fmt: skip
 
     return make
 
@@ -218,7 +229,7 @@ def summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per backend and loop, each figure beside the hand-written loop's on the same backend."""
     hand = {s["backend"]: s for s in samples if s["loop"] == "hand-written"}
     rows = []
-    for s in sorted(samples, key=lambda s: (s["backend"], LOOPS.index(s["loop"]))):
+    for s in sorted(samples, key=lambda s: (s["backend"] == FRANZ_GO, s["backend"], LOOPS.index(s["loop"]))):
         base = hand.get(s["backend"])
         row = {k: s[k] for k in ("backend", "loop", "records", "delivered", "records_per_s", "sink_per_s",
                                  "latency_p99_s", "rebalances", "fetched_per_delivered")}  # fmt: skip
@@ -243,7 +254,10 @@ def markdown(rows: list[dict[str, Any]], config: dict[str, Any] | None = None) -
         "hand-written pause/resume loop's on the same backend. Records/s from the first record handed over; "
         "(of sink): against the sink's measured rate (its sleeps overshoot on a busy machine). Latency: from the "
         "poll that handed a record over to the end of its sink. Bytes fetched per byte delivered: librdkafka's "
-        "`rxbytes` (confluent-kafka only). flow-hold: `hold` = one fetch's worth of records.",
+        "`rxbytes` (confluent-kafka only; franz-go: the record batches it read). flow-hold: `hold` = one fetch's "
+        "worth of records. franz-go (the anchor): its naive loop and a hand-written one with "
+        "`PauseFetchPartitions`; it heartbeats on a goroutine of its own and has no `max.poll.interval.ms`, so "
+        "its naive loop keeps its place in the group.",
         "",
         "| backend | loop | records/s (of sink) | p99 latency | rebalances | bytes fetched / delivered |",
         "|---|---|---:|---:|---:|---:|",
