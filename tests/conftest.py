@@ -21,6 +21,7 @@ from pauseable_testing.schedule import Outcome
 pytest_plugins = ["pytester"]
 
 _OUTCOMES = pytest.StashKey[list[Outcome]]()
+_GROUP_OUTCOMES = pytest.StashKey[list[Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,6 +46,9 @@ ONE_BACKEND_BY_DEFAULT = {
     "test_a_member_crashing_while_the_survivor_is_paused_keeps_the_topic_pause_and_the_ledger": "confluent-kafka",
     # group pauses: the applier's rebalance handling is the core's, the same on every backend
     "test_a_group_pause_follows_partitions_through_a_rebalance_and_a_restart": "confluent-kafka",
+    # group-pause schedules: membership churn on kafka-python (its join cures); the fault set is make test-slow's
+    "test_a_group_pause_schedule_holds_the_ledger": "kafka-python",
+    "test_the_checks_catch_members_that_ignore_group_pauses": "confluent-kafka",  # the test's own checks
     # the metrics plugins read the core's hooks, the same on every backend: one sync and one async client
     "test_paused_now_comes_back_to_0_at_resume_timed_end_and_assign_leaving_it_out": "confluent-kafka",
     "test_close_and_a_rebalance_end_pauses_and_opentelemetry_sees_it": "confluent-kafka",
@@ -77,6 +81,7 @@ RELIABILITY = {
     "test_a_group_pause_follows_partitions_through_a_rebalance_and_a_restart",
     "test_a_revocation_commits_only_the_finished_prefix_and_the_unfinished_work_comes_again",
     "test_a_member_crashing_mid_work_loses_nothing_and_the_ledger_holds",
+    "test_a_group_pause_schedule_holds_the_ledger",
 }
 
 
@@ -180,7 +185,14 @@ def record_outcome(request: pytest.FixtureRequest) -> Callable[[Outcome], None]:
     return request.config.stash.setdefault(_OUTCOMES, []).append
 
 
+@pytest.fixture
+def record_group_outcome(request: pytest.FixtureRequest) -> Callable[[Any], None]:
+    """Keep a group-pause schedule's outcome (tests/group_schedule.py) for the totals printed at the end."""
+    return request.config.stash.setdefault(_GROUP_OUTCOMES, []).append
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    _group_summary(terminalreporter, config.stash.get(_GROUP_OUTCOMES, []))
     outcomes = config.stash.get(_OUTCOMES, [])
     if not outcomes:
         return
@@ -203,3 +215,22 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         f"{figures.skipped}, redelivered after a takeover: {figures.redelivered}"
     )
     terminalreporter.write_line("resumes by strategy: " + ", ".join(f"{k} {v}" for k, v in sorted(resumes.items())))
+
+
+def _group_summary(terminalreporter: Any, outcomes: list[Any]) -> None:
+    if not outcomes:
+        return
+    figures = LedgerFigures()
+    for outcome in outcomes:
+        figures += outcome.figures
+    terminalreporter.write_sep("=", "pauseable group-pause schedules")
+    terminalreporter.write_line(
+        f"schedules played to the end: {len(outcomes)}, steps: {sum(o.steps for o in outcomes)}, group pauses: "
+        f"{sum(o.pauses for o in outcomes)}, rebalances seen: {sum(o.rebalances for o in outcomes)}, control-leader "
+        f"faults: {sum(o.faults for o in outcomes)}, slowest pause to reach every owner: "
+        f"{max(o.slowest_s for o in outcomes):.2f} s"
+    )
+    terminalreporter.write_line(
+        f"records produced: {figures.produced}, delivered: {figures.delivered}, skipped (reported): "
+        f"{figures.skipped}, redelivered after a rebalance: {figures.redelivered}"
+    )
