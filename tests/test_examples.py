@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -38,6 +39,30 @@ def shown(example: str, page: str) -> bool:
 def run(example: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(EXAMPLES / example)], capture_output=True, text=True,
                           env={**os.environ, **env}, timeout=120)  # fmt: skip
+
+
+def test_a_controller_no_broker_ever_answered_raises_broker_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick start's case above, in this process with the adapter's metadata bound at 2 s instead of 30 s."""
+    from confluent_kafka import Consumer
+
+    import pauseable
+    import pauseable_confluent_kafka
+
+    monkeypatch.setattr(pauseable_confluent_kafka, "_TIMEOUT_S", 2.0)
+    config = {"bootstrap.servers": _dead_address(), "group.id": "quickstart"}
+    ctl = pauseable.controller(Consumer(config), lookup_config=config)
+    try:
+        ctl.subscribe("orders")
+        with pytest.raises(pauseable.BrokerUnreachableError, match=r"^confluent-kafka: no broker has answered this "):
+            _until_assigned(ctl)
+    finally:
+        ctl.close()
+
+
+def _until_assigned(ctl: Any) -> None:
+    """The quick start's wait for its partitions."""
+    while not ctl.assignment():
+        ctl.poll(0.5)
 
 
 @pytest.mark.parametrize("example", ["quickstart_sync.py", "quickstart_async.py"])
@@ -75,6 +100,7 @@ def _error_line(stderr: str) -> str:
     return [line for line in stderr.splitlines() if line.startswith("pauseable.errors.")][-1]
 
 
+@pytest.mark.extra  # it waits out the adapter's 30 s metadata bound; the case below is the same in 2 s
 def test_the_sync_quick_start_against_a_dead_broker_fails_with_a_typed_error_instead_of_hanging() -> None:
     """Bounded by the client's own metadata timeout (the adapter's 30 s), not by a timer of this test."""
     env = {**os.environ, "PAUSEABLE_BOOTSTRAP_SERVERS": _dead_address(), "TOPIC": "orders"}

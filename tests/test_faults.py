@@ -250,6 +250,7 @@ def test_kafka_python_lookup_sent_to_a_leader_its_metadata_no_longer_lists_is_re
 
 
 @pytest.mark.cluster
+@pytest.mark.slow  # a fault run; the user's lookup of a leaderless partition (below) is make test's case of the cure
 def test_confluent_lookup_of_a_partition_without_a_leader_is_transient_not_unknown(
     cluster3: KafkaCluster, group_id: str
 ) -> None:

@@ -61,7 +61,10 @@ def test_the_runtime_wheel_holds_the_runtime_and_brings_pluggy_only(wheels: list
     assert listing.returncode == 1 and "pip install 'pauseable[confluent-kafka]'" in listing.stderr
 
 
-@pytest.mark.parametrize("example", ["quickstart_sync.py", "quickstart_async.py"])
+@pytest.mark.parametrize(
+    "example",  # both run in the main environment too (tests/test_examples.py)
+    ["quickstart_sync.py", pytest.param("quickstart_async.py", marks=pytest.mark.extra)],
+)
 def test_the_quick_start_runs_where_the_extras_installed_the_adapters(
     example: str, wheels: list[Path], kafka_cluster: KafkaCluster, new_topic: Callable[..., str], tmp_path: Path
 ) -> None:
