@@ -155,7 +155,10 @@ class Follower:
                         self._syncs = []
                 waiting = []
                 self._stop.wait(0.5)
-        self._client.close()
+        try:
+            self._client.close()
+        except Exception as exc:  # its broker gone mid-close: nothing left to follow, nothing to raise into
+            _log.warning("group pause follower of %r: closing its client: %s: %s", self._topic, type(exc).__name__, exc)
 
     def close(self) -> None:
         """Stop the thread (its client closes with it)."""

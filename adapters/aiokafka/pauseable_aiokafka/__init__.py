@@ -27,9 +27,8 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 
 import pauseable
@@ -44,6 +43,7 @@ from pauseable.adapter import (
 )
 from pauseable.errors import ClientError
 from pauseable_aiokafka.control import open_control
+from pauseable_aiokafka.stop import stop_consumer
 
 try:
     import aiokafka
@@ -253,14 +253,7 @@ class AIOKafkaAdapter(AsyncConsumerAdapter):
         return int(max(record.serialized_key_size, 0) + max(record.serialized_value_size, 0))
 
     async def close(self) -> None:
-        try:
-            await self._consumer.stop()
-        except asyncio.CancelledError:
-            # this close cancelled (or Python 3.10, which cannot tell): let it through
-            cancelling = getattr(asyncio.current_task(), "cancelling", None)
-            if cancelling is None or cancelling():
-                raise
-            await _finish_stop(self._consumer)
+        await stop_consumer(self._consumer)
 
     def is_closed(self) -> bool:
         return bool(getattr(self._consumer, "_closed", False))
@@ -358,17 +351,3 @@ def pauseable_register_backends(register: Any) -> None:
             control=open_control,
         )
     )
-
-
-async def _finish_stop(consumer: Any) -> None:
-    """The rest of ``AIOKafkaConsumer.stop()`` after aiokafka 0.14's fetcher raised ``CancelledError`` out of it:
-    ``Fetcher.close`` cancels its pending fetch tasks and awaits each without suppressing their cancellation, so a
-    fetch waiting out its retry back-off (its broker just died) ends ``stop()`` there, before the client's
-    connections are closed (they leak; the consumer reads as closed, so a second ``stop()`` does nothing).
-    Pinned by tests/test_faults.py::test_aiokafka_stop_raises_cancelled_error_when_a_fetch_waits_out_its_back_off."""
-    fetcher = getattr(consumer, "_fetcher", None)
-    for pending in list(getattr(fetcher, "_pending_tasks", ())):
-        pending.cancel()
-        with suppress(asyncio.CancelledError):
-            await pending
-    await consumer._client.close()

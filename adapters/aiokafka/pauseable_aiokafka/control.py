@@ -15,6 +15,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pauseable.adapter import ControlClient, ControlRecord
+from pauseable_aiokafka.stop import stop_consumer
 
 try:
     import aiokafka
@@ -157,9 +158,10 @@ class AIOKafkaControl(ControlClient):
 
     def close(self) -> None:
         async def stop() -> None:
-            for client in (self._reader, self._producer):
-                if client is not None:
-                    await client.stop()
+            if self._reader is not None:  # its fetch may wait out a back-off (its broker died): stopped whole
+                await stop_consumer(self._reader)
+            if self._producer is not None:
+                await self._producer.stop()
             if self._admin is not None:
                 await self._admin.close()
 
