@@ -73,7 +73,7 @@ class Step:
 
 def generate(seed: int, partitions: int, *, steps: int = 14, faults: bool = False) -> list[Step]:
     """A random schedule of ``steps`` steps; node faults only with ``faults``. Ends with every node up, the topic
-    resumed and records produced after that."""
+    resumed (a timed pause run out) and records produced after that."""
     rng = random.Random(seed)
     every = tuple(range(partitions))
     members, paused, down = 2, False, False
@@ -98,6 +98,9 @@ def generate(seed: int, partitions: int, *, steps: int = 14, faults: bool = Fals
             seconds = rng.choice([0.0, 0.0, 1.0, 2.0])
             schedule.append(Step(op, partition=partition, seconds=seconds, then=rng.choice(THEN)))
             paused = not seconds  # a timed pause ends by itself
+            if rng.random() < 0.7:  # records during the pause, for its strategy to skip
+                held = every if partition is None else (partition,)
+                schedule.append(Step("produce", held, count=rng.randint(1, 20)))
         elif op == "resume":
             schedule.append(Step(op))
             paused = False
@@ -109,6 +112,7 @@ def generate(seed: int, partitions: int, *, steps: int = 14, faults: bool = Fals
         schedule.append(Step("start-node"))
     if paused:
         schedule.append(Step("resume"))
+    schedule.append(Step("poll", seconds=2.5))  # a timed pause (2 s at most) has run out by then
     schedule.append(Step("produce", every, count=rng.randint(1, 10)))
     return schedule
 
