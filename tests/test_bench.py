@@ -31,9 +31,9 @@ FIRST_PARTY = ["aiokafka", "confluent-kafka", "confluent-kafka-aio", "kafka-pyth
 #: the sections a run writes whatever it measures (a section not measured is there, empty)
 DOCUMENT = {"machine", "versions", "config", "samples", "summary", "took_s", "broker", "overhead", "throughput",
             "poll_latency", "scale", "fetching", "slow_sink", "plugins", "group_pauses"}  # fmt: skip
-#: sections whose tiny run takes 15-40 s on a loaded machine: in make test-extra (make test keeps latency and
-#: fetching, the scenario users live in)
-SLOW_SECTIONS = {"scale", "overhead", "poll-latency", "slow-sink", "throughput", "plugins", "group-pauses"}
+#: sections whose tiny run takes 10-40 s on a loaded machine: in make test-extra (make test keeps the latency
+#: section on one backend: the machinery every section shares)
+SLOW_SECTIONS = {"scale", "overhead", "poll-latency", "slow-sink", "throughput", "plugins", "group-pauses", "fetching"}
 #: the bench process may take this long; below pytest-timeout's 300 s, so a stuck sample fails with its output
 RUN_TIMEOUT_S = 280
 
@@ -42,7 +42,7 @@ RUN_TIMEOUT_S = 280
     ("section", "backends"),
     # One run per section, and for the latency section per backend (five sample processes each): every run a
     # few processes, not the ~50 of all sections at once, which took 200-300 s on a loaded 2-core machine.
-    # make test keeps the latency section on one backend and the sections that are cheap; the rest in test-extra.
+    # make test keeps the latency section on one backend; the other sections and backends in test-extra.
     [
         pytest.param("latency", [name], marks=[] if name == "confluent-kafka" else [pytest.mark.extra])
         for name in FIRST_PARTY
