@@ -33,6 +33,7 @@ from pauseable.report import SkipReport
 from pauseable_testing.broker.wire import metadata
 from pauseable_testing.harness import BackendHarness, Blocking
 from pauseable_testing.ledger import Ledger, LedgerFigures
+from pauseable_testing.schedule import check_end
 
 THEN = ("continue", "seek-to-end", "skip-pause-window")
 FAULTS = ("stop-node", "kill-node")
@@ -318,12 +319,7 @@ class _Player:
         while not self.ledger.complete() and time.monotonic() < deadline:
             self.poll(0.3)
         self.poll(0.5)
-        for tp, offsets in self.last_produced.items():
-            if missing := set(offsets) - set(self.ledger.delivered.get(tp, [])):
-                self.breaches.append(f"{tp}: produced after the last resume, not delivered: {sorted(missing)}")
-        self.ledger.check(context)
-        if self.breaches:
-            raise AssertionError(f"schedule broke the contract ({context}):\n  " + "\n  ".join(self.breaches[:20]))
+        check_end(self.ledger, self.last_produced, self.breaches, context)
 
     def close(self) -> None:
         for ctl in self.members:

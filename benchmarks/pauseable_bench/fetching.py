@@ -29,6 +29,7 @@ from rich.table import Table
 
 from pauseable.registry import get_backend
 from pauseable.types import TopicPartition
+from pauseable_bench.stats import percentile
 from pauseable_testing.cluster import KafkaCluster, unique_name
 from pauseable_testing.harness import BackendHarness, Blocking, count
 
@@ -119,9 +120,9 @@ def summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "strategy": strategy,
                     "runs": min(len(fetching), len(idle)),
                     "fetching_p50_s": statistics.median(fetching),
-                    "fetching_p95_s": _percentile(fetching, 0.95),
+                    "fetching_p95_s": percentile(fetching, 0.95),
                     "idle_p50_s": statistics.median(idle),
-                    "idle_p95_s": _percentile(idle, 0.95),
+                    "idle_p95_s": percentile(idle, 0.95),
                     "ratio": ratio,
                     "target": TARGET,
                     "meets_target": ratio <= TARGET,
@@ -169,11 +170,6 @@ def markdown(document: dict[str, Any]) -> str:
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def main() -> int:

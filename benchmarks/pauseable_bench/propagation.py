@@ -31,6 +31,7 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from pauseable import Operator
+from pauseable_bench.stats import percentile
 from pauseable_testing.broker import LocalCluster, create_topic
 from pauseable_testing.cluster import unique_name
 from pauseable_testing.harness import Producer
@@ -197,22 +198,18 @@ def _lost(members: list[_Member], produced: dict[int, int]) -> int:
         time.sleep(0.2)
 
 
-def _p99(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-
-
 def summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per backend: p50, p99 and max from ``pause`` returning, p99 from the call, and the ledger's counts."""
     rows = []
     for s in samples:
         back, call = s["from_return_s"], s["from_call_s"]
-        p99 = _p99(back) if back else None
+        p99 = percentile(back, 0.99) if back else None
         rows.append({
             "backend": s["backend"], "tries": s["tries"], "timeouts": s["timeouts"],
             "p50_s": statistics.median(back) if back else None, "p99_s": p99, "max_s": max(back) if back else None,
-            "call_p99_s": _p99(call) if call else None, "delivered_while_paused": s["delivered_while_paused"],
-            "produced": s["produced"], "lost": s["lost"], "delivered_twice": s["delivered_twice"],
+            "call_p99_s": percentile(call, 0.99) if call else None,
+            "delivered_while_paused": s["delivered_while_paused"], "produced": s["produced"], "lost": s["lost"],
+            "delivered_twice": s["delivered_twice"],
             "meets_target": p99 is not None and p99 <= TARGET_P99_S and s["timeouts"] == 0
             and s["delivered_while_paused"] == 0 and s["lost"] == 0,
         })  # fmt: skip

@@ -18,7 +18,6 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from pauseable.strategies import ALL_STRATEGIES
 from pauseable_bench import anchor, costs, fetching, plots, plugin_cost, propagation, scale, slow_sink
 from pauseable_bench.cpu import broker_pids
 from pauseable_bench.samples import FRANZ_GO, Run, on_fresh_topic, runners, take
+from pauseable_bench.stats import percentile
 from pauseable_testing.broker import KAFKA_VERSION, create_topic, running_cluster
 from pauseable_testing.cluster import unique_name
 from pauseable_testing.harness import Producer
@@ -117,12 +117,6 @@ class Profile:
         )  # fmt: skip
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def summarize(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Medians and p99 per (backend, strategy, backlog, record size)."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
@@ -139,7 +133,7 @@ def summarize(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "record_size": size,
                 "runs": len(group),
                 "latency_p50_s": statistics.median(latencies),
-                "latency_p99_s": _percentile(latencies, 0.99),
+                "latency_p99_s": percentile(latencies, 0.99),
                 "stale_delivered_max": max(s["stale_delivered"] for s in group),
                 "bytes_fetched_p50": statistics.median(s["bytes_fetched"] for s in group),
                 "records_fetched_p50": statistics.median(s["records_fetched"] for s in group),

@@ -48,6 +48,7 @@ from pauseable.registry import get_backend
 from pauseable.types import TopicPartition
 from pauseable_bench import anchor
 from pauseable_bench.samples import FRANZ_GO, Run, run_worker
+from pauseable_bench.stats import percentile
 from pauseable_testing.broker import create_topic, running_cluster
 from pauseable_testing.cluster import KafkaCluster, unique_name
 from pauseable_testing.harness import BackendHarness, Producer
@@ -146,7 +147,7 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         "delivered": delivered,
         "records_per_s": delivered / elapsed,
         "sink_per_s": len(sunk) / sinking if sinking else 1 / SINK_S,
-        "latency_p99_s": _p99([end - handed for handed, _, end in sunk]),
+        "latency_p99_s": percentile([end - handed for handed, _, end in sunk], 0.99) if sunk else None,
         "rebalances": rebalances,
         "fetched_per_delivered": fetched["bytes"] / (delivered * size) if fetched["bytes"] >= 0 and delivered else None,
     }
@@ -164,13 +165,6 @@ def _sink(records: list[Any], handed: float, sunk: list[tuple[float, float, floa
         began = time.monotonic()
         time.sleep(SINK_S)
         sunk.append((handed, began, time.monotonic()))
-
-
-def _p99(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def _rxbytes(stats: dict[str, Any], tp: TopicPartition, before: int) -> int:

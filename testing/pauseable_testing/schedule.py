@@ -309,12 +309,19 @@ class _Player:
         while not self.ledger.complete() and time.monotonic() < deadline:
             self.poll(0.3)
         self.poll(0.5)
-        for tp, offsets in self.last_produced.items():
-            if missing := set(offsets) - set(self.ledger.delivered.get(tp, [])):
-                self.breaches.append(f"{tp}: produced after the last resume, not delivered: {sorted(missing)}")
-        self.ledger.check(context)
-        if self.breaches:
-            raise AssertionError(f"schedule broke the contract ({context}):\n  " + "\n  ".join(self.breaches[:20]))
+        check_end(self.ledger, self.last_produced, self.breaches, context)
+
+
+def check_end(
+    ledger: Ledger, last_produced: dict[TopicPartition, list[int]], breaches: list[str], context: str
+) -> None:
+    """A schedule's end: what was produced after the last resume delivered, the ledger, no breach seen."""
+    for tp, offsets in last_produced.items():
+        if missing := set(offsets) - set(ledger.delivered.get(tp, [])):
+            breaches.append(f"{tp}: produced after the last resume, not delivered: {sorted(missing)}")
+    ledger.check(context)
+    if breaches:
+        raise AssertionError(f"schedule broke the contract ({context}):\n  " + "\n  ".join(breaches[:20]))
 
 
 def run(
