@@ -353,6 +353,8 @@ def run(
     finally:
         pm.unregister(player.reports)
         player.close()
+        if player.down is not None:  # a failure mid-fault: the cluster is the session's, the next test needs it whole
+            cluster.start_node(player.down)
     player.outcome.seed, player.outcome.steps = seed, len(schedule)
     player.outcome.figures = player.ledger.figures()
     return player.outcome

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from pauseable.adapter import ControlClient
 from pauseable.errors import BackendError, ControlTopicAccessError, ControlTopicMissingError
@@ -21,6 +23,7 @@ _log = logging.getLogger("pauseable.group")
 
 #: how long a start or a barrier waits for the follower to catch up
 SYNC_TIMEOUT_S = 30.0
+T = TypeVar("T")
 
 
 def require_topic(client: ControlClient, topic: str, control: str | None = None) -> int:
@@ -49,14 +52,28 @@ def read_state(
     partitions = require_topic(client, topic, control)
     state = GroupState() if state is None else state
     client.read(topic, partitions)
-    ends = client.end_offsets(topic, range(partitions))
     deadline = time.monotonic() + timeout
+    ends = _retried(client, topic, deadline, lambda: client.end_offsets(topic, range(partitions)))
     while not client.caught_up(ends):
         if time.monotonic() > deadline:
             raise BackendError(f"reading the control topic {topic!r} to its end {ends} took over {timeout:.0f} s")
-        for record in client.fetch(0.1):
+        for record in _retried(client, topic, deadline, lambda: client.fetch(0.1)):
             state.apply(record.offset, record.key, record.value)
     return state, partitions
+
+
+def _retried(client: ControlClient, topic: str, deadline: float, call: Callable[[], T]) -> T:
+    """``call()``, tried again every half second while it fails for a reason other than a refusal (a leader of
+    the control topic just died: its election takes seconds); a typed error once ``deadline`` has passed."""
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            if client.denied(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise BackendError(f"reading the control topic {topic!r}: {type(exc).__name__}: {exc}") from exc
+        time.sleep(0.5)
 
 
 class _Sync:
