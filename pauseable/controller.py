@@ -162,12 +162,21 @@ class Controller(PauseController[R]):
             self._reconcile(tps)
 
     def _reconcile(self, partitions: list[TopicPartition]) -> None:
-        to_pause, to_resume = self._core.reconcile(partitions)
+        to_pause, to_resume, begins = self._core.reconcile(partitions)
         if to_pause:
             self._adapter.pause(to_pause)
-            self._core.announce_paused(self, to_pause, "assigned")
+            self._core.announce_paused(self, begins, "assigned")
         if to_resume:
             self._adapter.resume(to_resume)
+
+    def _follow(self) -> None:
+        """A membership the controller takes no part in: its rebalances as the controller's callbacks would see
+        them, after the poll and before its records are screened (a partition of a paused topic assigned in that
+        poll is paused, its records held back)."""
+        gone, assigned = self._core.follow(self._adapter.assignment())
+        self._core.forget(self, gone)
+        if assigned:
+            self._reconcile(assigned)
 
     @serialized
     def assignment(self) -> frozenset[TopicPartition]:
@@ -403,9 +412,10 @@ class Controller(PauseController[R]):
             with self._call("poll"):
                 self._verify()
                 self._core.raise_pending()
-                records, seeks = self._core.after_poll(
-                    self, self._adapter.poll(_slice(deadline, self._adapter), max_records)
-                )
+                polled = self._adapter.poll(_slice(deadline, self._adapter), max_records)
+                if self._core.follows():
+                    self._follow()
+                records, seeks = self._core.after_poll(self, polled)
                 for tp, offset in seeks.items():
                     self._adapter.seek(tp, offset)  # back to a held-back record, or past a skipped range
             if records or time.monotonic() >= deadline - _SHORTEST_SLICE_S:
@@ -552,12 +562,21 @@ class AsyncController(AsyncPauseController[R]):
             await self._reconcile(tps)
 
     async def _reconcile(self, partitions: list[TopicPartition]) -> None:
-        to_pause, to_resume = self._core.reconcile(partitions)
+        to_pause, to_resume, begins = self._core.reconcile(partitions)
         if to_pause:
             await self._adapter.pause(to_pause)
-            self._core.announce_paused(self, to_pause, "assigned")
+            self._core.announce_paused(self, begins, "assigned")
         if to_resume:
             await self._adapter.resume(to_resume)
+
+    async def _follow(self) -> None:
+        """A membership the controller takes no part in: its rebalances as the controller's callbacks would see
+        them, after the poll and before its records are screened (a partition of a paused topic assigned in that
+        poll is paused, its records held back)."""
+        gone, assigned = self._core.follow(await self._adapter.assignment())
+        self._core.forget(self, gone)
+        if assigned:
+            await self._reconcile(assigned)
 
     @aserialized
     async def assignment(self) -> frozenset[TopicPartition]:
@@ -783,9 +802,10 @@ class AsyncController(AsyncPauseController[R]):
             with self._call("poll"):
                 await self._verify()
                 self._core.raise_pending()
-                records, seeks = self._core.after_poll(
-                    self, await self._adapter.poll(_slice(deadline, self._adapter), max_records)
-                )
+                polled = await self._adapter.poll(_slice(deadline, self._adapter), max_records)
+                if self._core.follows():
+                    await self._follow()
+                records, seeks = self._core.after_poll(self, polled)
                 for tp, offset in seeks.items():
                     await self._adapter.seek(tp, offset)
             if records or time.monotonic() >= deadline - _SHORTEST_SLICE_S:

@@ -98,6 +98,7 @@ class ControllerCore:
         "pending",
         "reached",
         "resume_at",
+        "seen",
         "size",
         "skips",
         "unverified",
@@ -139,6 +140,8 @@ class ControllerCore:
         #: how the consumer got its partitions, to do the same again after a Rebuild:
         #: ("subscribe", topics, on_assigned, on_revoked) or ("assign", partitions)
         self.membership: tuple[Any, ...] = ()
+        #: the assignment at the last poll, of a membership the controller takes no part in (see follows())
+        self.seen: frozenset[TopicPartition] | None = None
         #: client errors poll raises next (after handing over the records fetched with them)
         self.pending: list[ClientError] = []
         #: the membership's topics are still to be looked up in the cluster (at the next empty poll)
@@ -187,8 +190,11 @@ class ControllerCore:
                 "or use pause_topics() to pause partitions assigned later"
             )
 
-    def reconcile(self, assigned: Iterable[TopicPartition]) -> tuple[list[TopicPartition], list[TopicPartition]]:
-        """Newly assigned partitions split into (to pause, to resume), and the paused set updated.
+    def reconcile(
+        self, assigned: Iterable[TopicPartition]
+    ) -> tuple[list[TopicPartition], list[TopicPartition], list[TopicPartition]]:
+        """Newly assigned partitions split into (to pause, to resume), and the paused set updated; third, the
+        partitions of the first whose pause begins now (for the paused hook: the others were paused already).
 
         Paused: partitions of paused topics (sticky), and partitions still paused from before. Every
         other one is resumed explicitly, because clients disagree on what a reassigned partition
@@ -197,11 +203,38 @@ class ControllerCore:
         """
         to_pause: list[TopicPartition] = []
         to_resume: list[TopicPartition] = []
+        held: list[TopicPartition] = []
         for tp in sorted(set(assigned)):
-            held = self.attached is not None and self.attached.hold(tp) is not None
-            (to_pause if held or tp.topic in self.paused_topics or tp in self.paused else to_resume).append(tp)
-        self.mark_paused(to_pause)
-        return to_pause, to_resume
+            if self.attached is not None and self.attached.hold(tp) is not None:
+                held.append(tp)  # a group pause
+            elif tp.topic in self.paused_topics or tp in self.paused:
+                to_pause.append(tp)
+            else:
+                to_resume.append(tp)
+        begins = [tp for tp in held + to_pause if tp not in self.pausing]
+        self.mark_paused(held, "group")
+        self.mark_paused(to_pause, "assigned")
+        return sorted(held + to_pause), to_resume, sorted(begins)
+
+    def follows(self) -> bool:
+        """Whether rebalances are followed at each poll instead: the consumer's membership is not the controller's
+        (it was subscribed before it was wrapped, or by a framework such as FastStream, so no rebalance callback
+        of the controller's runs) and there are pauses to keep: partitions paused, or topics paused (sticky)."""
+        if self.membership or not (self.paused or self.paused_topics):
+            self.seen = None
+            return False
+        return True
+
+    def follow(self, assigned: Iterable[TopicPartition]) -> tuple[list[TopicPartition], list[TopicPartition]]:
+        """The assignment after a poll, of a membership the controller takes no part in: the partitions gone since
+        the last poll (their pauses end, as at a revocation), and the whole assignment when it changed (to
+        reconcile, as at an assignment: paused topics are sticky, and a pause a client dropped when it reassigned a
+        partition is set again), else nothing. Read after the poll, the assignment holds every partition the
+        poll's records came from."""
+        now = frozenset(assigned)
+        before = self.seen if self.seen is not None else frozenset(self.paused)
+        self.seen = now
+        return sorted(before - now), sorted(now) if now != before else []
 
     def of_topics(self, assignment: Iterable[TopicPartition], topics: Iterable[str]) -> list[TopicPartition]:
         wanted = set(topics)
@@ -364,7 +397,8 @@ class ControllerCore:
     ) -> None:
         """Partitions (and ``topics``, sticky) were paused natively: note when, schedule a timed resume, tell."""
         self.paused_topics.update(topics)
-        reason = "back-off" if isinstance(seconds, Backoff) else "manual" if seconds is None else "timed"
+        if reason == "manual" and seconds is not None:  # the default reason says how the pause ends
+            reason = "back-off" if isinstance(seconds, Backoff) else "timed"
         self.mark_paused(partitions, reason)
         self.schedule(partitions, seconds, then)
         self.announce_paused(controller, partitions, reason)
@@ -428,7 +462,7 @@ class ControllerCore:
         are held back and rewound (the native pause follows between polls)."""
         assert self.attached is not None
         located = {TopicPartition(topic, partition) for topic, partition, _ in map(self.locate, records)}
-        self.mark_paused(tp for tp in located - self.paused if self.attached.hold(tp) is not None)
+        self.mark_paused((tp for tp in located - self.paused if self.attached.hold(tp) is not None), "group")
 
     # -- client errors: raised when the client will not get past them, else reported ----------------------
 

@@ -26,14 +26,16 @@ def pauseable_register_backends(register: Callable[[Backend], None]) -> None:
 
 @hookspec
 def pauseable_paused(controller: Any, partitions: list[TopicPartition], reason: str) -> None:
-    """Partitions were paused. ``reason``: ``manual`` (``pause``), ``topic`` (``pause_topics``), ``assigned``
-    (assigned paused: a sticky topic pause), ``backpressure`` and ``backoff`` (a flow), or the caller's own."""
+    """Partitions were paused. ``reason``: ``manual`` (``pause``), ``timed`` (``pause(for_seconds=<seconds>)``),
+    ``back-off`` (``pause(for_seconds=Backoff(...))``, a flow's retry), ``topic`` (``pause_topics``), ``assigned``
+    (assigned paused: a sticky topic pause), ``group`` (a group pause), ``backpressure`` (a flow), or the caller's
+    own (``pause(reason=...)``). The metrics plugins label paused partitions with it."""
 
 
 @hookspec
 def pauseable_resumed(controller: Any, report: SkipReport, reason: str) -> None:
     """Partitions were resumed; ``report`` says what is skipped. ``reason``: ``manual``, ``topic``, ``timed`` (a
-    timed pause ran out), ``backpressure`` and ``backoff`` (a flow), or the caller's own."""
+    timed pause ran out), ``backpressure`` and ``back-off`` (a flow), or the caller's own."""
 
 
 @hookspec

@@ -26,9 +26,10 @@ from pauseable.types import TopicPartition
 
 _log = logging.getLogger("pauseable")
 
-#: how a pause started: ``pause()``/``pause_topics()`` (and a paused topic's partition assigned later), a
-#: ``pause(for_seconds=<seconds>)``, a ``pause(for_seconds=Backoff(...))``
-REASONS = ("manual", "timed", "back-off")
+#: how a pause started (the ``reason`` of the ``pauseable_paused`` hook): ``pause()``, ``pause(for_seconds=<seconds>)``,
+#: ``pause(for_seconds=Backoff(...))`` or a flow's retry, ``pause_topics()``, a paused topic's partition assigned
+#: later, a group pause, a flow's backpressure; a caller's own ``reason=`` is kept as it is
+REASONS = ("manual", "timed", "back-off", "topic", "assigned", "group", "backpressure")
 #: how a pause ended: a resume call, a timed pause running out, the partition revoked (a rebalance, or
 #: ``assign()`` leaving it out), the controller closed (a close that timed out too)
 ENDINGS = ("resumed", "timed", "revoked", "closed")
@@ -46,7 +47,7 @@ class Pause:
 
     def __init__(self, partition: TopicPartition, reason: str) -> None:
         self.partition = partition
-        #: one of :data:`REASONS`
+        #: one of :data:`REASONS`, or the caller's own
         self.reason = reason
         self.since = time.monotonic()
         #: whether :func:`too_long` has logged its warning for this pause

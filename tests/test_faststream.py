@@ -11,7 +11,7 @@ a timed pause ends by itself.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -142,6 +142,61 @@ async def test_a_timed_pause_ends_by_itself_at_the_subscribers_next_poll(
     finally:
         producer.close()
     assert app.delivered == [(0, 0), *((0, offset) for offset in produced)]
+
+
+async def _eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    for _ in range(1500):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not within 30 s: {what}")
+
+
+@pytest.mark.parametrize("faststream_backend", BACKENDS)
+@pytest.mark.asyncio
+async def test_a_topic_pause_holds_for_partitions_that_faststreams_rebalances_bring_back(
+    faststream_backend: str, kafka_cluster: KafkaCluster, new_topic: Callable[..., str], group_id: str
+) -> None:
+    """FastStream's rebalances are its own: the controller follows them at each poll. A topic paused on the first
+    member stays paused on the partition that moves away and comes back when a second member leaves; nothing of
+    it reaches the first member's handler until ``resume_topics``."""
+    topic = new_topic(partitions=2)
+    both = {TopicPartition(topic, 0), TopicPartition(topic, 1)}
+    bootstrap = kafka_cluster.bootstrap_servers
+    producer = Producer(bootstrap)
+    first, second = (
+        App(faststream_backend, bootstrap, topic, group_id),
+        App(faststream_backend, bootstrap, topic, group_id),
+    )
+    try:
+        async with running(first) as ctl:
+            await _eventually(lambda: _has(ctl, both), "both partitions assigned to the first member")
+            await ctl.pause_topics(topic)
+            async with running(second):
+                await _eventually(lambda: _count(ctl, 1), "one partition moved to the second member")
+                (kept,) = await ctl.assignment()
+                assert await ctl.paused() == {kept}
+                for tp in sorted(both):
+                    producer.produce(topic, 2, partition=tp.partition)
+                await second.until(lambda got: len(got) >= 2)  # the moved partition flows there: not paused
+            await _eventually(lambda: _has(ctl, both), "the partition back with the first member")
+            for tp in sorted(both):
+                producer.produce(topic, 2, partition=tp.partition)
+            await asyncio.sleep(2.0)  # what a handler would have been handed by now
+            assert first.delivered == [], "a partition of the paused topic reached the handler"
+            assert await ctl.paused() == both
+            await ctl.resume_topics(topic)
+            await first.until(lambda got: {(tp.partition, 3) for tp in both} <= set(got))
+    finally:
+        producer.close()
+
+
+async def _has(ctl: AsyncPauseController[Any], partitions: set[TopicPartition]) -> bool:
+    return await ctl.assignment() == partitions
+
+
+async def _count(ctl: AsyncPauseController[Any], n: int) -> bool:
+    return len(await ctl.assignment()) == n
 
 
 #: the subscriber's max.poll.interval.ms in the concurrent cases, and how long their handlers hold every worker

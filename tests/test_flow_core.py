@@ -153,7 +153,7 @@ def test_held_records_are_dropped_at_a_seek_back_or_a_revocation_and_kept_while_
     assert flow.failed(handed[0])[0] == RETRY
     flow.done(handed[1])
     plan = flow.plan({T0, T1}, 500)
-    assert plan.seeks == {T0: 0} and plan.pause == {T0: "backoff"}
+    assert plan.seeks == {T0: 0} and plan.pause == {T0: "back-off"}
     assert flow.held() == 3, "the seek back drops T0's held records: they are fetched again"
     handed, _ = flow.hand_out([], paused=frozenset({T1}))
     assert handed == [] and flow.held() == 3, "a paused partition's held records stay held"
@@ -178,10 +178,10 @@ def test_a_failed_record_is_handed_out_again_from_its_offset_after_the_back_off(
     flow.done(first[2])
     assert flow.failed(first[1]) == (RETRY, 1)
     plan = flow.plan({T0}, 500)
-    assert plan.pause == {T0: "backoff"} and plan.seeks == {T0: 1}
+    assert plan.pause == {T0: "back-off"} and plan.seeks == {T0: 1}
     assert flow.to_commit() == {T0: 1}, "the failed record holds the prefix"
     clock.now += 1.0
-    assert flow.plan({T0}, 500).resume == {T0: "backoff"}
+    assert flow.plan({T0}, 500).resume == {T0: "back-off"}
     again = recs(0, range(1, 6))  # fetched again from the failed offset
     handed, _ = flow.hand_out(again)
     assert [r.offset for r in handed] == [1, 4, 5], "finished (2) and in-flight (3) records are not handed out twice"

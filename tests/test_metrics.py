@@ -20,7 +20,7 @@ from prometheus_client import REGISTRY
 
 import pauseable_opentelemetry
 import pauseable_prometheus
-from pauseable import DiscardUntil, ResumeError, SeekToEnd, TopicPartition, observe
+from pauseable import Backoff, DiscardUntil, ResumeError, SeekToEnd, TopicPartition, observe
 from pauseable.strategies import ResumeFacts, Step
 from pauseable_testing.harness import BackendHarness, NewTopic, count
 
@@ -103,6 +103,25 @@ def test_paused_now_comes_back_to_0_at_resume_timed_end_and_assign_leaving_it_ou
     assert prom("pauseable_pause_duration_seconds_count", **who, topic=topic, reason_ended="revoked") == 1
     harness.poll_for(ctl, 0.4)  # the timed resume of tp1, no longer assigned, is not tried
     assert ctl.paused() == set()
+
+
+def test_paused_now_is_labelled_with_how_each_pause_began(
+    harness: BackendHarness, new_topic: NewTopic, group_id: str, reader: InMemoryMetricReader
+) -> None:
+    topic = new_topic(partitions=4)
+    tps = [TopicPartition(topic, p) for p in range(4)]
+    ctl = harness.controller(group_id)
+    ctl.assign(tps)
+    ctl.pause(tps[0], reason="maintenance")  # the caller's own reason is kept
+    ctl.pause(tps[1], for_seconds=60)
+    ctl.pause(tps[2], for_seconds=Backoff(first=60))
+    ctl.pause_topics(topic)  # the one partition not paused yet: the others keep how they began
+    who = {"group": group_id, "client_id": observe.identity(ctl.target).client_id, "topic": topic}
+    began = {s.labels["partition"]: s.labels["reason"] for s in _samples("pauseable_partitions_paused", **who)}
+    assert began == {"0": "maintenance", "1": "timed", "2": "back-off", "3": "topic"}
+    otel = {p.attributes["messaging.destination.partition.id"]: p.attributes["pauseable.pause.reason"]
+            for p in points(reader, "messaging.kafka.partitions.paused", group_id) if p.value == 1}  # fmt: skip
+    assert otel == began
 
 
 def test_close_and_a_rebalance_end_pauses_and_opentelemetry_sees_it(

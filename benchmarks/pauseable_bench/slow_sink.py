@@ -6,9 +6,10 @@ pauseable_bench.slow_sink [BACKEND ...]`` runs every loop in a fresh process on 
 (markdown). The ``slow-sink`` section of ``pauseable bench`` runs the same samples (:func:`run`).
 
 A fresh group subscribes to a one-partition topic holding ``records`` records of ``record_size`` bytes. The sink
-sleeps :data:`SINK_S` per record (it does not burn CPU) in a worker thread; ``max.poll.interval.ms`` is a third
-of the time a batch of ``batch`` records (default :data:`BATCH`) takes in it (at least 1 s, the broker's floor),
-so a batch's work outlasts it 3 times. Sync backends only (the loops are threads).
+sleeps :data:`SINK_S` per record (it does not burn CPU) in a worker thread (an asyncio task on the async
+backends, each loop written as an asyncio user writes it, with :class:`~pauseable.AsyncFlow`);
+``max.poll.interval.ms`` is a third of the time a batch of ``batch`` records (default :data:`BATCH`) takes in it
+(at least 1 s, the broker's floor), so a batch's work outlasts it 3 times.
 
 - ``naive``: poll a batch, sink it in the poll loop (the member misses its poll interval);
 - ``hand-written``: poll a batch, pause the assignment, hand the batch to the worker, poll (nothing) until it is
@@ -32,6 +33,7 @@ native pause drops what librdkafka prefetched for the partition, which it fetche
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import queue
@@ -43,7 +45,8 @@ from typing import Any
 
 from rich.table import Table
 
-from pauseable.flow import Backpressure, Flow
+from pauseable import registry
+from pauseable.flow import AsyncFlow, Backpressure, Flow
 from pauseable.registry import get_backend
 from pauseable.types import TopicPartition
 from pauseable_bench import anchor
@@ -61,6 +64,33 @@ FETCH_BYTES = 1_048_576
 _TIMEOUT_S = 120.0
 
 
+class _Sunk:
+    """What a loop sank: per record, when a poll handed it over and when its sink began and ended."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[float, float, float]] = []
+        #: when the first record was handed over
+        self.first: float | None = None
+
+    def handed(self, records: list[Any]) -> float:
+        now = time.monotonic()
+        if records and self.first is None:
+            self.first = now
+        return now
+
+    def sink(self, records: list[Any], handed: float) -> None:
+        for _ in records:
+            began = time.monotonic()
+            time.sleep(SINK_S)
+            self.records.append((handed, began, time.monotonic()))
+
+    async def sink_async(self, records: list[Any], handed: float) -> None:
+        for _ in records:
+            began = time.monotonic()
+            await asyncio.sleep(SINK_S)
+            self.records.append((handed, began, time.monotonic()))
+
+
 def sample(config: dict[str, Any]) -> dict[str, Any]:
     """Sink the whole topic once with one loop; return its figures."""
     backend, loop, total = config["backend"], config["loop"], config["records"]
@@ -68,7 +98,7 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
     tp = TopicPartition(config["topic"], 0)
     harness = BackendHarness(get_backend(backend), KafkaCluster(config["bootstrap"]))
     fetched = {"bytes": -1}
-    if backend == "confluent-kafka":
+    if backend.startswith("confluent-kafka"):
         harness.native = {
             "statistics.interval.ms": 100,
             "stats_cb": lambda stats: fetched.update(bytes=_rxbytes(json.loads(stats), tp, fetched["bytes"])),
@@ -78,64 +108,33 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         unique_name("slow-sink"), max_poll_interval_ms=interval_ms, session_timeout_ms=interval_ms,
         heartbeat_interval_ms=interval_ms // 4,
     )  # fmt: skip
-    ctl = view.target
+    ctl, run = view.target, harness.run
     revocations: list[list[TopicPartition]] = []
-    sunk: list[tuple[float, float, float]] = []  # per record: when a poll handed it over, its sink began, ended
-    first: list[float] = []  # when the first record was handed over
-    delivered = 0
+    sunk = _Sunk()
+
+    def on_revoked(tps: list[TopicPartition]) -> None:
+        if tps:
+            revocations.append(tps)
+
     try:
+        flow: Flow | AsyncFlow | None = None
         if loop.startswith("flow"):
             hold = FETCH_BYTES // config["record_size"] if loop == "flow-hold" else 0
-            flow = Flow(ctl, backpressure=Backpressure(high=batch_size, min_pause_s=1.0, hold=hold))
-            flow.subscribe(config["topic"], on_revoked=lambda tps: revocations.append(tps) if tps else None)
+            pressure = Backpressure(high=batch_size, min_pause_s=1.0, hold=hold)
+            flow = AsyncFlow(ctl, backpressure=pressure) if harness.loop else Flow(ctl, backpressure=pressure)
+            run(flow.subscribe(config["topic"], on_revoked=on_revoked))
         else:
-            ctl.subscribe(config["topic"], on_revoked=lambda tps: revocations.append(tps) if tps else None)
-        began = time.monotonic()
-        deadline = began + _TIMEOUT_S
-        if loop == "naive":
-            while delivered < total and time.monotonic() < deadline:
-                batch = ctl.poll(0.5, batch_size)
-                _sink(batch, _handed(batch, first), sunk)
-                delivered += len(batch)
-        elif loop == "hand-written":
-            while delivered < total and time.monotonic() < deadline:
-                batch = ctl.poll(0.5, batch_size)
-                if not batch:
-                    continue
-                handed = _handed(batch, first)
-                assigned = ctl.assignment()
-                ctl.pause(assigned)
-                worker = threading.Thread(target=_sink, args=(batch, handed, sunk))
-                worker.start()
-                while worker.is_alive():
-                    ctl.poll(0.1)
-                ctl.resume(assigned & ctl.assignment())
-                delivered += len(batch)
+            run(ctl.subscribe(config["topic"], on_revoked=on_revoked))
+        if harness.loop:
+            delivered = run(_async_loop(ctl, flow, loop, total, batch_size, sunk))
         else:
-            work: queue.Queue[Any] = queue.Queue()
-            finished = [0]
-
-            def worker_loop() -> None:
-                while (item := work.get()) is not None:
-                    record, handed = item
-                    _sink([record], handed, sunk)
-                    flow.done(record)
-                    finished[0] += 1
-
-            worker = threading.Thread(target=worker_loop, daemon=True)
-            worker.start()
-            while finished[0] < total and time.monotonic() < deadline:
-                records = flow.poll(0.5)
-                handed = _handed(records, first)
-                for record in records:
-                    work.put((record, handed))
-            work.put(None)
-            delivered = finished[0]
-        elapsed = max(end for _, _, end in sunk) - first[0] if first and sunk else math.inf
-        sinking = sum(end - began for _, began, end in sunk)  # the sink's own time (a sleep overshoots on a busy box)
+            delivered = _sync_loop(ctl, flow, loop, total, batch_size, sunk)
+        elapsed = max(end for _, _, end in sunk.records) - sunk.first if sunk.first and sunk.records else math.inf
+        # the sink's own time (a sleep overshoots on a busy box)
+        sinking = sum(end - began for _, began, end in sunk.records)
         settle = time.monotonic() + 0.3  # one more statistics report
         while time.monotonic() < settle:
-            ctl.poll(0.1)
+            run(ctl.poll(0.1))
         rebalances = len(revocations)  # not the revocation of the close below
     finally:
         harness.close()
@@ -146,25 +145,101 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
         "records": total,
         "delivered": delivered,
         "records_per_s": delivered / elapsed,
-        "sink_per_s": len(sunk) / sinking if sinking else 1 / SINK_S,
-        "latency_p99_s": percentile([end - handed for handed, _, end in sunk], 0.99) if sunk else None,
+        "sink_per_s": len(sunk.records) / sinking if sinking else 1 / SINK_S,
+        "latency_p99_s": percentile([end - handed for handed, _, end in sunk.records], 0.99) if sunk.records else None,
         "rebalances": rebalances,
         "fetched_per_delivered": fetched["bytes"] / (delivered * size) if fetched["bytes"] >= 0 and delivered else None,
     }
 
 
-def _handed(records: list[Any], first: list[float]) -> float:
-    now = time.monotonic()
-    if records and not first:
-        first.append(now)
-    return now
+def _sync_loop(ctl: Any, flow: Any, loop: str, total: int, batch_size: int, sunk: _Sunk) -> int:
+    """One loop as a user of a sync client writes it (the sink in a worker thread); records delivered."""
+    deadline = time.monotonic() + _TIMEOUT_S
+    delivered = 0
+    if loop == "naive":
+        while delivered < total and time.monotonic() < deadline:
+            batch = ctl.poll(0.5, batch_size)
+            sunk.sink(batch, sunk.handed(batch))
+            delivered += len(batch)
+    elif loop == "hand-written":
+        while delivered < total and time.monotonic() < deadline:
+            batch = ctl.poll(0.5, batch_size)
+            if not batch:
+                continue
+            handed = sunk.handed(batch)
+            assigned = ctl.assignment()
+            ctl.pause(assigned)
+            worker = threading.Thread(target=sunk.sink, args=(batch, handed))
+            worker.start()
+            while worker.is_alive():
+                ctl.poll(0.1)
+            ctl.resume(assigned & ctl.assignment())
+            delivered += len(batch)
+    else:
+        work: queue.Queue[Any] = queue.Queue()
+        finished = [0]
+
+        def worker_loop() -> None:
+            while (item := work.get()) is not None:
+                record, handed = item
+                sunk.sink([record], handed)
+                flow.done(record)
+                finished[0] += 1
+
+        threading.Thread(target=worker_loop, daemon=True).start()
+        while finished[0] < total and time.monotonic() < deadline:
+            records = flow.poll(0.5)
+            handed = sunk.handed(records)
+            for record in records:
+                work.put((record, handed))
+        work.put(None)
+        delivered = finished[0]
+    return delivered
 
 
-def _sink(records: list[Any], handed: float, sunk: list[tuple[float, float, float]]) -> None:
-    for _ in records:
-        began = time.monotonic()
-        time.sleep(SINK_S)
-        sunk.append((handed, began, time.monotonic()))
+async def _async_loop(ctl: Any, flow: Any, loop: str, total: int, batch_size: int, sunk: _Sunk) -> int:
+    """The same loops as an asyncio user writes them (the sink in a task); records delivered."""
+    deadline = time.monotonic() + _TIMEOUT_S
+    delivered = 0
+    if loop == "naive":
+        while delivered < total and time.monotonic() < deadline:
+            batch = await ctl.poll(0.5, batch_size)
+            await sunk.sink_async(batch, sunk.handed(batch))
+            delivered += len(batch)
+    elif loop == "hand-written":
+        while delivered < total and time.monotonic() < deadline:
+            batch = await ctl.poll(0.5, batch_size)
+            if not batch:
+                continue
+            handed = sunk.handed(batch)
+            assigned = await ctl.assignment()
+            await ctl.pause(assigned)
+            worker = asyncio.create_task(sunk.sink_async(batch, handed))
+            while not worker.done():
+                await ctl.poll(0.1)
+            await worker
+            await ctl.resume(assigned & await ctl.assignment())
+            delivered += len(batch)
+    else:
+        work: asyncio.Queue[Any] = asyncio.Queue()
+        finished = [0]
+
+        async def worker_loop() -> None:
+            while (item := await work.get()) is not None:
+                record, handed = item
+                await sunk.sink_async([record], handed)
+                flow.done(record)
+                finished[0] += 1
+
+        worker = asyncio.create_task(worker_loop())
+        while finished[0] < total and time.monotonic() < deadline:
+            records = await flow.poll(0.5)
+            handed = sunk.handed(records)
+            for record in records:
+                work.put_nowait((record, handed))
+        worker.cancel()
+        delivered = finished[0]
+    return delivered
 
 
 def _rxbytes(stats: dict[str, Any], tp: TopicPartition, before: int) -> int:
@@ -177,12 +252,11 @@ def _rxbytes(stats: dict[str, Any], tp: TopicPartition, before: int) -> int:
 def runs(
     bootstrap: str, backends: list[str], records: int, record_size: int, batch: int, franz: bool = False
 ) -> list[Run]:
-    """Every loop on every sync backend of ``backends``, each on a fresh topic of ``records`` records (made and
-    filled when its turn comes); with ``franz``, franz-go's naive and hand-written loops after them."""
-    chosen = [b for b in backends if get_backend(b).sync_adapter is not None]
+    """Every loop on every backend of ``backends``, each on a fresh topic of ``records`` records (made and filled
+    when its turn comes); with ``franz``, franz-go's naive and hand-written loops after them."""
     ours = [
         Run(backend, f"slow sink ({loop})", _filled(bootstrap, backend, loop, records, record_size, batch))
-        for backend in chosen
+        for backend in backends
         for loop in LOOPS
     ]
     theirs = [
@@ -243,13 +317,14 @@ def markdown(rows: list[dict[str, Any]], config: dict[str, Any] | None = None) -
         "",
         f"Slow sink: {config.get('slow_sink_records', rows[0]['records']):,} records of "
         f"{config.get('slow_sink_record_size', 1000):,} B on one partition, a sink sleeping {SINK_S * 1000:.0f} ms "
-        f"per record ({1 / SINK_S:.0f}/s) in a worker thread, batches of {config.get('slow_sink_batch', BATCH):,} "
+        f"per record ({1 / SINK_S:.0f}/s) in a worker thread (a task on the async backends), batches of "
+        f"{config.get('slow_sink_batch', BATCH):,} "
         "(3x `max.poll.interval.ms` of work, at least 1 s); one sample each. Each figure, and in brackets the "
         "hand-written pause/resume loop's on the same backend. Records/s from the first record handed over; "
         "(of sink): against the sink's measured rate (its sleeps overshoot on a busy machine). Latency: from the "
         "poll that handed a record over to the end of its sink. Bytes fetched per byte delivered: librdkafka's "
-        "`rxbytes` (confluent-kafka only; franz-go: the record batches it read). flow-hold: `hold` = one fetch's "
-        "worth of records. franz-go (the anchor): its naive loop and a hand-written one with "
+        "`rxbytes` (the confluent-kafka backends only; franz-go: the record batches it read). flow-hold: `hold` = "
+        "one fetch's worth of records. franz-go (the anchor): its naive loop and a hand-written one with "
         "`PauseFetchPartitions`; it heartbeats on a goroutine of its own and has no `max.poll.interval.ms`, so "
         "its naive loop keeps its place in the group.",
         "",
@@ -294,7 +369,7 @@ def main() -> int:
         print(json.dumps(sample(json.loads(sys.argv[1]))))
         return 0
     with running_cluster() as bootstrap:
-        print(markdown(summary(run(bootstrap, sys.argv[1:] or ["confluent-kafka", "kafka-python"]))))
+        print(markdown(summary(run(bootstrap, sys.argv[1:] or sorted(registry.backends())))))
     return 0
 
 

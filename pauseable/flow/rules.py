@@ -96,7 +96,7 @@ class Retry:
 class Plan:
     """What a flow does before its next poll: every field is carried out by the flow, in this order."""
 
-    #: partitions to pause, and why ("backpressure", "backoff")
+    #: partitions to pause, and why ("backpressure", "back-off")
     pause: dict[TopicPartition, str] = field(default_factory=dict)
     #: partitions whose pause ends, and why they were paused
     resume: dict[TopicPartition, str] = field(default_factory=dict)
@@ -203,7 +203,7 @@ class FlowCore:
                 wanted = {}
             for tp, part in self.parts.items():
                 if tp in assigned and part.retry_at > now:
-                    wanted.setdefault(tp, "backoff")
+                    wanted.setdefault(tp, "back-off")
             room = self._room(max_records)
             free = self.backpressure is None or self.backpressure.per_partition or self._busy() < self.backpressure.high
             plan = Plan(room=max(1, room - held), pace=pace, ready=bool(held) and free)

@@ -237,7 +237,7 @@ class Applier:
         """Pause natively what the group pauses; resume what it no longer does, applying strategies once."""
         to_pause, ended = self.decisions.plan(set(controller.assignment()), set(controller.paused()))
         if to_pause:
-            controller.pause(to_pause)
+            controller.pause(to_pause, reason="group")
         for entry in ended:
             try:
                 self.apply(controller, entry)
@@ -314,7 +314,7 @@ class AsyncApplier:
         """Pause natively what the group pauses; resume what it no longer does, applying strategies once."""
         to_pause, ended = self.decisions.plan(set(await controller.assignment()), set(await controller.paused()))
         if to_pause:
-            await controller.pause(to_pause)
+            await controller.pause(to_pause, reason="group")
         for entry in ended:
             try:
                 await self.apply(controller, entry)

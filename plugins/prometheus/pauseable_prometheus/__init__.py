@@ -5,7 +5,8 @@ do (``prometheus_client.start_http_server(port)``). Every series carries ``group
 process may run several controllers.
 
 - ``pauseable_partitions_paused{group,client_id,topic,partition,reason}``: 1 while paused, 0 after;
-  ``reason`` is ``manual``, ``timed`` or ``back-off`` (``pauseable.observe.REASONS``)
+  ``reason`` is how the pause began (``pauseable.observe.REASONS``: ``manual``, ``timed``, ``back-off``,
+  ``topic``, ``assigned``, ``group``, ``backpressure``) or the caller's own ``pause(reason=...)``
 - ``pauseable_pause_duration_seconds{group,client_id,topic,reason_ended}``: histogram, observed when a pause
   ends: ``resumed``, ``timed``, ``revoked``, ``closed``
 - ``pauseable_resumes_total{group,client_id,strategy}``, ``pauseable_resume_errors_total{...,strategy}``
