@@ -98,11 +98,15 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
     tp = TopicPartition(config["topic"], 0)
     harness = BackendHarness(get_backend(backend), KafkaCluster(config["bootstrap"]))
     fetched = {"bytes": -1}
+
+    def stats(report: str) -> None:
+        fetched.update(bytes=_rxbytes(json.loads(report), tp, fetched["bytes"]))
+
+    async def stats_async(report: str) -> None:  # AIOConsumer awaits its callbacks on the event loop
+        stats(report)
+
     if backend.startswith("confluent-kafka"):
-        harness.native = {
-            "statistics.interval.ms": 100,
-            "stats_cb": lambda stats: fetched.update(bytes=_rxbytes(json.loads(stats), tp, fetched["bytes"])),
-        }
+        harness.native = {"statistics.interval.ms": 100, "stats_cb": stats_async if harness.loop else stats}
     interval_ms = max(1000, int(batch_size * SINK_S * 1000 / 3))
     view = harness.controller(
         unique_name("slow-sink"), max_poll_interval_ms=interval_ms, session_timeout_ms=interval_ms,
