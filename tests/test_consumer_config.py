@@ -1,7 +1,7 @@
 """The suite under the user's own consumer configuration (``--pauseable-consumer-config``, issue 14).
 
-confluent-kafka runs a few group behaviours under KIP-848 (``group.protocol=consumer``) and under
-``cooperative-sticky`` in ``make test``, the whole suite under each in ``make test-extra``.
+confluent-kafka runs a few group behaviours under KIP-848 (``group.protocol=consumer``) in ``make test``, and
+under ``cooperative-sticky`` and the whole suite under each in ``make test-extra``.
 """
 
 from __future__ import annotations
@@ -85,7 +85,10 @@ def test_under_kip_848_the_suite_sets_no_session_timeout_nor_heartbeat() -> None
         harness.close()
 
 
-@pytest.mark.parametrize("setting", PROTOCOLS)
+@pytest.mark.parametrize(
+    "setting",
+    [PROTOCOLS[0], pytest.param(PROTOCOLS[1], marks=pytest.mark.extra)],  # make test's budget: one of two
+)
 def test_group_behaviours_pass_on_confluent_kafka_under(author: pytest.Pytester, setting: str) -> None:
     result = author.runpytest_subprocess(
         "-p", "no:cacheprovider", "-k", SUBSET, "--pauseable-backend", "confluent-kafka",
@@ -94,7 +97,7 @@ def test_group_behaviours_pass_on_confluent_kafka_under(author: pytest.Pytester,
     result.assert_outcomes(passed=3)
 
 
-@pytest.mark.extra  # a pytest run of its own; make test keeps the two protocols' runs
+@pytest.mark.extra  # a pytest run of its own; make test keeps KIP-848's run
 def test_kip_848_is_skipped_with_the_reason_on_clients_without_it(author: pytest.Pytester) -> None:
     result = author.runpytest_subprocess(
         "-p", "no:cacheprovider", "-rs", "-k", "resume_continues_at_exactly_the_next_offset",
@@ -105,7 +108,7 @@ def test_kip_848_is_skipped_with_the_reason_on_clients_without_it(author: pytest
     result.stdout.fnmatch_lines(["*kafka-python: its client has no group.protocol=consumer (KIP-848)*"])
 
 
-@pytest.mark.extra  # a pytest run of its own; make test keeps the two protocols' runs
+@pytest.mark.extra  # a pytest run of its own; make test keeps KIP-848's run
 def test_a_setting_the_client_refuses_fails_every_behaviour_with_its_error(author: pytest.Pytester) -> None:
     result = author.runpytest_subprocess(
         "-p", "no:cacheprovider", "-k", "resume_continues_at_exactly_the_next_offset or pausing_is_idempotent",

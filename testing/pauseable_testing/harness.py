@@ -137,6 +137,10 @@ class BackendHarness:
         if self.consumer_config.broker_side_groups:
             overrides.pop("session_timeout_ms", None)
             overrides.pop("heartbeat_interval_ms", None)
+        elif not self.consumer_config.native(()).keys() & {"heartbeat.interval.ms", "heartbeat_interval_ms"}:
+            # a member learns of a rebalance at its next heartbeat: at the clients' 3 s, every join or leave of a
+            # behaviour waits up to 3 s for the others
+            overrides.setdefault("heartbeat_interval_ms", FAST_HEARTBEAT_MS)
         own = [name for name in SETTING_KEYS if overrides.get(name) is not None]
         native = {**self.consumer_config.native(own), **self.native, **overrides.get("native", {})}
         if native:
@@ -320,6 +324,8 @@ class BackendHarness:
             self.loop.close()
 
 
+#: the heartbeat interval of the suite's consumers unless the user's configuration sets one
+FAST_HEARTBEAT_MS = 500
 #: how far past its timeout a poll may return (a loaded machine, a rebalance) before the suite calls it a breach
 POLL_MARGIN_S = 15.0
 
