@@ -85,7 +85,7 @@ class Profile:
     slow_sink_record_size: int = 1_000
     slow_sink_batch: int = slow_sink.BATCH
     #: the metrics plugins against none (issue 15): records of the poll loop, pause + resume pairs, repeats
-    plugins_records: int = 100_000
+    plugins_records: int = 300_000
     plugins_calls: int = 2_000
     plugins_repeats: int = 5
     #: group pauses (issue 13): pause/resume tries on a three-node cluster of its own, three member processes
