@@ -327,6 +327,12 @@ class _SoughtOffsets:
         sought = self._sought.get((partition.topic, partition.partition))
         return sought if sought is not None else _offsets(native)[partition]
 
+    def positions(
+        self, partitions: Sequence[TopicPartition], native: Sequence[Any]
+    ) -> dict[TopicPartition, int | None]:
+        offsets = _offsets(native)
+        return {tp: self._sought.get((tp.topic, tp.partition), offsets[tp]) for tp in partitions}
+
     def known(self, assigned: Sequence[Any], native_positions: Sequence[Any]) -> dict[TopicPartition, int]:
         """The known positions of ``assigned`` partitions: sought, else consumed."""
         consumed = _offsets(native_positions)
@@ -485,6 +491,10 @@ class ConfluentAdapter(ConsumerAdapter):
 
     def position(self, partition: TopicPartition) -> int | None:
         return self._sought.position(partition, self._consumer.position(_native([partition])))
+
+    def positions(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
+        # one call for them all: on the asyncio client each call is a hop through its thread pool
+        return self._sought.positions(partitions, self._consumer.position(_native(partitions)))
 
     def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
         return _offsets(self._consumer.committed(_native(partitions), timeout=_TIMEOUT_S))
@@ -706,6 +716,10 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
 
     async def position(self, partition: TopicPartition) -> int | None:
         return self._sought.position(partition, await self._consumer.position(_native([partition])))
+
+    async def positions(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
+        # one call for them all: on the asyncio client each call is a hop through its thread pool
+        return self._sought.positions(partitions, await self._consumer.position(_native(partitions)))
 
     async def committed(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int | None]:
         return _offsets(await self._consumer.committed(_native(partitions), timeout=_TIMEOUT_S))
