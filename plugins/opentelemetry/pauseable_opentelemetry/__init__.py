@@ -67,19 +67,6 @@ lag = observe.LAG
 lag.serve(tracker)
 
 
-def _who(controller: Any) -> dict[str, str]:
-    who = observe.identity(controller)
-    return {
-        "messaging.system": "kafka",
-        "messaging.consumer.group.name": who.group_id,
-        "messaging.client.id": who.client_id,
-    }
-
-
-def _where(tp: TopicPartition) -> dict[str, str]:
-    return {"messaging.destination.name": tp.topic, "messaging.destination.partition.id": str(tp.partition)}
-
-
 #: what the hooks measured, recorded at the next collection: a control call costs an append, and the SDK's
 #: per-measurement work (cleaning and hashing the attributes, the aggregation's lock: 20-30 µs a call) runs on the
 #: reader's thread (a collection runs the observable callbacks, :func:`_paused` among them, before it reads the
@@ -116,8 +103,12 @@ def _attributes_for(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
 
 
 def _identity(controller: Any) -> dict[str, str]:
-    group_id, client_id = controller._core.identity
-    return {"group": group_id or "", "client": client_id or ""}
+    who = observe.identity(controller)
+    return {"group": who.group_id, "client": who.client_id}
+
+
+def _where(tp: TopicPartition) -> dict[str, str]:
+    return {"topic": tp.topic, "partition": str(tp.partition)}
 
 
 def _attributes_of(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
@@ -139,6 +130,7 @@ _NAMES = {
     "ended": "pauseable.pause.ended",
     "strategy": "pauseable.strategy",
     "error": "error.type",
+    "reason": "pauseable.pause.reason",
 }
 
 
@@ -154,8 +146,7 @@ def pauseable_pause_ended(
     who = _identity(controller)
     for pause in tracker.ended(controller, partitions):
         tp = pause.partition
-        _measure(PAUSE_DURATION.record, paused_for_s[tp], **who, topic=tp.topic, partition=str(tp.partition),
-                 ended=reason_ended)  # fmt: skip
+        _measure(PAUSE_DURATION.record, paused_for_s[tp], **who, **_where(tp), ended=reason_ended)
 
 
 @pauseable.hookimpl
@@ -187,28 +178,28 @@ def _paused(options: CallbackOptions) -> Iterable[Observation]:
     _record_pending()  # the first callback of a collection: what the hooks measured is read with it
     now: dict[tuple[tuple[str, str], ...], int] = dict.fromkeys(_seen, 0)
     for controller, pauses in tracker.counted():
-        who = _who(controller)
+        who = _identity(controller)
         for pause in pauses:
-            key = tuple({**who, **_where(pause.partition), "pauseable.pause.reason": pause.reason}.items())
+            key = tuple({**who, **_where(pause.partition), "reason": pause.reason}.items())
             now[key] = now.get(key, 0) + 1
     _seen.update(now)
     for key, count in now.items():
-        yield Observation(count, dict(key))
+        yield Observation(count, _attributes_for(key))
 
 
 def _too_long(options: CallbackOptions) -> Iterable[Observation]:
     for controller, _ in tracker.controllers():
-        yield Observation(len(observe.too_long(controller)), _who(controller))
+        yield Observation(len(observe.too_long(controller)), _attributes_for(tuple(_identity(controller).items())))
 
 
 def _lag(options: CallbackOptions) -> Iterable[Observation]:
     figures = lag.get()
     for controller, _ in tracker.controllers():
         paused = observe.pauses(controller)
-        who = _who(controller)
+        who = _identity(controller)
         for tp, behind in sorted(figures.get(id(controller), {}).items()):
             if tp in paused:
-                yield Observation(behind, {**who, **_where(tp)})
+                yield Observation(behind, _attributes_for(tuple({**who, **_where(tp)}.items())))
 
 
 meter.create_observable_up_down_counter(
