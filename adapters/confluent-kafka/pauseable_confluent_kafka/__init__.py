@@ -40,6 +40,15 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   (``assign``, or ``incremental_assign`` under a cooperative protocol) and then lets the core pause
   partitions of paused topics, before any of their records can be fetched.
 - ``on_lost`` (forced eviction) is treated as a revocation.
+- ``assignment()`` (like ``assign``) is a request to librdkafka's main thread that the client makes holding
+  the GIL: the whole process waits for the answer. librdkafka drops a request that reaches a consumer group's
+  handler as the group terminates, unanswered (``rd_kafka_cgrp_op_serve``; librdkafka#4884, #4041), and two
+  group-pause schedules hung the whole process in such a wait (``assign`` in the revoke callback that
+  ``close`` runs; ``assignment()`` during a poll, its cause not pinned down). A membership the adapter set up
+  (its ``assign``, or its ``subscribe``, whose rebalance callbacks it writes) changes only through calls it
+  makes, so the adapter keeps the assignment itself and asks the client nothing; a membership set up
+  elsewhere (FastStream's) is read from the client. Also one thread-pool hop less per control call on
+  ``AIOConsumer``.
 - ``resume`` does not wake librdkafka's fetcher: the partition's broker thread notices it only at
   its next idle wake-up, up to 1 s later (``rd_kafka_max_block_ms``, not configurable), so the
   first record after a resume came 0-1 s late, and ~1 s when a seek or an offset lookup had just
@@ -376,7 +385,7 @@ def _paused_again(paused: set[tuple[str, int]], resumed: list[TopicPartition]) -
 class ConfluentAdapter(ConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.Consumer`."""
 
-    __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought", "_subscribed")
+    __slots__ = ("_assigned", "_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought", "_subscribed")
 
     def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
@@ -391,14 +400,20 @@ class ConfluentAdapter(ConsumerAdapter):
         self._deferred: set[tuple[str, int]] = set()
         #: subscribed in a group: close runs the revoke callback, which may call the controller (see close)
         self._subscribed = False
+        #: the assignment, when this adapter made it (see the module notes); None: ask the client
+        self._assigned: set[TopicPartition] | None = None
 
     def assignment(self) -> set[TopicPartition]:
+        if self._assigned is not None:
+            return set(self._assigned)
         return set(_ours(self._consumer.assignment()))
 
     def assign(self, partitions: Sequence[TopicPartition]) -> None:
         if partitions:
             self._await_coordinator(_native(partitions))
+        self._assigned = None  # until the client has taken it
         self._consumer.assign(_native(partitions))
+        self._assigned = set(partitions)
         self._sought = _SoughtOffsets()
         self._paused.clear()
         self._deferred.clear()
@@ -419,15 +434,20 @@ class ConfluentAdapter(ConsumerAdapter):
 
     def subscribe(self, topics: Sequence[str], on_assigned: AssignedHook, on_revoked: RevokedHook) -> None:
         self._subscribed = True
+        self._assigned = set()
 
         def on_assign(consumer: Any, partitions: list[Any]) -> None:
+            ours, held = _ours(partitions), self._assigned
+            self._assigned = None  # unknown until one of the calls below has returned
             try:
                 consumer.assign(partitions)
+                self._assigned = set(ours)
             except KafkaException as exc:
                 if not _is_state_error(exc):
                     raise
                 consumer.incremental_assign(partitions)  # a cooperative rebalance protocol
-            on_assigned(_ours(partitions))
+                self._assigned = None if held is None else held | set(ours)
+            on_assigned(ours)
 
         def on_revoke(consumer: Any, partitions: list[Any]) -> None:
             self._forget(partitions)
@@ -444,6 +464,8 @@ class ConfluentAdapter(ConsumerAdapter):
         keys = {(tp.topic, tp.partition) for tp in partitions}
         self._paused.difference_update(keys)
         self._deferred.difference_update(keys)
+        if self._assigned is not None:  # the client unassigns them once the revoke callback returns
+            self._assigned.difference_update(_ours(partitions))
 
     def resume(self, partitions: Sequence[TopicPartition]) -> None:
         self._consumer.resume(_native(partitions))
@@ -536,7 +558,7 @@ class ConfluentAdapter(ConsumerAdapter):
 
     def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
         if offsets is None:
-            assigned = self._consumer.assignment()
+            assigned = _native(sorted(self.assignment()))
             positions = self._consumer.position(assigned) if assigned else []
             offsets = self._sought.known(assigned, positions)
         if offsets:
@@ -563,8 +585,12 @@ class ConfluentAdapter(ConsumerAdapter):
         if self._subscribed:
             # the revoke callback runs inside close on the closing thread and may call the controller, whose
             # gate the caller holds: a close on another thread would wait for itself. Not bounded (yet).
-            self._consumer.close()
+            try:
+                self._consumer.close()
+            finally:
+                self._assigned = None  # closed: the client answers (that it is closed)
             return
+        self._assigned = None  # closed: the client answers (that it is closed)
         # bounded: librdkafka's close waits as long as brokers do not answer, and can deadlock (pauseable.bounded)
         try:
             bounded.call_within(self._consumer.close, bounded.CLOSE_TIMEOUT_S, "confluent-kafka Consumer.close()")
@@ -600,7 +626,7 @@ class ConfluentAdapter(ConsumerAdapter):
 class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
 
-    __slots__ = ("_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought", "_subscribed")
+    __slots__ = ("_assigned", "_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought", "_subscribed")
 
     def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
@@ -615,14 +641,20 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
         self._deferred: set[tuple[str, int]] = set()
         #: subscribed in a group: close runs the revoke callback, which may call the controller (see close)
         self._subscribed = False
+        #: the assignment, when this adapter made it (see the module notes); None: ask the client
+        self._assigned: set[TopicPartition] | None = None
 
     async def assignment(self) -> set[TopicPartition]:
+        if self._assigned is not None:
+            return set(self._assigned)
         return set(_ours(await self._consumer.assignment()))
 
     async def assign(self, partitions: Sequence[TopicPartition]) -> None:
         if partitions:
             await self._await_coordinator(_native(partitions))
+        self._assigned = None  # until the client has taken it
         await self._consumer.assign(_native(partitions))
+        self._assigned = set(partitions)
         self._sought = _SoughtOffsets()
         self._paused.clear()
         self._deferred.clear()
@@ -645,15 +677,20 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
         self, topics: Sequence[str], on_assigned: AsyncAssignedHook, on_revoked: AsyncRevokedHook
     ) -> None:
         self._subscribed = True
+        self._assigned = set()
 
         async def on_assign(consumer: Any, partitions: list[Any]) -> None:
+            ours, held = _ours(partitions), self._assigned
+            self._assigned = None  # unknown until one of the calls below has returned
             try:
                 await consumer.assign(partitions)
+                self._assigned = set(ours)
             except KafkaException as exc:
                 if not _is_state_error(exc):
                     raise
                 await consumer.incremental_assign(partitions)
-            await on_assigned(_ours(partitions))
+                self._assigned = None if held is None else held | set(ours)
+            await on_assigned(ours)
 
         async def on_revoke(consumer: Any, partitions: list[Any]) -> None:
             self._forget(partitions)
@@ -670,6 +707,8 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
         keys = {(tp.topic, tp.partition) for tp in partitions}
         self._paused.difference_update(keys)
         self._deferred.difference_update(keys)
+        if self._assigned is not None:  # the client unassigns them once the revoke callback returns
+            self._assigned.difference_update(_ours(partitions))
 
     async def resume(self, partitions: Sequence[TopicPartition]) -> None:
         await self._consumer.resume(_native(partitions))
@@ -760,7 +799,7 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
 
     async def commit(self, offsets: Mapping[TopicPartition, int] | None) -> None:
         if offsets is None:
-            assigned = await self._consumer.assignment()
+            assigned = _native(sorted(await self.assignment()))
             positions = await self._consumer.position(assigned) if assigned else []
             offsets = self._sought.known(assigned, positions)
         if offsets:
@@ -787,8 +826,12 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
         # bounded like the sync close; the inner Consumer's close runs on a daemon thread of ours, not on the
         # AIOConsumer's executor, whose threads the interpreter joins at exit (a hung close would hang the exit)
         if self._subscribed:  # the revoke callback runs inside close (see the sync close): not bounded (yet)
-            await self._consumer.close()
+            try:
+                await self._consumer.close()
+            finally:
+                self._assigned = None  # closed: the client answers (that it is closed)
             return
+        self._assigned = None  # closed: the client answers (that it is closed)
         aio, native = self._consumer, getattr(self._consumer, "_consumer", None)
         if not isinstance(native, confluent_kafka.Consumer):  # a release without one, or a wrapper of AIOConsumer
             native = None
