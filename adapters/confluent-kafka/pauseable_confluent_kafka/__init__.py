@@ -48,7 +48,9 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   (its ``assign``, or its ``subscribe``, whose rebalance callbacks it writes) changes only through calls it
   makes, so the adapter keeps the assignment itself and asks the client nothing; a membership set up
   elsewhere (FastStream's) is read from the client. Also one thread-pool hop less per control call on
-  ``AIOConsumer``.
+  ``AIOConsumer``. And ``close()`` of a consumer it subscribed first unsubscribes and serves the revocation in
+  polls of its own (its partitions paused, so nothing more is handed over), so librdkafka's close finds
+  nothing assigned and makes no ``assign`` as the group terminates (the workaround of librdkafka#4527).
 - ``resume`` does not wake librdkafka's fetcher: the partition's broker thread notices it only at
   its next idle wake-up, up to 1 s later (``rd_kafka_max_block_ms``, not configurable), so the
   first record after a resume came 0-1 s late, and ~1 s when a seek or an offset lookup had just
@@ -145,6 +147,8 @@ def _timeout(side: bool) -> float:
 
 #: consume() refuses more than this many messages per call; poll(max_records) promises "up to", so cap it
 _MAX_CONSUME = 1_000_000
+#: how long each poll of a closing consumer waits for its revocation to be served
+_LEAVE_POLL_S = 0.05
 
 
 #: callbacks and settings of lookup_config the side client leaves out: a static member id is the consumer's
@@ -172,6 +176,15 @@ def side_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def _native(partitions: Sequence[TopicPartition]) -> list[Any]:
     return [NativeTP(tp.topic, tp.partition) for tp in partitions]
+
+
+def _firsts(records: Sequence[Any]) -> list[Any]:
+    """The first record's offset of each partition among ``records`` (native), errors left out."""
+    first: dict[tuple[str, int], int] = {}
+    for record in records:
+        if record.error() is None:
+            first.setdefault((record.topic(), record.partition()), record.offset())
+    return [NativeTP(topic, partition, offset) for (topic, partition), offset in first.items()]
 
 
 def _ours(partitions: Sequence[Any]) -> list[TopicPartition]:
@@ -385,7 +398,9 @@ def _paused_again(paused: set[tuple[str, int]], resumed: list[TopicPartition]) -
 class ConfluentAdapter(ConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.Consumer`."""
 
-    __slots__ = ("_assigned", "_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought", "_subscribed")
+    __slots__ = (
+        "_assigned", "_consumer", "_deferred", "_leaders", "_leaving", "_paused", "_side", "_sought", "_subscribed",
+    )  # fmt: skip
 
     def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
@@ -402,6 +417,8 @@ class ConfluentAdapter(ConsumerAdapter):
         self._subscribed = False
         #: the assignment, when this adapter made it (see the module notes); None: ask the client
         self._assigned: set[TopicPartition] | None = None
+        #: closing: unsubscribed, serving the revocation before the close (see close)
+        self._leaving = False
 
     def assignment(self) -> set[TopicPartition]:
         if self._assigned is not None:
@@ -447,6 +464,8 @@ class ConfluentAdapter(ConsumerAdapter):
                     raise
                 consumer.incremental_assign(partitions)  # a cooperative rebalance protocol
                 self._assigned = None if held is None else held | set(ours)
+            if self._leaving:  # an assignment served while closing: none of it is fetched
+                consumer.pause(partitions)
             on_assigned(ours)
 
         def on_revoke(consumer: Any, partitions: list[Any]) -> None:
@@ -583,8 +602,10 @@ class ConfluentAdapter(ConsumerAdapter):
 
     def close(self) -> None:
         if self._subscribed:
-            # the revoke callback runs inside close on the closing thread and may call the controller, whose
-            # gate the caller holds: a close on another thread would wait for itself. Not bounded (yet).
+            self._leave_group()
+            # a rebalance callback may still run inside close (an assignment on its way), on the closing thread,
+            # and call the controller, whose gate the caller holds: a close on another thread would wait for
+            # itself. Not bounded.
             try:
                 self._consumer.close()
             finally:
@@ -598,6 +619,24 @@ class ConfluentAdapter(ConsumerAdapter):
             if not self._side:
                 raise
             _log.warning("the offset-lookup client: %s", exc)  # it never commits: nothing to lose
+
+    def _leave_group(self) -> None:
+        """Unsubscribe and serve the revocation in polls of this thread, so the close that follows finds nothing
+        assigned. librdkafka's close serves the revocation itself, and an ``assign`` made in that callback can
+        reach the group's handler as it terminates and wait forever, holding the GIL (module notes; the
+        workaround of librdkafka#4527). Nothing is handed over meanwhile: the partitions are paused first, which
+        drops their fetched records."""
+        if self._assigned is None:  # a membership of unknown state: librdkafka's close serves it
+            return
+        self._leaving = True
+        if self._assigned:
+            self._consumer.pause(_native(sorted(self._assigned)))
+        self._consumer.unsubscribe()
+        deadline = time.monotonic() + bounded.CLOSE_TIMEOUT_S
+        while self._assigned and time.monotonic() < deadline:
+            for first in _firsts(self._consumer.consume(num_messages=_MAX_CONSUME, timeout=_LEAVE_POLL_S)):
+                self._seek_native(first)  # never handed over: the position stays before it
+                self._sought.note_seek(TopicPartition(first.topic, first.partition), first.offset)
 
     def is_closed(self) -> bool:
         return False  # the client has no such query; a closed consumer raises RuntimeError instead
@@ -626,7 +665,9 @@ class ConfluentAdapter(ConsumerAdapter):
 class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
 
-    __slots__ = ("_assigned", "_consumer", "_deferred", "_leaders", "_paused", "_side", "_sought", "_subscribed")
+    __slots__ = (
+        "_assigned", "_consumer", "_deferred", "_leaders", "_leaving", "_paused", "_side", "_sought", "_subscribed",
+    )  # fmt: skip
 
     def __init__(self, consumer: Any, *, side: bool = False) -> None:
         self._consumer = consumer
@@ -643,6 +684,8 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
         self._subscribed = False
         #: the assignment, when this adapter made it (see the module notes); None: ask the client
         self._assigned: set[TopicPartition] | None = None
+        #: closing: unsubscribed, serving the revocation before the close (see close)
+        self._leaving = False
 
     async def assignment(self) -> set[TopicPartition]:
         if self._assigned is not None:
@@ -690,6 +733,8 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
                     raise
                 await consumer.incremental_assign(partitions)
                 self._assigned = None if held is None else held | set(ours)
+            if self._leaving:  # an assignment served while closing: none of it is fetched
+                await consumer.pause(partitions)
             await on_assigned(ours)
 
         async def on_revoke(consumer: Any, partitions: list[Any]) -> None:
@@ -825,7 +870,8 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     async def close(self) -> None:
         # bounded like the sync close; the inner Consumer's close runs on a daemon thread of ours, not on the
         # AIOConsumer's executor, whose threads the interpreter joins at exit (a hung close would hang the exit)
-        if self._subscribed:  # the revoke callback runs inside close (see the sync close): not bounded (yet)
+        if self._subscribed:  # see the sync close: not bounded
+            await self._leave_group()
             try:
                 await self._consumer.close()
             finally:
@@ -851,6 +897,20 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
                 aio._closed = True
                 if getattr(aio, "_owns_executor", False):
                     aio.executor.shutdown(wait=False)
+
+    async def _leave_group(self) -> None:
+        """As :meth:`ConfluentAdapter._leave_group`."""
+        if self._assigned is None:
+            return
+        self._leaving = True
+        if self._assigned:
+            await self._consumer.pause(_native(sorted(self._assigned)))
+        await self._consumer.unsubscribe()
+        deadline = time.monotonic() + bounded.CLOSE_TIMEOUT_S
+        while self._assigned and time.monotonic() < deadline:
+            for first in _firsts(await self._consumer.consume(num_messages=_MAX_CONSUME, timeout=_LEAVE_POLL_S)):
+                await self._seek_native(first)
+                self._sought.note_seek(TopicPartition(first.topic, first.partition), first.offset)
 
     def is_closed(self) -> bool:
         return bool(getattr(self._consumer, "_closed", False))
