@@ -106,6 +106,10 @@ class Tracker:
         self._lock = threading.Lock()
         self._controllers: dict[int, tuple[weakref.ref[Any], asyncio.AbstractEventLoop | None]] = {}
         self._pauses: dict[int, dict[TopicPartition, Pause]] = {}
+        #: each live controller's weak reference and loop, made once: a pause after the last one ended (a loop of
+        #: pause and resume) finds them here rather than make them again (a weakref, and for a sync controller a
+        #: RuntimeError asking for its loop: half of a tracked pause's cost)
+        self._made: dict[int, tuple[weakref.ref[Any], asyncio.AbstractEventLoop | None]] = {}
 
     def started(self, controller: Any, partitions: Iterable[TopicPartition]) -> list[Pause]:
         """From ``pauseable_paused``: the pauses among ``partitions`` not counted yet (now counted)."""
@@ -118,7 +122,9 @@ class Tracker:
                 self._pauses[key] = counted
                 counted.update((pause.partition, pause) for pause in new)
                 if key not in self._controllers:
-                    self._controllers[key] = (weakref.ref(controller, partial(self._gone, key)), _running_loop())
+                    if (made := self._made.get(key)) is None:
+                        made = self._made[key] = (weakref.ref(controller, partial(self._let_go, key)), _running_loop())
+                    self._controllers[key] = made
         return new
 
     def ended(self, controller: Any, partitions: Iterable[TopicPartition]) -> list[Pause]:
@@ -131,10 +137,14 @@ class Tracker:
                 self._gone(key)
         return gone
 
-    def _gone(self, key: int, _: object = None) -> None:
-        # also a weakref callback, run by the garbage collector on any thread: no lock (each pop is atomic)
+    def _gone(self, key: int) -> None:
         self._pauses.pop(key, None)
         self._controllers.pop(key, None)
+
+    def _let_go(self, key: int, _: object = None) -> None:
+        # a weakref callback, run by the garbage collector on any thread: no lock (each pop is atomic)
+        self._gone(key)
+        self._made.pop(key, None)
 
     def counted(self) -> list[tuple[Any, list[Pause]]]:
         """The pauses counted and not ended, by live controller."""

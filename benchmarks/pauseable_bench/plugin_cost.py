@@ -15,7 +15,7 @@ into an exporter that drops it, as a user has it: the API alone records nothing)
 - control calls: ``calls`` pause + resume pairs of the partition (no strategy: no broker request), the variants
   interleaved in blocks; µs per call (wall) and the calling thread's CPU µs per call, where the hooks run: the
   figure is what the plugin adds to that (target: at most 10 µs), which the wall time, waiting on the client's
-  threads, cannot resolve; and, in separate blocks, the time spent inside the hook calls themselves (pluggy's
+  threads, cannot resolve; and, in separate blocks, the CPU spent inside the hook calls themselves (pluggy's
   ``add_hookcall_monitoring``), whose difference to ``none`` is the plugin's own cost measured in place, free of
   the client's swing (the confluent clients' call is 100 to 400 µs of librdkafka work that varies by more than
   10 µs between repeats);
@@ -146,17 +146,19 @@ def _installers(plugins: Any) -> dict[str, Callable[[], Callable[[], None]]]:
 
 
 class _HookTime:
-    """Seconds spent inside the plugin manager's hook calls (every implementation of each) while active."""
+    """The calling thread's CPU seconds inside the plugin manager's hook calls (every implementation of each)
+    while active: on the confluent clients the wall time there also counts librdkafka's threads taking the
+    two cores, and the GIL handed to a thread coming back from the client."""
 
     def __init__(self, plugins: Any) -> None:
         self._plugins, self._started, self.spent = plugins, 0.0, 0.0
 
     def __enter__(self) -> _HookTime:
         def before(hook_name: str, hook_impls: Any, kwargs: Any) -> None:
-            self._started = time.perf_counter()
+            self._started = time.thread_time()
 
         def after(outcome: Any, hook_name: str, hook_impls: Any, kwargs: Any) -> None:
-            self.spent += time.perf_counter() - self._started  # hooks do not nest: one start suffices
+            self.spent += time.thread_time() - self._started  # hooks do not nest: one start suffices
 
         self._undo = self._plugins.add_hookcall_monitoring(before, after)
         return self
@@ -237,7 +239,7 @@ def markdown(rows: list[dict[str, Any]], config: dict[str, Any]) -> str:
         f"({config.get('plugins_repeats', 5)} repeats, order rotating); control call = a pause or a resume of one "
         f"partition ({config.get('plugins_calls', 2000):,} pairs per repeat, the variants interleaved in "
         f"{_BLOCKS} blocks), µs per call (wall) and the calling thread's CPU µs per call, where the hooks run, and "
-        "what a plugin adds to it; and the µs a plugin adds inside the hook calls, timed in place (pluggy's "
+        "what a plugin adds to it; and the CPU µs a plugin adds inside the hook calls, timed in place (pluggy's "
         "hook-call monitoring, in blocks of their own): the plugin's own cost, the target's figure (≤ 10 µs), "
         "which the whole call's CPU cannot resolve where the client's own work swings by more than that; "
         f"poll loop = {config.get('plugins_records', 100_000):,} records of "
