@@ -602,14 +602,16 @@ class ConfluentAdapter(ConsumerAdapter):
 
     def close(self) -> None:
         if self._subscribed:
-            self._leave_group()
             # a rebalance callback may still run inside close (an assignment on its way), on the closing thread,
             # and call the controller, whose gate the caller holds: a close on another thread would wait for
-            # itself. Not bounded.
+            # itself. Not bounded. An error of the leaving (a revoke callback's) is raised once closed.
             try:
-                self._consumer.close()
+                self._leave_group()
             finally:
-                self._assigned = None  # closed: the client answers (that it is closed)
+                try:
+                    self._consumer.close()
+                finally:
+                    self._assigned = None  # closed: the client answers (that it is closed)
             return
         self._assigned = None  # closed: the client answers (that it is closed)
         # bounded: librdkafka's close waits as long as brokers do not answer, and can deadlock (pauseable.bounded)
@@ -871,11 +873,13 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
         # bounded like the sync close; the inner Consumer's close runs on a daemon thread of ours, not on the
         # AIOConsumer's executor, whose threads the interpreter joins at exit (a hung close would hang the exit)
         if self._subscribed:  # see the sync close: not bounded
-            await self._leave_group()
             try:
-                await self._consumer.close()
+                await self._leave_group()
             finally:
-                self._assigned = None  # closed: the client answers (that it is closed)
+                try:
+                    await self._consumer.close()
+                finally:
+                    self._assigned = None  # closed: the client answers (that it is closed)
             return
         self._assigned = None  # closed: the client answers (that it is closed)
         aio, native = self._consumer, getattr(self._consumer, "_consumer", None)
