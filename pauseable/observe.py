@@ -104,11 +104,11 @@ class Tracker:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._controllers: dict[int, tuple[weakref.ref[Any], asyncio.AbstractEventLoop | None]] = {}
+        #: the counted pauses, by controller: the keys are the controllers with pauses going on
         self._pauses: dict[int, dict[TopicPartition, Pause]] = {}
-        #: each live controller's weak reference and loop, made once: a pause after the last one ended (a loop of
-        #: pause and resume) finds them here rather than make them again (a weakref, and for a sync controller a
-        #: RuntimeError asking for its loop: half of a tracked pause's cost)
+        #: each live controller's weak reference and loop, made at its first pause and kept while it lives: a pause
+        #: after the last one ended (a loop of pause and resume) finds them here rather than make them again (a
+        #: weakref, and for a sync controller a RuntimeError asking for its loop: half of a tracked pause's cost)
         self._made: dict[int, tuple[weakref.ref[Any], asyncio.AbstractEventLoop | None]] = {}
 
     def started(self, controller: Any, partitions: Iterable[TopicPartition]) -> list[Pause]:
@@ -121,10 +121,8 @@ class Tracker:
             if new:
                 self._pauses[key] = counted
                 counted.update((pause.partition, pause) for pause in new)
-                if key not in self._controllers:
-                    if (made := self._made.get(key)) is None:
-                        made = self._made[key] = (weakref.ref(controller, partial(self._let_go, key)), _running_loop())
-                    self._controllers[key] = made
+                if key not in self._made:
+                    self._made[key] = (weakref.ref(controller, partial(self._let_go, key)), _running_loop())
         return new
 
     def ended(self, controller: Any, partitions: Iterable[TopicPartition]) -> list[Pause]:
@@ -134,28 +132,28 @@ class Tracker:
             counted = self._pauses.get(key, {})
             gone = [pause for tp in partitions if (pause := counted.pop(tp, None)) is not None]
             if not counted:
-                self._gone(key)
+                self._pauses.pop(key, None)
         return gone
-
-    def _gone(self, key: int) -> None:
-        self._pauses.pop(key, None)
-        self._controllers.pop(key, None)
 
     def _let_go(self, key: int, _: object = None) -> None:
         # a weakref callback, run by the garbage collector on any thread: no lock (each pop is atomic)
-        self._gone(key)
+        self._pauses.pop(key, None)
         self._made.pop(key, None)
+
+    def _going_on(self) -> list[tuple[tuple[weakref.ref[Any], asyncio.AbstractEventLoop | None], dict[Any, Pause]]]:
+        """Under the lock: each controller with pauses going on, its reference and loop, and its pauses."""
+        return [(made, pauses) for key, pauses in list(self._pauses.items()) if (made := self._made.get(key))]
 
     def counted(self) -> list[tuple[Any, list[Pause]]]:
         """The pauses counted and not ended, by live controller."""
         with self._lock:
-            found = [(self._controllers[key][0](), list(pauses.values())) for key, pauses in self._pauses.items()]
+            found = [(made[0](), list(pauses.values())) for made, pauses in self._going_on()]
         return [(controller, pauses) for controller, pauses in found if controller is not None]
 
     def controllers(self) -> list[tuple[Any, asyncio.AbstractEventLoop | None]]:
         """The live controllers with pauses going on, each with its event loop (None for a sync one)."""
         with self._lock:
-            found = [(ref(), loop) for ref, loop in self._controllers.values()]
+            found = [(ref(), loop) for (ref, loop), _ in self._going_on()]
         return [(controller, loop) for controller, loop in found if controller is not None]
 
 

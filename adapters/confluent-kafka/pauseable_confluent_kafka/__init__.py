@@ -346,8 +346,7 @@ class _SoughtOffsets:
                     self._sought.pop((record.topic(), record.partition()), None)
 
     def position(self, partition: TopicPartition, native: Sequence[Any]) -> int | None:
-        sought = self._sought.get((partition.topic, partition.partition))
-        return sought if sought is not None else _offsets(native)[partition]
+        return self.positions([partition], native)[partition]
 
     def positions(
         self, partitions: Sequence[TopicPartition], native: Sequence[Any]
