@@ -165,7 +165,7 @@ class Controller(PauseController[R]):
         to_pause, to_resume, begins = self._core.reconcile(partitions)
         if to_pause:
             self._adapter.pause(to_pause)
-            self._core.announce_paused(self, begins, "assigned")
+            self._core.announce_paused(self, begins)
         if to_resume:
             self._adapter.resume(to_resume)
 
@@ -565,7 +565,7 @@ class AsyncController(AsyncPauseController[R]):
         to_pause, to_resume, begins = self._core.reconcile(partitions)
         if to_pause:
             await self._adapter.pause(to_pause)
-            self._core.announce_paused(self, begins, "assigned")
+            self._core.announce_paused(self, begins)
         if to_resume:
             await self._adapter.resume(to_resume)
 

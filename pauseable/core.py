@@ -347,9 +347,14 @@ class ControllerCore:
         _log.warning("%s: Rebuild goes on with a new consumer; the old one is left to close by itself: %s",
                      self.backend.name, exc)  # fmt: skip
 
-    def announce_paused(self, controller: Any, partitions: list[TopicPartition], reason: str) -> None:
-        if partitions:
-            self.hooks.pauseable_paused(controller=controller, partitions=partitions, reason=reason)
+    def announce_paused(self, controller: Any, partitions: list[TopicPartition]) -> None:
+        """Pauses of ``partitions`` began: the hook hears of each once, under the reason it began with (a
+        partition assigned paused because its topic is paused: ``assigned``; because the group holds it: ``group``)."""
+        reasons: dict[str, list[TopicPartition]] = {}
+        for tp in partitions:
+            reasons.setdefault(self.pausing[tp].reason, []).append(tp)
+        for reason, began in reasons.items():
+            self.hooks.pauseable_paused(controller=controller, partitions=began, reason=reason)
 
     def announce_resumed(self, controller: Any, report: SkipReport, reason: str) -> None:
         self.last_report = report
@@ -399,9 +404,10 @@ class ControllerCore:
         self.paused_topics.update(topics)
         if reason == "manual" and seconds is not None:  # the default reason says how the pause ends
             reason = "back-off" if isinstance(seconds, Backoff) else "timed"
+        begins = [tp for tp in partitions if tp not in self.pausing]  # a partition paused again keeps its pause
         self.mark_paused(partitions, reason)
         self.schedule(partitions, seconds, then)
-        self.announce_paused(controller, partitions, reason)
+        self.announce_paused(controller, begins)
 
     def resume_strategy(self, strategy: SkipStrategy | None) -> SkipStrategy:
         """The strategy a resume runs: ``strategy`` once checked, else the controller's default."""
@@ -450,19 +456,22 @@ class ControllerCore:
         self.was_empty = not records
         self.reached = self.reached or bool(records)
         if records and self.attached is not None:
-            self.hold_attached(records)
+            self.hold_attached(controller, records)
         if not records or not (self.paused or self.skips):
             return records, {}
         kept, seeks = self.screen(records)
         self.announce_finished(controller)
         return kept, seeks
 
-    def hold_attached(self, records: list[Any]) -> None:
+    def hold_attached(self, controller: Any, records: list[Any]) -> None:
         """Partitions of ``records`` that the attachment holds are paused here before screening: their records
         are held back and rewound (the native pause follows between polls)."""
         assert self.attached is not None
         located = {TopicPartition(topic, partition) for topic, partition, _ in map(self.locate, records)}
-        self.mark_paused((tp for tp in located - self.paused if self.attached.hold(tp) is not None), "group")
+        held = sorted(tp for tp in located - self.paused if self.attached.hold(tp) is not None)
+        begins = [tp for tp in held if tp not in self.pausing]
+        self.mark_paused(held, "group")
+        self.announce_paused(controller, begins)
 
     # -- client errors: raised when the client will not get past them, else reported ----------------------
 

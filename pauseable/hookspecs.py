@@ -26,10 +26,12 @@ def pauseable_register_backends(register: Callable[[Backend], None]) -> None:
 
 @hookspec
 def pauseable_paused(controller: Any, partitions: list[TopicPartition], reason: str) -> None:
-    """Partitions were paused. ``reason``: ``manual`` (``pause``), ``timed`` (``pause(for_seconds=<seconds>)``),
-    ``back-off`` (``pause(for_seconds=Backoff(...))``, a flow's retry), ``topic`` (``pause_topics``), ``assigned``
-    (assigned paused: a sticky topic pause), ``group`` (a group pause), ``backpressure`` (a flow), or the caller's
-    own (``pause(reason=...)``). The metrics plugins label paused partitions with it."""
+    """Pauses of ``partitions`` began: each pause is told once, when it begins (pausing a partition already
+    paused tells nothing), and ends once (``pauseable_pause_ended``). ``reason``, how it began: ``manual``
+    (``pause``), ``timed`` (``pause(for_seconds=<seconds>)``), ``back-off`` (``pause(for_seconds=Backoff(...))``,
+    a flow's retry), ``topic`` (``pause_topics``), ``assigned`` (assigned paused: a sticky topic pause), ``group``
+    (a group pause, or a partition the group holds assigned), ``backpressure`` (a flow), or the caller's own
+    (``pause(reason=...)``). The metrics plugins label paused partitions with it."""
 
 
 @hookspec

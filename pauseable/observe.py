@@ -18,7 +18,8 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -95,66 +96,105 @@ def too_long(controller: Any, after_s: float | None = None) -> list[TopicPartiti
     return found
 
 
+#: one series of "paused now": group, client id, topic, partition, how the pause began
+PausedKey = tuple[str, str, str, str, str]
+
+
 class Tracker:
-    """The pauses a metrics plugin has counted, by controller: so a partition paused again while paused is not
-    counted twice, and the end of each pause finds the reason it was counted under. It also keeps the
-    controllers with pauses going on for what runs at scrape time, each with its event loop (None for a sync
-    one), where its lookups must run. It holds them weakly: a controller is let go with its last pause, or when
-    it is garbage collected without being closed."""
+    """What a metrics plugin keeps between two collections, so that a hook costs it little more than an append:
 
-    def __init__(self) -> None:
+    - the controllers it has seen pause, held weakly (let go when garbage collected), each with its event loop
+      (None for a sync one), where its lookups must run; the pauses going on are read from them when a collection
+      asks (:meth:`paused_now`), so a pause or its end needs no bookkeeping of the plugin's;
+    - what the hooks measured, applied at the next collection on the collecting thread (:meth:`later`,
+      :meth:`catch_up`), or, once ``wake_at`` measurements wait (pauses faster than collections come: 200 a second
+      fill it between two of OpenTelemetry's default collections), on a recording thread of the tracker's; a hook
+      applies them itself only if four times that wait (the recorder falling behind), so memory stays bounded;
+    - every "paused now" series shown, so one whose pauses all ended reads 0 rather than vanish (a pause that began
+      and ended between two collections included).
+    """
+
+    def __init__(self, wake_at: int = 10_000) -> None:
         self._lock = threading.Lock()
-        #: the counted pauses, by controller: the keys are the controllers with pauses going on
-        self._pauses: dict[int, dict[TopicPartition, Pause]] = {}
-        #: each live controller's weak reference and loop, made at its first pause and kept while it lives: a pause
-        #: after the last one ended (a loop of pause and resume) finds them here rather than make them again (a
-        #: weakref, and for a sync controller a RuntimeError asking for its loop: half of a tracked pause's cost)
+        #: each watched controller's weak reference and loop, by ``id``
         self._made: dict[int, tuple[weakref.ref[Any], asyncio.AbstractEventLoop | None]] = {}
+        #: what the hooks measured: a function and its arguments, applied in order (deque: appends and pops atomic)
+        self._pending: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
+        self._wake_at = wake_at
+        self._wake = threading.Event()
+        self._recorder: threading.Thread | None = None
+        self._seen: set[PausedKey] = set()
 
-    def started(self, controller: Any, partitions: Iterable[TopicPartition]) -> list[Pause]:
-        """From ``pauseable_paused``: the pauses among ``partitions`` not counted yet (now counted)."""
-        going_on = controller._core.pausing
-        key = id(controller)
+    def paused(self, controller: Any, partitions: list[TopicPartition], reason: str) -> None:
+        """From ``pauseable_paused``: the controller watched; its series noted for the next collection."""
+        if id(controller) not in self._made:
+            self._watch(controller)
+        self.later(self._saw, controller._core.identity, partitions, reason)
+
+    def later(self, apply: Callable[..., None], *args: Any) -> None:
+        """Call ``apply(*args)`` at the next collection (:meth:`catch_up`), in the order the hooks asked."""
+        self._pending.append((apply, args))
+        if len(self._pending) >= self._wake_at:
+            if len(self._pending) >= 4 * self._wake_at:
+                self.catch_up()
+            elif not self._wake.is_set():
+                self._record_soon()
+
+    def _record_soon(self) -> None:
         with self._lock:
-            counted = self._pauses.get(key, {})
-            new = [going_on[tp] for tp in partitions if tp not in counted and tp in going_on]
-            if new:
-                self._pauses[key] = counted
-                counted.update((pause.partition, pause) for pause in new)
-                if key not in self._made:
-                    self._made[key] = (weakref.ref(controller, partial(self._let_go, key)), _running_loop())
-        return new
+            if self._recorder is None:
+                self._recorder = threading.Thread(target=self._record, name="pauseable-metrics", daemon=True)
+                self._recorder.start()
+        self._wake.set()
 
-    def ended(self, controller: Any, partitions: Iterable[TopicPartition]) -> list[Pause]:
-        """From ``pauseable_pause_ended``: the counted pauses of ``partitions`` (no longer counted)."""
-        key = id(controller)
-        with self._lock:
-            counted = self._pauses.get(key, {})
-            gone = [pause for tp in partitions if (pause := counted.pop(tp, None)) is not None]
-            if not counted:
-                self._pauses.pop(key, None)
-        return gone
+    def _record(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                self.catch_up()
+            except Exception:  # a plugin's bug: logged, and the recorder goes on
+                _log.exception("pauseable metrics: a measurement could not be recorded")
 
-    def _let_go(self, key: int, _: object = None) -> None:
-        # a weakref callback, run by the garbage collector on any thread: no lock (each pop is atomic)
-        self._pauses.pop(key, None)
-        self._made.pop(key, None)
+    def catch_up(self) -> None:
+        """Apply what the hooks measured since the last collection (on the calling thread)."""
+        while True:
+            try:
+                apply, args = self._pending.popleft()  # hooks append on other threads meanwhile
+            except IndexError:
+                return
+            apply(*args)
 
-    def _going_on(self) -> list[tuple[tuple[weakref.ref[Any], asyncio.AbstractEventLoop | None], dict[Any, Pause]]]:
-        """Under the lock: each controller with pauses going on, its reference and loop, and its pauses."""
-        return [(made, pauses) for key, pauses in list(self._pauses.items()) if (made := self._made.get(key))]
-
-    def counted(self) -> list[tuple[Any, list[Pause]]]:
-        """The pauses counted and not ended, by live controller."""
-        with self._lock:
-            found = [(made[0](), list(pauses.values())) for made, pauses in self._going_on()]
-        return [(controller, pauses) for controller, pauses in found if controller is not None]
+    def paused_now(self) -> dict[PausedKey, int]:
+        """Caught up, every "paused now" series: 1 for each pause going on, 0 for a series seen before."""
+        self.catch_up()
+        now: dict[PausedKey, int] = dict.fromkeys(self._seen, 0)
+        for controller, _ in self.controllers():
+            group, client = identity(controller)
+            for tp, pause in pauses(controller).items():
+                now[(group, client, tp.topic, str(tp.partition), pause.reason)] = 1
+        self._seen.update(now)
+        return now
 
     def controllers(self) -> list[tuple[Any, asyncio.AbstractEventLoop | None]]:
-        """The live controllers with pauses going on, each with its event loop (None for a sync one)."""
+        """The live watched controllers with pauses going on, each with its event loop (None for a sync one)."""
         with self._lock:
-            found = [(ref(), loop) for (ref, loop), _ in self._going_on()]
-        return [(controller, loop) for controller, loop in found if controller is not None]
+            made = list(self._made.values())
+        found = [(ref(), loop) for ref, loop in made]
+        return [(controller, loop) for controller, loop in found if controller is not None and controller._core.pausing]
+
+    def _watch(self, controller: Any) -> None:
+        key = id(controller)
+        with self._lock:
+            if key not in self._made:
+                self._made[key] = (weakref.ref(controller, partial(self._let_go, key)), _running_loop())
+
+    def _let_go(self, key: int, _: object = None) -> None:
+        self._made.pop(key, None)  # a weakref callback, run by the garbage collector on any thread: a pop is atomic
+
+    def _saw(self, who: tuple[str | None, str | None], partitions: list[TopicPartition], reason: str) -> None:
+        group, client = who[0] or "", who[1] or ""
+        self._seen.update((group, client, tp.topic, str(tp.partition), reason) for tp in partitions)
 
 
 class LagCache:

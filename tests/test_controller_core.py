@@ -486,3 +486,41 @@ def test_client_errors_leave_the_batch_reported_when_transient_raised_after_the_
         assert ctl.poll(0.01) == []  # raised once
     finally:
         pm.unregister(name="client-errors")
+
+
+def test_the_paused_hook_hears_each_pause_once_when_it_begins_under_the_reason_it_began_with() -> None:
+    class Holding:
+        """A group attachment holding T1 and T2, whose native pauses would come between polls (here: never)."""
+
+        def hold(self, partition: TopicPartition) -> int | None:
+            return 5 if partition != T0 else None
+
+        def between_polls(self, controller: Any) -> None: ...
+        def close(self) -> None: ...
+
+    adapter = LeakyAdapter()
+    backend = Backend(name="leaky", client="pluggy", claims=lambda c: True, sync_adapter=lambda c: adapter)  # type: ignore[arg-type,return-value]
+    ctl: Controller[Any] = Controller(object(), backend, adapter, attachment=Holding())
+    heard: list[tuple[list[TopicPartition], str]] = []
+
+    class Plugin:
+        @hookimpl
+        def pauseable_paused(self, controller: Any, partitions: list[TopicPartition], reason: str) -> None:
+            heard.append((partitions, reason))
+
+    pm = load_plugins()
+    pm.register(Plugin(), name="paused-heard")
+    t2 = TopicPartition("t", 2)
+    try:
+        ctl.assign([T0])
+        ctl.pause(T0, reason="maintenance")
+        ctl.pause(T0, for_seconds=60)  # already paused: its pause goes on, nothing begins
+        ctl.assign([T0, T1])  # T1 assigned held by the group: paused as the group's, not as "assigned"
+        adapter.next_batch = [("t", 2, 5), ("t", 2, 6)]  # records of a held partition, before its native pause
+        assert ctl.poll() == []
+        assert heard == [([T0], "maintenance"), ([T1], "group"), ([t2], "group")]
+        ctl.assign([T0, T1, t2])  # all paused already: no pause begins again
+        assert len(heard) == 3
+        assert {tp: p.reason for tp, p in ctl._core.pausing.items()} == {T0: "maintenance", T1: "group", t2: "group"}
+    finally:
+        pm.unregister(name="paused-heard")

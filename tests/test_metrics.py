@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -219,3 +220,45 @@ def _no_lag_refresh_at_scrape() -> Iterator[None]:
     before, observe.LAG.refresh_after_s = observe.LAG.refresh_after_s, float("inf")
     yield
     observe.LAG.refresh_after_s = before
+
+
+def test_what_the_hooks_measure_waits_for_a_collection_and_a_flood_goes_to_the_recording_thread() -> None:
+    tracker = observe.Tracker(wake_at=5)
+    applied: list[tuple[int, str]] = []
+    held = threading.Event()
+
+    def record(i: int) -> None:
+        if i == 100:
+            held.wait(30)  # the recorder busy: measurements pile up behind it
+        applied.append((i, threading.current_thread().name))
+
+    for i in range(4):
+        tracker.later(record, i)
+    assert applied == []  # a hook only notes it
+    tracker.catch_up()  # a collection applies it, on its own thread
+    assert applied == [(i, "MainThread") for i in range(4)]
+
+    applied.clear()
+    for i in range(5):  # the fifth waiting wakes the recorder
+        tracker.later(record, i)
+    _wait_for(lambda: len(applied) == 5)
+    assert {name for _, name in applied} == {"pauseable-metrics"}
+
+    applied.clear()
+    tracker.later(record, 100)
+    for i in range(4):
+        tracker.later(record, i)  # wakes the recorder, which stops at 100
+    _wait_for(lambda: len(tracker._pending) == 4)
+    for i in range(4, 20):  # 4 x 5 waiting: the hook records them itself
+        tracker.later(record, i)
+    assert sorted(i for i, name in applied if name == "MainThread") == list(range(20))
+    held.set()
+    _wait_for(lambda: len(applied) == 21)
+    assert sorted(i for i, _ in applied) == [*range(20), 100]  # each once, none lost
+
+
+def _wait_for(condition: Any, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within 10 s"
+        time.sleep(0.01)

@@ -8,7 +8,8 @@ every backend in a fresh process on the local broker and prints the table (markd
 One process per backend, one warm controller on a one-partition topic holding ``records`` records of 100 B. The
 process loads no plugin but its backend (``PAUSEABLE_PLUGINS``); each variant registers its plugin with the plugin
 manager and takes it out again, so the three are measured on the same consumer, in turn, ``repeats`` times
-(the order rotating): ``none``; ``prometheus`` (``pauseable_prometheus``, the default registry); ``opentelemetry``
+(the order rotating): ``none``; ``prometheus`` (``pauseable_prometheus``, the default registry, scraped every second
+on a thread of its own); ``opentelemetry``
 (``pauseable_opentelemetry`` under the SDK's ``MeterProvider`` with a periodic reader collecting every second
 into an exporter that drops it, as a user has it: the API alone records nothing). A plugin not installed is left out.
 
@@ -19,8 +20,9 @@ into an exporter that drops it, as a user has it: the API alone records nothing)
   ``add_hookcall_monitoring``), whose difference to ``none`` is the plugin's own cost measured in place, free of
   the client's swing (the confluent clients' call is 100 to 400 µs of librdkafka work that varies by more than
   10 µs between repeats);
-- poll loop: the partition sought back to 0 and every record polled (``max_records`` 500), the process's CPU per
-  record (its own and the client's threads), as a ratio to ``none`` in the same repeat (target: at most 1.05).
+- poll loop: the partition sought back to 0 and every record polled (``max_records`` 500), in rounds that
+  interleave the variants, the process's CPU per record (its own and the client's threads, the scrape's and the
+  collection's included), as a ratio to ``none`` in the same round (target: at most 1.05).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import json
 import os
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -44,8 +47,8 @@ VARIANTS = ("none", "prometheus", "opentelemetry")
 #: the backends' entry-point names (what ``PAUSEABLE_PLUGINS`` names), by backend
 ENTRY_POINT = {"confluent-kafka-aio": "confluent-kafka"}
 RECORD_SIZE, MAX_RECORDS = 100, 500
-#: blocks per repeat that the variants' control calls are interleaved in
-_BLOCKS = 20
+#: blocks per repeat that the variants' control calls are interleaved in; rounds of their poll loops
+_BLOCKS, _POLL_ROUNDS = 20, 3
 _POLL_S, _TIMEOUT_S = 0.5, 120.0
 
 
@@ -95,12 +98,13 @@ def sample(config: dict[str, Any]) -> dict[str, Any]:
                 calls[variant].append(wall[variant] / (2 * block * _BLOCKS) * 1e6)
                 calls_cpu[variant].append(mine[variant] / (2 * block * _BLOCKS) * 1e6)
                 hooks[variant].append(inside[variant] / (2 * block * _BLOCKS) * 1e6)
-            for variant in order:
-                remove = install[variant]()
-                try:
-                    cpu[variant].append(_poll_all(ctl, run, tp, config["records"]))
-                finally:
-                    remove()
+            for _ in range(_POLL_ROUNDS):  # interleaved too: a scrape, a collection or a slow fetch hits them all alike
+                for variant in order:
+                    remove = install[variant]()
+                    try:
+                        cpu[variant].append(_poll_all(ctl, run, tp, config["records"]))
+                    finally:
+                        remove()
         return {"backend": backend, "records": config["records"], "calls": config["calls"],
                 "call_us": calls, "call_cpu_us": calls_cpu, "hook_us": hooks,
                 "cpu_us_per_record": cpu}  # fmt: skip
@@ -117,6 +121,8 @@ def _installers(plugins: Any) -> dict[str, Callable[[], Callable[[], None]]]:
         except ImportError:
             continue
         found[variant] = partial(_register, plugins, plugin, variant)
+    if "prometheus" in found:
+        _scraped_every_second()
     if "opentelemetry" in found:
         from opentelemetry import metrics
         from opentelemetry.sdk.metrics import MeterProvider
@@ -143,6 +149,19 @@ def _installers(plugins: Any) -> dict[str, Callable[[], Callable[[], None]]]:
         reader = PeriodicExportingMetricReader(Dropped(), export_interval_millis=1000)
         metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
     return found
+
+
+def _scraped_every_second() -> None:
+    """As a user has it: Prometheus scraping the default registry (the plugin applies what its hooks measured at
+    each scrape; its usual interval is 15 to 60 s, 1 s here so that the measurements wait many times a repeat)."""
+    from prometheus_client import REGISTRY, generate_latest
+
+    def scrape() -> None:
+        while True:
+            time.sleep(1.0)
+            generate_latest(REGISTRY)
+
+    threading.Thread(target=scrape, name="prometheus-scrape", daemon=True).start()
 
 
 class _HookTime:
@@ -243,8 +262,9 @@ def markdown(rows: list[dict[str, Any]], config: dict[str, Any]) -> str:
         "hook-call monitoring, in blocks of their own): the plugin's own cost, the target's figure (≤ 10 µs), "
         "which the whole call's CPU cannot resolve where the client's own work swings by more than that; "
         f"poll loop = {config.get('plugins_records', 100_000):,} records of "
-        f"{RECORD_SIZE} B, the process's CPU per record (its own and the client's threads) and its ratio to no "
-        "plugin in the same repeat (target ≤ 1.05; no plugin code runs per record). Medians.",
+        f"{RECORD_SIZE} B, {_POLL_ROUNDS} times a repeat (the variants interleaved), the process's CPU per record "
+        "(its own and the client's threads) and its ratio to no "
+        "plugin in the same round (target ≤ 1.05; no plugin code runs per record). Medians.",
         "",
         "| backend | plugin | µs per control call | caller's CPU µs per call | added | added in the hooks "
         "| CPU µs per polled record | ratio | targets |",
@@ -286,10 +306,11 @@ def main() -> int:
     from pauseable_testing.broker import running_cluster
 
     chosen = sys.argv[1:] or list(backends())
+    config = {"plugins_records": 300_000, "plugins_calls": 2_000, "plugins_repeats": 5}
     with running_cluster() as bootstrap:
         found = [run_worker("pauseable_bench.plugin_cost", r.config() if callable(r.config) else dict(r.config))
-                 for r in runs(bootstrap, chosen, 300_000, 2_000, 5)]  # fmt: skip
-    print(markdown(summary(found), {}))
+                 for r in runs(bootstrap, chosen, *config.values())]  # fmt: skip
+    print(markdown(summary(found), config))
     return 0
 
 

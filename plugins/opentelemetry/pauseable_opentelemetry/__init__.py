@@ -22,12 +22,12 @@ may run several controllers); per partition ``messaging.destination.name`` and
   10 s); the collection reads the cache at once, ``poll`` never waits for it
 
 The hooks record nothing into the SDK themselves: what they measure is recorded at the next collection, on the
-reader's thread, so a pause or resume costs an append (the SDK's own work per measurement is 20-30 µs).
+reader's thread (:class:`pauseable.observe.Tracker`), so a pause or resume costs an append (the SDK's own work per
+measurement is 20-30 µs); "paused now" is read from the controllers at collection time.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -60,55 +60,26 @@ DISCARDED_BYTES = meter.create_counter(
     "messaging.kafka.bytes.discarded", unit="By", description="Key and value bytes fetched and dropped to skip"
 )
 
-#: the pauses counted, and the controllers with pauses going on
+#: the controllers seen pausing, and what the hooks measured until the next collection
 tracker = observe.Tracker()
 #: the lag of paused partitions, refreshed off the polling path (one cache for both metrics plugins)
 lag = observe.LAG
 lag.serve(tracker)
 
-
-#: what the hooks measured, recorded at the next collection: a control call costs an append, and the SDK's
-#: per-measurement work (cleaning and hashing the attributes, the aggregation's lock: 20-30 µs a call) runs on the
-#: reader's thread (a collection runs the observable callbacks, :func:`_paused` among them, before it reads the
-#: synchronous instruments). Each entry: the instrument's record or add, the amount, the attributes' short items.
-_pending: deque[tuple[Callable[[float, dict[str, str]], None], float, tuple[tuple[str, str], ...]]] = deque()
-#: beyond this many, a hook records at once what it measured: with nobody collecting (the API alone) or a flood of
-#: pauses between two collections, memory stays bounded (a few MB)
-_PENDING_AT_MOST = 10_000
+Who = tuple[str | None, str | None]
 #: attribute dictionaries by their short items, built once per set (as many as the series)
 _attributes: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
 
 
-def _measure(record: Callable[[float, dict[str, str]], None], amount: float, **attributes: str) -> None:
-    items = tuple(attributes.items())
-    if len(_pending) < _PENDING_AT_MOST:
-        _pending.append((record, amount, items))
-    else:
-        record(amount, _attributes_for(items))
-
-
-def _record_pending() -> None:
-    while True:
-        try:
-            record, amount, items = _pending.popleft()  # atomic: hooks append on other threads meanwhile
-        except IndexError:
-            return
-        record(amount, _attributes_for(items))
+def _record(record: Callable[[float, dict[str, str]], None], amount: float, who: Who, **attributes: str) -> None:
+    items = (("group", who[0] or ""), ("client", who[1] or ""), *attributes.items())
+    record(amount, _attributes_for(items))
 
 
 def _attributes_for(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
     if (attributes := _attributes.get(items)) is None:
         attributes = _attributes[items] = _attributes_of(items)
     return attributes
-
-
-def _identity(controller: Any) -> dict[str, str]:
-    who = observe.identity(controller)
-    return {"group": who.group_id, "client": who.client_id}
-
-
-def _where(tp: TopicPartition) -> dict[str, str]:
-    return {"topic": tp.topic, "partition": str(tp.partition)}
 
 
 def _attributes_of(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
@@ -134,72 +105,83 @@ _NAMES = {
 }
 
 
+def _ended(who: Who, reason_ended: str, paused_for_s: dict[TopicPartition, float]) -> None:
+    for tp, seconds in paused_for_s.items():
+        _record(PAUSE_DURATION.record, seconds, who, topic=tp.topic, partition=str(tp.partition), ended=reason_ended)
+
+
+def _resumed(who: Who, strategy: str) -> None:
+    _record(RESUMES.add, 1, who, strategy=strategy)
+
+
+def _failed(who: Who, strategy: str, error_type: str) -> None:
+    _record(RESUME_ERRORS.add, 1, who, strategy=strategy, error=error_type)
+
+
+def _skipped(who: Who, skipped: SkippedRange) -> None:
+    where = {"topic": skipped.partition.topic, "strategy": skipped.strategy}
+    _record(SKIPPED.add, skipped.count, who, **where)
+    if skipped.records_fetched:
+        _record(DISCARDED.add, skipped.records_fetched, who, **where)
+        _record(DISCARDED_BYTES.add, skipped.bytes_fetched, who, **where)
+
+
 @pauseable.hookimpl
-def pauseable_paused(controller: Any, partitions: list[TopicPartition]) -> None:
-    tracker.started(controller, partitions)  # counted at collection time: nothing recorded per pause
+def pauseable_paused(controller: Any, partitions: list[TopicPartition], reason: str) -> None:
+    tracker.paused(controller, partitions, reason)  # counted at collection time: nothing recorded per pause
 
 
 @pauseable.hookimpl
 def pauseable_pause_ended(
     controller: Any, partitions: list[TopicPartition], reason_ended: str, paused_for_s: dict[TopicPartition, float]
 ) -> None:
-    who = _identity(controller)
-    for pause in tracker.ended(controller, partitions):
-        tp = pause.partition
-        _measure(PAUSE_DURATION.record, paused_for_s[tp], **who, **_where(tp), ended=reason_ended)
+    tracker.later(_ended, controller._core.identity, reason_ended, paused_for_s)
 
 
 @pauseable.hookimpl
 def pauseable_resumed(controller: Any, report: SkipReport) -> None:
     if report.resumed:
-        _measure(RESUMES.add, 1, **_identity(controller), strategy=report.strategy)
+        tracker.later(_resumed, controller._core.identity, report.strategy)
 
 
 @pauseable.hookimpl
 def pauseable_resume_failed(controller: Any, strategy: SkipStrategy, error: ResumeError) -> None:
     cause = error.__cause__ if error.__cause__ is not None else error
-    _measure(RESUME_ERRORS.add, 1, **_identity(controller), strategy=strategy.name, error=type(cause).__name__)
+    tracker.later(_failed, controller._core.identity, strategy.name, type(cause).__name__)
 
 
 @pauseable.hookimpl
 def pauseable_skipped(controller: Any, skipped: SkippedRange) -> None:
-    where = {**_identity(controller), "topic": skipped.partition.topic, "strategy": skipped.strategy}
-    _measure(SKIPPED.add, skipped.count, **where)
-    if skipped.records_fetched:
-        _measure(DISCARDED.add, skipped.records_fetched, **where)
-        _measure(DISCARDED_BYTES.add, skipped.bytes_fetched, **where)
-
-
-#: the attribute sets of pauses seen, so a pause that ended reads 0 rather than vanish
-_seen: set[tuple[tuple[str, str], ...]] = set()
+    tracker.later(_skipped, controller._core.identity, skipped)
 
 
 def _paused(options: CallbackOptions) -> Iterable[Observation]:
-    _record_pending()  # the first callback of a collection: what the hooks measured is read with it
-    now: dict[tuple[tuple[str, str], ...], int] = dict.fromkeys(_seen, 0)
-    for controller, pauses in tracker.counted():
-        who = _identity(controller)
-        for pause in pauses:
-            key = tuple({**who, **_where(pause.partition), "reason": pause.reason}.items())
-            now[key] = now.get(key, 0) + 1
-    _seen.update(now)
-    for key, count in now.items():
-        yield Observation(count, _attributes_for(key))
+    # the first callback of a collection (which runs them before it reads the synchronous instruments): what the
+    # hooks measured is recorded here, with it
+    for (group, client, topic, partition, reason), count in tracker.paused_now().items():
+        items = (("group", group), ("client", client), ("topic", topic), ("partition", partition), ("reason", reason))
+        yield Observation(count, _attributes_for(items))
+
+
+def _identity(controller: Any) -> tuple[tuple[str, str], ...]:
+    who = observe.identity(controller)
+    return (("group", who.group_id), ("client", who.client_id))
 
 
 def _too_long(options: CallbackOptions) -> Iterable[Observation]:
     for controller, _ in tracker.controllers():
-        yield Observation(len(observe.too_long(controller)), _attributes_for(tuple(_identity(controller).items())))
+        yield Observation(len(observe.too_long(controller)), _attributes_for(_identity(controller)))
 
 
 def _lag(options: CallbackOptions) -> Iterable[Observation]:
     figures = lag.get()
     for controller, _ in tracker.controllers():
-        paused = observe.pauses(controller)
+        going_on = observe.pauses(controller)
         who = _identity(controller)
         for tp, behind in sorted(figures.get(id(controller), {}).items()):
-            if tp in paused:
-                yield Observation(behind, _attributes_for(tuple({**who, **_where(tp)}.items())))
+            if tp in going_on:
+                where = (("topic", tp.topic), ("partition", str(tp.partition)))
+                yield Observation(behind, _attributes_for((*who, *where)))
 
 
 meter.create_observable_up_down_counter(
