@@ -278,7 +278,7 @@ def check_plugins(document: dict[str, Any], stdout: str, out: Path, backends: li
         assert r["cpu_us_per_record_p50"] > 0, r
         if r["plugin"] == "none":
             assert (r["added_us_p50"], r["hooks_added_us_p50"], r["cpu_ratio_p50"]) == (0, 0, 1), r
-        else:  # timed in place: a plugin's hooks do work that no plugin's do not
+        elif r["plugin"] != "placebo":  # timed in place: a plugin's hooks do work that no plugin's do not
             assert r["hooks_added_us_p50"] > 0, r
 
 

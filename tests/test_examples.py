@@ -36,6 +36,14 @@ def shown(example: str, page: str) -> bool:
     return (EXAMPLES / example).read_text().strip() in (ROOT / page).read_text()
 
 
+def readme_block(after: str) -> list[str]:
+    """The lines of the README's first code block after the text ``after``."""
+    text = (ROOT / "README.md").read_text()
+    rest = text[text.index(after) :]
+    start = rest.index("```\n") + len("```\n")
+    return rest[start : rest.index("```", start)].splitlines()
+
+
 def run(example: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(EXAMPLES / example)], capture_output=True, text=True,
                           env={**os.environ, **env}, timeout=120)  # fmt: skip
@@ -236,6 +244,8 @@ def test_the_metrics_example_runs_and_its_output_is_in_the_readme(
     assert [line.rsplit(" ", 1)[1] for line in lines if "_lag{" in line or "_skipped_total{" in line] == ["4.0", "4.0"]
     printed = "\n".join(lines)
     assert printed in readme, f"docs/metrics.md must show what examples/metrics.py printed:\n{printed}"
+    excerpt = readme_block("`examples/metrics.py` for 4 records")
+    assert len(excerpt) == 5 and set(excerpt) <= set(lines), "the README's lines must be lines the example printed"
 
 
 #: the async flow's example runs in make test-extra: AbstractFlowTests cover AsyncFlow on aiokafka by default
@@ -277,3 +287,4 @@ def test_the_faststream_example_skips_what_was_produced_while_paused_and_is_in_i
     ]
     assert result.stdout.splitlines() == printed
     assert "\n".join(printed) in (ROOT / "docs" / "faststream.md").read_text(), "the page must show what it prints"
+    assert readme_block("`examples/faststream_app.py` prints") == printed

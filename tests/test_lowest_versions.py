@@ -129,8 +129,8 @@ def test_the_plugins_at_their_lowest_declared_versions_run_their_examples(
     pins += [f"{dist}=={importlib.metadata.version(dist)}" for dist in ("pluggy", "confluent-kafka", "aiokafka")]
     wheels = build_wheels(tmp_path / "wheels", ["pauseable", "pauseable-confluent-kafka", "pauseable-aiokafka",
                                                 *PLUGINS])  # fmt: skip
-    env = side_env("plugins-lowest", pins, wheels, ["pauseable", "pauseable-confluent-kafka", "pauseable-aiokafka",
-                                                    *PLUGINS])  # fmt: skip
+    extras = ",".join(["confluent-kafka", "aiokafka", *(name.removeprefix("pauseable-") for name in PLUGINS)])
+    env = side_env("plugins-lowest", pins, wheels, [f"pauseable[{extras}]"])  # as a user installs them
     versions = {name.lower().replace("_", "-"): version for name, version in installed(env).items()}
     assert {name: versions.get(name) for name in lowest} == {name: f"{v}.0" for name, v in lowest.items()}
     for example, expect in [("metrics.py", _metrics_printed), ("faststream_app.py", _faststream_printed)]:
