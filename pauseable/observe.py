@@ -107,7 +107,7 @@ class Tracker:
       (None for a sync one), where its lookups must run; the pauses going on are read from them when a collection
       asks (:meth:`paused_now`), so a pause or its end needs no bookkeeping of the plugin's;
     - what the hooks measured, applied at the next collection on the collecting thread (:meth:`later`,
-      :meth:`catch_up`), or, once ``wake_at`` measurements wait (pauses faster than collections come: 200 a second
+      :meth:`catch_up`), or, once ``wake_at`` measurements wait (pauses faster than collections come: 170 a second
       fill it between two of OpenTelemetry's default collections), on a recording thread of the tracker's; a hook
       applies them itself only if four times that wait (the recorder falling behind), so memory stays bounded;
     - every "paused now" series shown, so one whose pauses all ended reads 0 rather than vanish (a pause that began
