@@ -304,6 +304,13 @@ class ConsumerAdapter(Protocol):
         """
         return None
 
+    def stores_handed_out(self) -> str | None:
+        """The client's setting, when it is on, under which the client stores the offset of each record it hands
+        out, so that a commit of stored offsets passes records pauseable held back and rewound to (the controller
+        warns once); None when the client stores nothing by itself, or the adapter cannot tell. Default: None.
+        Not awaited on an async adapter (a local question to the client)."""
+        return None
+
     def is_transient_error(self, exc: BaseException) -> bool:
         """Whether a failed lookup (position, committed, end offsets, offsets for times) may succeed if tried
         again (see "Errors" in the module docstring). Default: nothing is transient, nothing is retried.
@@ -441,6 +448,10 @@ class AsyncConsumerAdapter(Protocol):
 
     def auto_commit(self, config: Mapping[str, Any] | None) -> tuple[str, bool] | None:
         """As :meth:`ConsumerAdapter.auto_commit`. Default: None."""
+        return None
+
+    def stores_handed_out(self) -> str | None:
+        """As :meth:`ConsumerAdapter.stores_handed_out` (not awaited). Default: None."""
         return None
 
     def error_of(self, record: Any) -> BaseException | None:

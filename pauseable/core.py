@@ -103,6 +103,7 @@ class ControllerCore:
         "skips",
         "unverified",
         "verify_after",
+        "warned_stored",
         "was_empty",
     )  # fmt: skip
 
@@ -150,6 +151,8 @@ class ControllerCore:
         self.doubt: BaseException | None = None
         #: whether any broker has answered: a record, or the membership's topics looked up
         self.reached = False
+        #: warned that the client stored the offsets of records held back (once per controller)
+        self.warned_stored = False
         #: when (time.monotonic()) the topics may be looked up again after a lookup failed transiently
         self.verify_after = 0.0
         #: whether the last poll slice handed over nothing
@@ -460,8 +463,25 @@ class ControllerCore:
         if not records or not (self.paused or self.skips):
             return records, {}
         kept, seeks = self.screen(records)
+        if seeks and not self.warned_stored:
+            self.warn_stored({tp: offset for tp, offset in seeks.items() if tp in self.paused})
         self.announce_finished(controller)
         return kept, seeks
+
+    def warn_stored(self, rewound: dict[TopicPartition, int]) -> None:
+        """Once: records held back whose offsets the client stored as it handed them out (librdkafka's default)
+        may be committed past before they are delivered again; only the user's configuration can prevent it."""
+        if not rewound or (setting := self.adapter.stores_handed_out()) is None:
+            return
+        self.warned_stored = True
+        tp, offset = min(rewound.items())
+        _log.warning(
+            "%s: records of %s from offset %d are held back while paused, but the client stored their offsets as "
+            "it handed them out (%s is on, its default): an auto commit, a commit of stored offsets or a "
+            "revocation before they are delivered again commits past them; build the consumer with %s=False "
+            "and commit with the controller's commit() (positions) to keep them (logged once)",
+            self.backend.name, tp, offset, setting, setting,
+        )  # fmt: skip
 
     def hold_attached(self, controller: Any, records: list[Any]) -> None:
         """Partitions of ``records`` that the attachment holds are paused here before screening: their records

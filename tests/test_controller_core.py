@@ -44,6 +44,8 @@ class LeakyAdapter(ConsumerAdapter):
         self.closed = False
         #: close() gives up at its bound (pauseable.bounded), as librdkafka's does when brokers do not answer
         self.close_hangs = False
+        #: the client stores the offsets of records it hands out under this setting (librdkafka's default)
+        self.stores: str | None = None
 
     def assignment(self) -> set[TopicPartition]:
         if self.fail_with:
@@ -105,6 +107,9 @@ class LeakyAdapter(ConsumerAdapter):
         if self.close_hangs:
             raise CloseTimeoutError("Consumer.close() did not finish within 30 s")
         self.closed = True
+
+    def stores_handed_out(self) -> str | None:
+        return self.stores
 
     def is_closed(self) -> bool:
         return False
@@ -172,6 +177,42 @@ def test_a_pause_window_is_jumped_when_reached_and_not_sought_back_when_the_batc
     assert adapter.seeks == [], "the batch already went past the window: a seek to 10 would duplicate"
     skipped = report.ranges[T0]
     assert (skipped.start, skipped.end, skipped.records_fetched, skipped.done) == (4, 10, 6, True)
+
+
+def test_records_held_back_whose_offsets_the_client_stored_are_warned_about_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ctl, adapter = _controller()
+    adapter.stores = "enable.auto.offset.store"
+    report = _resume_with_window(ctl, adapter, position=2, window=4, end=10)
+    with caplog.at_level("WARNING", logger="pauseable"):
+        adapter.next_batch = [("t", 0, o) for o in range(2, 6)]
+        ctl.poll()  # a jump past a skipped range is no hold
+        assert adapter.seeks == [(T0, 10)] and not caplog.records
+        ctl.pause(T1)
+        adapter.next_batch = [("t", 1, 5), ("t", 1, 4), ("t", 0, 10)]
+        ctl.poll()
+        adapter.next_batch = [("t", 1, 7)]
+        ctl.poll()
+    assert report.ranges[T0].done
+    assert [r.getMessage() for r in caplog.records] == [
+        "leaky: records of t[1] from offset 4 are held back while paused, but the client stored their offsets as "
+        "it handed them out (enable.auto.offset.store is on, its default): an auto commit, a commit of stored "
+        "offsets or a revocation before they are delivered again commits past them; build the consumer with "
+        "enable.auto.offset.store=False and commit with the controller's commit() (positions) to keep them "
+        "(logged once)"
+    ]
+
+
+def test_records_held_back_are_not_warned_about_when_the_client_stores_nothing_itself(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ctl, adapter = _controller()
+    ctl.pause(T0)
+    with caplog.at_level("WARNING", logger="pauseable"):
+        adapter.next_batch = [("t", 0, 7)]
+        assert ctl.poll() == []
+    assert adapter.seeks == [(T0, 7)] and not caplog.records
 
 
 def test_a_pause_window_reached_at_the_end_of_a_batch_seeks_past_it() -> None:

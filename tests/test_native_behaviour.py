@@ -305,6 +305,36 @@ def test_confluent_seek_after_delivery_forgets_the_position_until_the_next_recor
         consumer.close()
 
 
+def test_confluent_seek_back_keeps_the_stored_offset_so_a_commit_passes_the_records_sought_back_to(
+    kafka_cluster: KafkaCluster, topic: str, group_id: str, producer: Producer
+) -> None:
+    """Why the controller warns when it holds records back on librdkafka with auto offset store on (its
+    default): their offsets were stored as consume() handed them out, and neither seek nor store_offsets
+    (refused under auto store) takes that back."""
+    from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+
+    producer.produce(topic, 10)
+    consumer = Consumer(
+        {"bootstrap.servers": kafka_cluster.bootstrap_servers, "group.id": group_id, "enable.auto.commit": False}
+    )
+    tp = TopicPartition(topic, 0)
+    try:
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        offsets: list[int] = []
+        deadline = time.monotonic() + 30
+        while len(offsets) < 10 and time.monotonic() < deadline:
+            offsets += [m.offset() for m in consumer.consume(10, timeout=0.5) if m.error() is None]
+        assert offsets == list(range(10))
+        consumer.seek(TopicPartition(topic, 0, 3))
+        with pytest.raises(KafkaException) as caught:
+            consumer.store_offsets(offsets=[TopicPartition(topic, 0, 3)])
+        assert caught.value.args[0].code() == KafkaError._INVALID_ARG
+        consumer.commit(asynchronous=False)  # the stored offsets, as an auto commit or a revocation commits them
+        assert consumer.committed([tp], timeout=10)[0].offset == 10  # past 3-9, which were sought back to
+    finally:
+        consumer.close()
+
+
 # -- pause across a rebalance ------------------------------------------------------------------
 
 #: After an eager rebalance (the partitions all revoked, then each member given one back, then the

@@ -11,6 +11,11 @@ Native behaviour that differs from pauseable's contract, and where it is cured:
   next offset to deliver; None when the client has none yet. (Forgetting the waking seek made a
   resumed partition's position unknown: ``commit()`` and ``Rebuild`` left it out, and the next
   consumer started it from an older committed offset, delivering records twice.)
+- ``consume`` stores the offset of each record it hands out (``enable.auto.offset.store``, on by default) and
+  ``seek`` keeps it: records the controller held back and sought back to are committed past by an auto commit,
+  a ``commit()`` of stored offsets or a revocation (tests/test_native_behaviour.py). Not curable from outside:
+  ``store_offsets`` is refused while auto store is on. The adapter tells whether it is on
+  (``stores_handed_out``, an empty ``store_offsets`` fails only then) and the controller warns once.
 - ``commit(asynchronous=False)`` reports per-partition failures in the returned list, not by raising:
   the adapter raises them.
 - ``seek`` right after ``assign`` fails with ``_STATE`` ("Erroneous state") until the partition's
@@ -308,6 +313,17 @@ def _is_closed_message(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and "closed" in str(exc).lower()
 
 
+def _stores_handed_out(consumer: Any) -> str | None:
+    """The setting's name when librdkafka's auto offset store is on: it refuses any ``store_offsets`` then, an
+    empty one included, which stores nothing otherwise (a local call, no request)."""
+    try:
+        consumer.store_offsets(offsets=[])
+    except KafkaException as exc:
+        on = bool(exc.args) and exc.args[0].code() == KafkaError._INVALID_ARG
+        return "enable.auto.offset.store" if on else None  # else: cannot tell
+    return None
+
+
 def _is_transient(exc: BaseException) -> bool:
     """A lookup error that a retry may cure. librdkafka answers a lookup for a partition whose leader
     moved while it was paused with NOT_LEADER_FOR_PARTITION or _DESTROY_BROKER, and does not retry it
@@ -398,7 +414,8 @@ class ConfluentAdapter(ConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.Consumer`."""
 
     __slots__ = (
-        "_assigned", "_consumer", "_deferred", "_leaders", "_leaving", "_paused", "_side", "_sought", "_subscribed",
+        "_assigned", "_consumer", "_deferred", "_leaders", "_leaving", "_paused", "_side", "_sought", "_stores",
+        "_subscribed",
     )  # fmt: skip
 
     def __init__(self, consumer: Any, *, side: bool = False) -> None:
@@ -418,6 +435,8 @@ class ConfluentAdapter(ConsumerAdapter):
         self._assigned: set[TopicPartition] | None = None
         #: closing: unsubscribed, serving the revocation before the close (see close)
         self._leaving = False
+        #: stores_handed_out, asked once (False: not yet)
+        self._stores: str | bool | None = False
 
     def assignment(self) -> set[TopicPartition]:
         if self._assigned is not None:
@@ -658,6 +677,11 @@ class ConfluentAdapter(ConsumerAdapter):
         """From ``lookup_config`` (librdkafka does not expose a consumer's configuration); on by default."""
         return None if config is None else ("enable.auto.commit", _is_on(config.get("enable.auto.commit", True)))
 
+    def stores_handed_out(self) -> str | None:
+        if self._stores is False:
+            self._stores = _stores_handed_out(self._consumer)
+        return self._stores  # type: ignore[return-value]
+
     def lookup_adapter(self, config: Mapping[str, Any] | None) -> ConfluentAdapter | None:
         """Offset lookups on a consumer of their own (:func:`side_config`); None without ``config``."""
         return None if config is None else ConfluentAdapter(confluent_kafka.Consumer(side_config(config)), side=True)
@@ -667,7 +691,8 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     """The translation table from pauseable to :class:`confluent_kafka.aio.AIOConsumer`."""
 
     __slots__ = (
-        "_assigned", "_consumer", "_deferred", "_leaders", "_leaving", "_paused", "_side", "_sought", "_subscribed",
+        "_assigned", "_consumer", "_deferred", "_leaders", "_leaving", "_paused", "_side", "_sought", "_stores",
+        "_subscribed",
     )  # fmt: skip
 
     def __init__(self, consumer: Any, *, side: bool = False) -> None:
@@ -687,6 +712,8 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
         self._assigned: set[TopicPartition] | None = None
         #: closing: unsubscribed, serving the revocation before the close (see close)
         self._leaving = False
+        #: stores_handed_out, asked once (False: not yet)
+        self._stores: str | bool | None = False
 
     async def assignment(self) -> set[TopicPartition]:
         if self._assigned is not None:
@@ -933,6 +960,14 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
     def auto_commit(self, config: Mapping[str, Any] | None) -> tuple[str, bool] | None:
         """From ``lookup_config`` (librdkafka does not expose a consumer's configuration); on by default."""
         return None if config is None else ("enable.auto.commit", _is_on(config.get("enable.auto.commit", True)))
+
+    def stores_handed_out(self) -> str | None:
+        """Asked of the ``Consumer`` the AIOConsumer drives (a local call, safe from any thread); None when it
+        has none to ask."""
+        if self._stores is False:
+            inner = getattr(self._consumer, "_consumer", None)
+            self._stores = _stores_handed_out(inner) if isinstance(inner, confluent_kafka.Consumer) else None
+        return self._stores  # type: ignore[return-value]
 
     async def lookup_adapter(self, config: Mapping[str, Any] | None) -> ConfluentAsyncAdapter | None:
         """Offset lookups on a consumer of their own (:func:`side_config`); None without ``config``."""
