@@ -315,9 +315,13 @@ def _is_closed_message(exc: BaseException) -> bool:
 
 def _stores_handed_out(consumer: Any) -> str | None:
     """The setting's name when librdkafka's auto offset store is on: it refuses any ``store_offsets`` then, an
-    empty one included, which stores nothing otherwise (a local call, no request)."""
+    empty one included, which stores nothing otherwise (a local call, no request, safe from any thread).
+    Asked of the ``Consumer`` itself, or of the one an ``AIOConsumer`` drives; None when there is none."""
+    native = consumer if isinstance(consumer, confluent_kafka.Consumer) else getattr(consumer, "_consumer", None)
+    if not isinstance(native, confluent_kafka.Consumer):
+        return None
     try:
-        consumer.store_offsets(offsets=[])
+        native.store_offsets(offsets=[])
     except KafkaException as exc:
         on = bool(exc.args) and exc.args[0].code() == KafkaError._INVALID_ARG
         return "enable.auto.offset.store" if on else None  # else: cannot tell
@@ -962,11 +966,8 @@ class ConfluentAsyncAdapter(AsyncConsumerAdapter):
         return None if config is None else ("enable.auto.commit", _is_on(config.get("enable.auto.commit", True)))
 
     def stores_handed_out(self) -> str | None:
-        """Asked of the ``Consumer`` the AIOConsumer drives (a local call, safe from any thread); None when it
-        has none to ask."""
         if self._stores is False:
-            inner = getattr(self._consumer, "_consumer", None)
-            self._stores = _stores_handed_out(inner) if isinstance(inner, confluent_kafka.Consumer) else None
+            self._stores = _stores_handed_out(self._consumer)
         return self._stores  # type: ignore[return-value]
 
     async def lookup_adapter(self, config: Mapping[str, Any] | None) -> ConfluentAsyncAdapter | None:
