@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from pauseable.controller import AsyncController, Controller
-from pauseable.errors import AutoCommitError
+from pauseable.errors import AutoCommitError, BackendError
 from pauseable.flow.rules import DEAD_LETTER, RETRY, Backpressure, FlowCore, Plan, Retry
 from pauseable.protocol import AsyncRebalanceCallback, RebalanceCallback, Topics
 from pauseable.types import TopicPartition
@@ -170,10 +170,16 @@ class Flow:
             self._core.committed(offsets)
 
     def close(self) -> None:
-        """Commit the finished prefixes, then close the controller (work still in flight is delivered again to the
-        next owner)."""
+        """Commit the finished prefixes, then close the controller. Work still in flight is delivered again to the
+        next owner; so is finished work when the commit fails (the coordinator dropped the member, the broker is
+        gone): logged, as at a revocation, not raised."""
+        offsets = self._core.to_commit()
         try:
-            self.commit()
+            if offsets:
+                self._ctl.commit(offsets)
+                self._core.committed(offsets)
+        except BackendError as exc:
+            _close_commit_failed(self._ctl, offsets, exc)
         finally:
             self._ctl.close()
 
@@ -317,12 +323,27 @@ class AsyncFlow:
             self._core.committed(offsets)
 
     async def close(self) -> None:
-        """Commit the finished prefixes, then close the controller (work still in flight is delivered again to the
-        next owner)."""
+        """As :meth:`Flow.close`."""
+        offsets = self._core.to_commit()
         try:
-            await self.commit()
+            if offsets:
+                await self._ctl.commit(offsets)
+                self._core.committed(offsets)
+        except BackendError as exc:
+            _close_commit_failed(self._ctl, offsets, exc)
         finally:
             await self._ctl.close()
+
+
+def _close_commit_failed(
+    controller: Controller[Any] | AsyncController[Any], offsets: dict[TopicPartition, int], exc: BaseException
+) -> None:
+    prefixes = ", ".join(f"{tp} up to offset {offset}" for tp, offset in sorted(offsets.items()))
+    _log.warning(
+        "%s: commit at close failed (%s); finished records of %s not committed: the next owner starts from the "
+        "group's last commit, and what finished after it is delivered again",
+        controller.backend, exc, prefixes,
+    )  # fmt: skip
 
 
 def _check_no_auto_commit(controller: Controller[Any] | AsyncController[Any]) -> None:
