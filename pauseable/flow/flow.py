@@ -338,7 +338,7 @@ class AsyncFlow:
 def _close_commit_failed(
     controller: Controller[Any] | AsyncController[Any], offsets: dict[TopicPartition, int], exc: BaseException
 ) -> None:
-    prefixes = ", ".join(f"{tp} up to offset {offset}" for tp, offset in sorted(offsets.items()))
+    prefixes = ", ".join(f"{tp} below offset {offset}" for tp, offset in sorted(offsets.items()))
     _log.warning(
         "%s: commit at close failed (%s); finished records of %s not committed: the next owner starts from the "
         "group's last commit, and what finished after it is delivered again",
