@@ -173,13 +173,10 @@ class Flow:
         """Commit the finished prefixes, then close the controller. Work still in flight is delivered again to the
         next owner; so is finished work when the commit fails (the coordinator dropped the member, the broker is
         gone): logged, as at a revocation, not raised."""
-        offsets = self._core.to_commit()
         try:
-            if offsets:
-                self._ctl.commit(offsets)
-                self._core.committed(offsets)
+            self.commit()
         except BackendError as exc:
-            _close_commit_failed(self._ctl, offsets, exc)
+            _close_commit_failed(self._ctl, self._core.to_commit(), exc)
         finally:
             self._ctl.close()
 
@@ -324,13 +321,10 @@ class AsyncFlow:
 
     async def close(self) -> None:
         """As :meth:`Flow.close`."""
-        offsets = self._core.to_commit()
         try:
-            if offsets:
-                await self._ctl.commit(offsets)
-                self._core.committed(offsets)
+            await self.commit()
         except BackendError as exc:
-            _close_commit_failed(self._ctl, offsets, exc)
+            _close_commit_failed(self._ctl, self._core.to_commit(), exc)
         finally:
             await self._ctl.close()
 
